@@ -1,0 +1,203 @@
+# xenpt — non-recursive Makefile.
+#
+#   make            build build/xenpt, build/libxenpt.a, build/libxenpt.so
+#   make demo       run the main job on the bundled sample data (no Xen needed)
+#   make check      unit + CLI + lint tests
+#   make check-asan the same tests built with AddressSanitizer + UBSan
+#   make check-live live tests against real Xen (dom0, or ../shared/xenlab)
+#   make bench      benchmarks (print figures, no thresholds)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make deps       install the Debian packages the build and tests need
+#
+# Optional features come from pkg-config probes: the live Xen backend needs
+# libxen-dev, disassembly needs libcapstone-dev, the shell needs
+# libreadline-dev.  Without them the offline commands still build and pass.
+
+CC        ?= cc
+BUILD     ?= build
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+PKG_CONFIG ?= pkg-config
+SAN       ?=
+
+BINDIR  = $(PREFIX)/bin
+LIBDIR  = $(PREFIX)/lib
+INCDIR  = $(PREFIX)/include
+MANDIR  = $(PREFIX)/share/man
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  = $(PREFIX)/share/zsh/vendor-completions
+
+SOVERSION = 0
+VERSION   = 0.1.0
+
+WARN    = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+          -Wformat=2 -Wno-format-nonliteral -Wvla
+CPPFLAGS_ALL = -Iinclude -Ilib -D_GNU_SOURCE
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g
+CFLAGS_ALL = -std=c11 $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden
+LDFLAGS ?=
+
+ifneq ($(SAN),)
+CFLAGS_ALL += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS    += -fsanitize=address,undefined
+endif
+
+# ---- feature probes -------------------------------------------------------
+HAVE_XEN := $(shell $(PKG_CONFIG) --exists xencontrol xenforeignmemory xenguest xenstore 2>/dev/null && echo 1)
+HAVE_CAPSTONE := $(shell $(PKG_CONFIG) --exists capstone 2>/dev/null && echo 1)
+HAVE_READLINE := $(shell test -f /usr/include/readline/readline.h && echo 1)
+
+LIBS_DEP =
+ifeq ($(HAVE_XEN),1)
+CPPFLAGS_ALL += -DHAVE_XEN=1
+LIBS_DEP += $(shell $(PKG_CONFIG) --libs xencontrol xenforeignmemory xenguest xenstore)
+endif
+ifeq ($(HAVE_CAPSTONE),1)
+CPPFLAGS_ALL += -DHAVE_CAPSTONE=1
+LIBS_DEP += $(shell $(PKG_CONFIG) --libs capstone)
+endif
+CLI_LIBS =
+ifeq ($(HAVE_READLINE),1)
+CPPFLAGS_ALL += -DHAVE_READLINE=1
+CLI_LIBS += -lreadline
+endif
+
+# ---- sources --------------------------------------------------------------
+LIB_SRCS := $(sort $(wildcard lib/*.c))
+CMD_SRCS := $(sort $(wildcard cmd/*.c))
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_HELPERS := $(filter-out $(UNIT_SRCS),$(sort $(wildcard tests/unit/*.c)))
+BENCH_SRCS := $(sort $(wildcard bench/bench_*.c))
+
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+CMD_OBJS := $(CMD_SRCS:%.c=$(BUILD)/obj/%.o)
+UNIT_HELPER_OBJS := $(UNIT_HELPERS:%.c=$(BUILD)/obj/%.o)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+
+XENPT   = $(BUILD)/xenpt
+LIBA    = $(BUILD)/libxenpt.a
+LIBSO   = $(BUILD)/libxenpt.so.$(SOVERSION)
+PCFILE  = $(BUILD)/xenpt.pc
+
+# Real dump-cores are kept xz-compressed in tests/fixtures and decompressed
+# into the build directory.
+CORE_XZ := $(sort $(wildcard tests/fixtures/*.core.xz))
+CORES   := $(CORE_XZ:tests/fixtures/%.xz=$(BUILD)/fixtures/%)
+
+.PHONY: all demo check check-unit check-cli check-lint check-asan check-live \
+        bench fuzz install uninstall clean deps fixtures guest
+.DELETE_ON_ERROR:
+
+all: $(XENPT) $(LIBA) $(LIBSO) $(BUILD)/libxenpt.so $(PCFILE)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+
+$(LIBA): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(LIBSO): $(LIB_OBJS) lib/libxenpt.map
+	$(CC) -shared -Wl,-soname,libxenpt.so.$(SOVERSION) -Wl,--version-script=lib/libxenpt.map \
+		$(LDFLAGS) -o $@ $(LIB_OBJS) $(LIBS_DEP)
+
+$(BUILD)/libxenpt.so: $(LIBSO)
+	ln -sf libxenpt.so.$(SOVERSION) $@
+
+$(XENPT): $(CMD_OBJS) $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJS) $(LIBA) $(LIBS_DEP) $(CLI_LIBS)
+
+$(PCFILE): xenpt.pc.in Makefile
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@LIBS_PRIVATE@|$(LIBS_DEP)|' $< > $@
+
+$(BUILD)/fixtures/%.core: tests/fixtures/%.core.xz
+	@mkdir -p $(@D)
+	xz -dc $< > $@.tmp && mv $@.tmp $@
+
+fixtures: $(CORES)
+
+# ---- tests ----------------------------------------------------------------
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(UNIT_HELPER_OBJS) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(UNIT_HELPER_OBJS) $(LIBA) $(LIBS_DEP)
+
+# Unit tests find fixtures through these variables.
+TEST_ENV = XENPT_FIXTURES=$(CURDIR)/tests/fixtures XENPT_BUILD=$(CURDIR)/$(BUILD) \
+           XENPT=$(CURDIR)/$(XENPT) UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+           ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+
+check: check-unit check-cli check-lint
+
+check-unit: $(UNIT_BINS) $(CORES)
+	@$(TEST_ENV) tests/run-unit.sh $(UNIT_BINS)
+
+check-cli: $(XENPT) $(CORES)
+	@$(TEST_ENV) tests/cli/run.sh
+
+check-lint: $(XENPT)
+	@$(TEST_ENV) tests/lint/sync.sh
+
+check-asan:
+	$(MAKE) BUILD=build-asan SAN=1 OPT=-O1 check
+
+check-live: all guest
+	@$(TEST_ENV) tests/live/run.sh
+
+# ---- benchmarks -------------------------------------------------------------
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(LIBS_DEP)
+
+bench: $(BENCH_BINS) $(XENPT) $(CORES)
+	@for b in $(BENCH_BINS); do $(TEST_ENV) $$b || exit 1; done
+
+# ---- demo -----------------------------------------------------------------
+demo: $(XENPT) $(CORES)
+	@XENPT=$(XENPT) BUILD=$(BUILD) sh tests/demo.sh
+
+# ---- the PV test guest kernel ---------------------------------------------
+-include tests/guest/guest.mk
+
+# ---- install --------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(INCDIR)/xenpt $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 755 $(XENPT) $(DESTDIR)$(BINDIR)/xenpt
+	install -m 644 $(LIBA) $(DESTDIR)$(LIBDIR)/libxenpt.a
+	install -m 755 $(LIBSO) $(DESTDIR)$(LIBDIR)/libxenpt.so.$(SOVERSION)
+	ln -sf libxenpt.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libxenpt.so
+	install -m 644 include/xenpt/*.h $(DESTDIR)$(INCDIR)/xenpt/
+	install -m 644 $(PCFILE) $(DESTDIR)$(LIBDIR)/pkgconfig/xenpt.pc
+	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 completions/xenpt.bash $(DESTDIR)$(BASHCOMPDIR)/xenpt
+	install -m 644 completions/_xenpt $(DESTDIR)$(ZSHCOMPDIR)/_xenpt
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/xenpt $(DESTDIR)$(LIBDIR)/libxenpt.a \
+		$(DESTDIR)$(LIBDIR)/libxenpt.so $(DESTDIR)$(LIBDIR)/libxenpt.so.$(SOVERSION) \
+		$(DESTDIR)$(LIBDIR)/pkgconfig/xenpt.pc $(DESTDIR)$(BASHCOMPDIR)/xenpt \
+		$(DESTDIR)$(ZSHCOMPDIR)/_xenpt
+	rm -rf $(DESTDIR)$(INCDIR)/xenpt
+	cd man && for m in *.1; do rm -f $(DESTDIR)$(MANDIR)/man1/$$m; done
+
+# ---- Debian packages ------------------------------------------------------
+DEB_PKGS = build-essential clang pkg-config libxen-dev libcapstone-dev libreadline-dev \
+           mandoc jq xz-utils valgrind libclang-rt-14-dev
+deps:
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEB_PKGS); \
+	else \
+		echo "run as root:  apt-get install -y $(DEB_PKGS)"; \
+	fi
+
+clean:
+	rm -rf build build-asan build-clang build-fuzz
+
+-include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d)

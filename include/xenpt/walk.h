@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file walk.h
+ * The x86 page-table walker: one implementation for 64-bit PV (tables hold
+ * MFNs), and HVM guests in every paging mode (tables hold GFNs).  A walk
+ * records every level; a non-present entry, reserved bits or a
+ * non-canonical address is a result, not an error.  Errors mean "could not
+ * look" (out of memory, domain gone).
+ *
+ * Semantics follow the Intel SDM vol. 3 ch. 4 and Xen's own walkers
+ * (xen/arch/x86/mm/guest_walk.c, tools/libs/ctrl/xc_pagetab.c).
+ */
+#ifndef XENPT_WALK_H
+#define XENPT_WALK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <xenpt/error.h>
+#include <xenpt/source.h>
+#include <xenpt/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Page-table entry bits (SDM names). */
+#define XENPT_PTE_P        (1ull << 0)
+#define XENPT_PTE_RW       (1ull << 1)
+#define XENPT_PTE_US       (1ull << 2)
+#define XENPT_PTE_PWT      (1ull << 3)
+#define XENPT_PTE_PCD      (1ull << 4)
+#define XENPT_PTE_A        (1ull << 5)
+#define XENPT_PTE_D        (1ull << 6)
+#define XENPT_PTE_PSE      (1ull << 7)   /**< page size (L2/L3); PAT in an L1 entry */
+#define XENPT_PTE_G        (1ull << 8)
+#define XENPT_PTE_PAT_LARGE (1ull << 12) /**< PAT bit of a 2M/1G/4M leaf */
+/** Xen marks 64-bit PV kernel mappings with bit 52 (_PAGE_GUEST_KERNEL). */
+#define XENPT_PTE_GUEST_KERNEL (1ull << 52)
+#define XENPT_PTE_NX       (1ull << 63)
+/** Frame field of a 64-bit entry (bits 12-51). */
+#define XENPT_PTE_ADDR_MASK 0x000ffffffffff000ull
+
+enum xenpt_paging_mode {
+	XENPT_PM_NONE = 0,   /**< paging disabled: VA = guest-physical */
+	XENPT_PM_2LEVEL,     /**< 32-bit, 4-byte entries, 4M pages with CR4.PSE */
+	XENPT_PM_PAE,        /**< 32-bit PAE, 3 levels */
+	XENPT_PM_4LEVEL,     /**< IA-32e 4-level (64-bit PV, HVM long mode) */
+	XENPT_PM_5LEVEL,     /**< IA-32e 5-level (CR4.LA57) */
+};
+
+/** "none", "2level", "pae", "4level", "5level". */
+const char *xenpt_paging_mode_name(enum xenpt_paging_mode mode);
+/** Parse those names (also "2", "3", "4", "5", "legacy"); false if unknown. */
+bool xenpt_paging_mode_parse(const char *name, enum xenpt_paging_mode *ret);
+/** Number of levels of a mode (0 for NONE). */
+unsigned xenpt_paging_mode_levels(enum xenpt_paging_mode mode);
+/**
+ * The mode selected by CR0.PG, CR4.PAE, CR4.LA57 and EFER.LMA.  Without
+ * EFER (dump-core files), long mode is assumed when CR4.PAE is set and
+ * @p assume_long is true (64-bit guest).
+ */
+enum xenpt_paging_mode xenpt_paging_mode_from_regs(uint64_t cr0, uint64_t cr4, uint64_t efer,
+						   bool efer_known, bool assume_long);
+
+/** How to read addresses: which tables, in which mode. */
+struct xenpt_aspace {
+	enum xenpt_space space;       /**< MFN (PV) or GFN (HVM): what table frames are */
+	enum xenpt_paging_mode mode;
+	uint64_t cr3;                 /**< raw root (PV: maddr of the L4; HVM: CR3 value) */
+	uint64_t root;                /**< frame of the top table (PAE: frame holding the PDPT) */
+	bool pv;                      /**< Xen PV: L4 slots 256-271 are Xen's; PFN labels via M2P */
+	bool user;                    /**< PV: the user L4 (ctrlreg[1]) */
+	bool nxe;                     /**< EFER.NXE: bit 63 is NX, else reserved */
+	bool pse;                     /**< CR4.PSE: 4M pages in 2-level mode */
+	bool wp;                      /**< CR0.WP */
+	unsigned maxphyaddr;          /**< physical address bits for reserved-bit checks (default 52) */
+};
+
+/**
+ * The address space a vCPU is using: its CR3 (or, with @p user, a 64-bit PV
+ * vCPU's user L4 from ctrlreg[1]) and its paging mode.
+ */
+struct xenpt_error *xenpt_aspace_from_vcpu(struct xenpt_source *src, uint32_t vcpu, bool user,
+					   struct xenpt_aspace *ret);
+/**
+ * An explicit root.  @p cr3 is a CR3 value (PV: maddr of the L4, i.e.
+ * MFN << 12).  @p mode XENPT_PM_NONE means "the domain's mode" (PV: 4-level;
+ * HVM: vCPU 0's).
+ */
+struct xenpt_error *xenpt_aspace_from_cr3(struct xenpt_source *src, uint64_t cr3,
+					  enum xenpt_paging_mode mode, struct xenpt_aspace *ret);
+
+/** One level of a walk. */
+struct xenpt_walk_step {
+	unsigned level;        /**< 5..1; PAE PDPT is level 3, 2-level uses 2 and 1 */
+	uint64_t table;        /**< frame of the table, in as.space */
+	uint64_t table_other;  /**< PV: its PFN via M2P; HVM: MFN when known; else XENPT_INVALID_FRAME */
+	unsigned index;        /**< entry index in the table */
+	uint64_t entry_addr;   /**< maddr (PV) or guest-physical address (HVM) of the entry */
+	uint64_t entry;        /**< raw entry (zero-extended for 4-byte entries) */
+	bool present;
+	bool leaf;             /**< maps a page here (L1, or PSE at L2/L3) */
+	uint64_t next;         /**< frame the entry names (next table or first frame of the page) */
+	uint64_t next_other;   /**< PV: PFN of that frame via M2P; else XENPT_INVALID_FRAME */
+	uint64_t rsvd;         /**< reserved bits set in the entry (0 if none) */
+};
+
+enum xenpt_walk_end {
+	XENPT_WALK_MAPPED = 0,     /**< translated */
+	XENPT_WALK_NOT_PRESENT,    /**< P clear at end_level */
+	XENPT_WALK_RESERVED,       /**< reserved bits set at end_level */
+	XENPT_WALK_NON_CANONICAL,  /**< address outside the canonical range */
+	XENPT_WALK_XEN_SLOT,       /**< PV: L4 slot 256-271 belongs to Xen, not walked */
+	XENPT_WALK_UNREADABLE,     /**< the table at end_level could not be read (end_errno) */
+};
+
+/** "mapped", "not_present", "reserved_bits", "non_canonical", "xen_slot", "unreadable". */
+const char *xenpt_walk_end_name(enum xenpt_walk_end end);
+
+struct xenpt_walk {
+	uint64_t va;
+	struct xenpt_aspace as;
+	unsigned nsteps;
+	struct xenpt_walk_step steps[5];
+	enum xenpt_walk_end end;
+	unsigned end_level;    /**< level where the walk stopped (leaf level when mapped) */
+	int end_errno;         /**< UNREADABLE: the per-frame errno */
+	/* Valid when end == XENPT_WALK_MAPPED: */
+	uint64_t page_size;    /**< 4K, 2M, 4M or 1G */
+	uint64_t frame;        /**< 4K frame holding va, in as.space */
+	uint64_t frame_other;  /**< PV: PFN via M2P; HVM: MFN when known; else XENPT_INVALID_FRAME */
+	uint64_t addr;         /**< maddr (PV) or guest-physical address (HVM) of va */
+	bool writable;         /**< effective: RW at every level (and CR0.WP for supervisor) */
+	bool user;             /**< effective: US at every level */
+	bool nx;               /**< effective: NX at any level (with NXE) */
+	bool global, accessed, dirty;
+};
+
+/** Translate @p va.  A result of any kind is success (NULL). */
+struct xenpt_error *xenpt_walk_va(struct xenpt_source *src, const struct xenpt_aspace *as,
+				  xenpt_va_t va, struct xenpt_walk *ret);
+
+/** True if @p va is canonical for @p mode (48 or 57 bits). */
+bool xenpt_va_canonical(enum xenpt_paging_mode mode, uint64_t va);
+/** PV: true if @p va lies in the L4 slots 256-271 Xen owns. */
+bool xenpt_va_in_xen_slots(uint64_t va);
+
+/** Kinds of range the iterator returns. */
+enum xenpt_range_kind {
+	XENPT_RANGE_MAPPED = 0,
+	XENPT_RANGE_HOLE,          /**< a non-present entry (at range.level) */
+	XENPT_RANGE_NON_CANONICAL, /**< the non-canonical gap */
+	XENPT_RANGE_XEN_SLOT,      /**< PV: Xen's L4 slots, not walked */
+	XENPT_RANGE_RESERVED,      /**< an entry with reserved bits set: not followed */
+	XENPT_RANGE_UNREADABLE,    /**< a table that could not be read (range.err) */
+};
+
+/** One range: one entry's worth of address space, never merged. */
+struct xenpt_pt_range {
+	uint64_t start;        /**< first VA (canonical) */
+	uint64_t end;          /**< last VA, inclusive */
+	enum xenpt_range_kind kind;
+	unsigned level;        /**< level of the deciding entry */
+	uint64_t table;        /**< table holding that entry (as.space) */
+	unsigned index;
+	uint64_t entry;        /**< the raw entry */
+	uint64_t frame;        /**< MAPPED: first 4K frame (as.space) */
+	bool writable, user, nx; /**< effective rights (MAPPED) */
+	int err;               /**< UNREADABLE: per-frame errno */
+};
+
+struct xenpt_pt_iter;
+
+/** Iterate over [@p start, @p end] (inclusive; canonical forms). */
+struct xenpt_error *xenpt_pt_iter_create(struct xenpt_source *src, const struct xenpt_aspace *as,
+					 uint64_t start, uint64_t end,
+					 struct xenpt_pt_iter **ret);
+/** Next range; *done_ret is true (and *ret untouched) at the end. */
+struct xenpt_error *xenpt_pt_iter_next(struct xenpt_pt_iter *it, struct xenpt_pt_range *ret,
+				       bool *done_ret);
+void xenpt_pt_iter_destroy(struct xenpt_pt_iter *it);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

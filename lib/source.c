@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The source front end: opens TARGETs, validates calls, turns missing
+ * backend operations into XENPT_ERR_UNSUPPORTED naming the source, and puts
+ * the frame cache in front of every frame read.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xenpt/version.h>
+#include <xenpt/walk.h>
+
+#include "internal.h"
+#include "xen_abi.h"
+
+struct xenpt_source *xenpt_source_new(const struct xenpt_source_ops *ops, void *priv)
+{
+	struct xenpt_source *src = calloc(1, sizeof(*src));
+
+	if (!src)
+		return NULL;
+	src->ops = ops;
+	src->priv = priv;
+	src->info.shared_info_frame = XENPT_INVALID_FRAME;
+	snprintf(src->desc, sizeof(src->desc), "%s source", ops->name);
+	return src;
+}
+
+void xenpt_source_logf(const struct xenpt_source *src, int level, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	if (!src || !src->log)
+		return;
+	va_start(ap, fmt);
+	msg = xenpt_vasprintf(fmt, ap);
+	va_end(ap);
+	if (msg)
+		src->log(src->log_arg, level, msg);
+	free(msg);
+}
+
+static struct xenpt_error *unsupported(const struct xenpt_source *src, const char *what)
+{
+	return xenpt_error_create(XENPT_ERR_UNSUPPORTED, "%s: %s is not available from a %s source",
+				  src->desc, what, src->ops->name);
+}
+
+/*
+ * Fill what the backend leaves to the front end (HVM paging levels from
+ * vCPU 0's control registers) and create the frame cache.
+ */
+static struct xenpt_error *finish_open(struct xenpt_source *src)
+{
+	src->cache = frame_cache_create(0, src->caps & XENPT_CAP_STABLE);
+	if (!src->cache)
+		return xenpt_error_create(XENPT_ERR_NOMEM, "out of memory");
+	if (src->info.hvm && !src->info.pt_levels && (src->caps & XENPT_CAP_VCPU) &&
+	    src->info.nr_vcpus) {
+		struct xenpt_vcpu *v = malloc(sizeof(*v));
+		struct xenpt_error *err;
+
+		if (!v)
+			return xenpt_error_create(XENPT_ERR_NOMEM, "out of memory");
+		err = src->ops->vcpu(src, 0, v);
+		if (!err)
+			src->info.pt_levels = xenpt_paging_mode_levels(
+				xenpt_paging_mode_from_regs(v->cr0, v->cr4, v->efer, v->efer_known,
+							    src->info.guest_width != 4));
+		xenpt_error_destroy(err);   /* a missing vCPU 0 just leaves "unknown" */
+		free(v);
+	}
+	return NULL;
+}
+
+static struct xenpt_error *opened(struct xenpt_error *err, struct xenpt_source *src,
+				  struct xenpt_source **ret)
+{
+	if (!err)
+		err = finish_open(src);
+	if (err) {
+		xenpt_source_close(src);
+		return err;
+	}
+	*ret = src;
+	return NULL;
+}
+
+XENPT_PUBLIC struct xenpt_error *xenpt_source_open_core(const char *path, struct xenpt_source **ret)
+{
+	struct xenpt_source *src = NULL;
+	struct xenpt_error *err;
+
+	if (!path || !*path)
+		return xenpt_error_create(XENPT_ERR_INVALID_ARG, "core: no file name given");
+	err = xenpt_core_open(path, &src);
+	if (err)
+		return err;
+	return opened(NULL, src, ret);
+}
+
+XENPT_PUBLIC struct xenpt_error *xenpt_source_open_xen(const char *domain, unsigned flags,
+						       struct xenpt_source **ret)
+{
+	struct xenpt_source *src = NULL;
+	struct xenpt_error *err;
+
+	if (!domain || !*domain)
+		return xenpt_error_create(XENPT_ERR_INVALID_ARG, "no domain given");
+	err = xenpt_xen_open(domain, flags, &src);
+	if (err)
+		return err;
+	return opened(NULL, src, ret);
+}
+
+static struct xenpt_error *open_synth(const char *path, struct xenpt_source **ret)
+{
+	struct xenpt_source *src = NULL;
+	struct xenpt_error *err;
+
+	if (!*path)
+		return xenpt_error_create(XENPT_ERR_INVALID_ARG, "synth: no file name given");
+	err = xenpt_synth_open_file(path, &src);
+	if (err)
+		return err;
+	return opened(NULL, src, ret);
+}
+
+/* Open a source built by a backend-specific constructor (e.g. the synth builder). */
+struct xenpt_error *xenpt_source_finish(struct xenpt_source *src, struct xenpt_source **ret)
+{
+	return opened(NULL, src, ret);
+}
+
+XENPT_PUBLIC struct xenpt_error *xenpt_source_open_target(const char *target, unsigned flags,
+							  struct xenpt_source **ret)
+{
+	if (!target || !*target)
+		return xenpt_error_create(XENPT_ERR_INVALID_ARG,
+					  "no TARGET given (a domain id or name, core:FILE or synth:FILE)");
+	if (!strncmp(target, "core:", 5))
+		return xenpt_source_open_core(target + 5, ret);
+	if (!strncmp(target, "synth:", 6))
+		return open_synth(target + 6, ret);
+	if (strchr(target, '/') || strchr(target, ':'))
+		return xenpt_error_create(XENPT_ERR_INVALID_ARG,
+					  "target '%s' is neither a domain id or name nor core:FILE or synth:FILE",
+					  target);
+	return xenpt_source_open_xen(target, flags, ret);
+}
+
+XENPT_PUBLIC void xenpt_source_close(struct xenpt_source *src)
+{
+	if (!src)
+		return;
+	if (src->ops->close)
+		src->ops->close(src);
+	frame_cache_destroy(src->cache);
+	free(src);
+}
+
+XENPT_PUBLIC void xenpt_source_signal_cleanup(struct xenpt_source *src)
+{
+	if (src && src->ops->signal_cleanup)
+		src->ops->signal_cleanup(src);
+}
+
+XENPT_PUBLIC const char *xenpt_source_kind(const struct xenpt_source *src)
+{
+	return src->ops->name;
+}
+
+XENPT_PUBLIC const char *xenpt_source_describe(const struct xenpt_source *src)
+{
+	return src->desc;
+}
+
+XENPT_PUBLIC unsigned xenpt_source_caps(const struct xenpt_source *src)
+{
+	return src->caps;
+}
+
+XENPT_PUBLIC const struct xenpt_domain_info *xenpt_source_domain(const struct xenpt_source *src)
+{
+	return &src->info;
+}
+
+XENPT_PUBLIC void xenpt_source_set_log(struct xenpt_source *src, xenpt_log_fn fn, void *arg)
+{
+	src->log = fn;
+	src->log_arg = arg;
+}
+
+XENPT_PUBLIC struct xenpt_error *xenpt_source_vcpu(struct xenpt_source *src, uint32_t vcpu,
+						   struct xenpt_vcpu *ret)
+{
+	if (!(src->caps & XENPT_CAP_VCPU) || !src->ops->vcpu)
+		return unsupported(src, "vCPU state");
+	if (src->info.nr_vcpus && vcpu >= src->info.nr_vcpus)
+		return xenpt_error_create(XENPT_ERR_NOT_FOUND, "%s: no vCPU %u (it has %u)",
+					  src->desc, vcpu, src->info.nr_vcpus);
+	return src->ops->vcpu(src, vcpu, ret);
+}
+
+XENPT_PUBLIC struct xenpt_error *xenpt_source_shared_info(struct xenpt_source *src,
+							  struct xenpt_shared_info *ret)
+{
+	uint8_t *page;
+	struct xenpt_error *err;
+
+	if (!(src->caps & XENPT_CAP_SHARED_INFO) || !src->ops->shared_info)
+		return unsupported(src, "shared_info");
+	page = calloc(1, XENPT_PAGE_SIZE);
+	if (!page)
+		return xenpt_error_create(XENPT_ERR_NOMEM, "out of memory");
+	err = src->ops->shared_info(src, page);
+	if (!err)
+		xenpt_abi_decode_shared_info(page, ret);
+	free(page);
+	return err;
+}
+
+XENPT_PUBLIC struct xenpt_error *xenpt_source_get_frames(struct xenpt_source *src,
+							 enum xenpt_space space,
+							 const uint64_t *frames, size_t n,
+							 const uint8_t **pages_ret, int *errs_ret)
+{
+	unsigned need = space == XENPT_SPACE_MFN ? XENPT_CAP_MFN_FRAMES : XENPT_CAP_GFN_FRAMES;
+
+	if (!(src->caps & need) || !src->ops->get_frames)
+		return unsupported(src, space == XENPT_SPACE_MFN ? "reading frames by MFN"
+								 : "reading frames by PFN/GFN");
+	if (!n)
+		return NULL;
+	return frame_cache_get(src->cache, src, space, frames, n, pages_ret, errs_ret);
+}
+
+XENPT_PUBLIC const char *xenpt_source_frame_strerror(const struct xenpt_source *src, int err)
+{
+	const char *s = NULL;
+
+	if (src->ops->frame_strerror)
+		s = src->ops->frame_strerror(src, err);
+	if (s)
+		return s;
+	switch (err) {
+	case ENOENT: return "frame not in this source";
+	case ERANGE: return "frame number beyond the host";
+	default: return strerror(err);
+	}
+}
+
+XENPT_PUBLIC struct xenpt_error *xenpt_source_get_frame(struct xenpt_source *src,
+							enum xenpt_space space, uint64_t frame,
+							const uint8_t **page_ret)
+{
+	const uint8_t *page = NULL;
+	int e = 0;
+	struct xenpt_error *err;
+
+	err = xenpt_source_get_frames(src, space, &frame, 1, &page, &e);
+	if (err)
+		return err;
+	if (!page)
+		return xenpt_error_create(XENPT_ERR_FAULT, "%s: %s 0x%" PRIx64 ": %s", src->desc,
+					  src->info.hvm || space == XENPT_SPACE_MFN
+						  ? xenpt_space_name(space) : "pfn",
+					  frame, xenpt_source_frame_strerror(src, e));
+	*page_ret = page;
+	return NULL;
+}
+
+XENPT_PUBLIC struct xenpt_error *xenpt_source_p2m(struct xenpt_source *src, const xenpt_gfn_t *gfns,
+						  size_t n, xenpt_mfn_t *mfns_ret)
+{
+	_Static_assert(sizeof(xenpt_gfn_t) == sizeof(uint64_t), "typed frames are plain u64s");
+	if (!(src->caps & XENPT_CAP_P2M) || !src->ops->p2m)
+		return unsupported(src, "the P2M (PFN to MFN)");
+	return src->ops->p2m(src, (const uint64_t *)gfns, n, (uint64_t *)mfns_ret);
+}
+
+XENPT_PUBLIC struct xenpt_error *xenpt_source_m2p(struct xenpt_source *src, const xenpt_mfn_t *mfns,
+						  size_t n, xenpt_gfn_t *gfns_ret)
+{
+	if (!(src->caps & XENPT_CAP_M2P) || !src->ops->m2p)
+		return unsupported(src, "the M2P (MFN to PFN)");
+	return src->ops->m2p(src, (const uint64_t *)mfns, n, (uint64_t *)gfns_ret);
+}
+
+XENPT_PUBLIC struct xenpt_error *xenpt_source_page_types(struct xenpt_source *src,
+							 enum xenpt_space space,
+							 const uint64_t *frames, size_t n,
+							 xenpt_page_type_t *types_ret)
+{
+	if (!(src->caps & XENPT_CAP_PAGE_TYPES) || !src->ops->page_types)
+		return xenpt_error_hint(unsupported(src, "page types"),
+					"page types and pins exist only on a live domain (or a synthetic one)");
+	return src->ops->page_types(src, space, frames, n, types_ret);
+}
+
+XENPT_PUBLIC void xenpt_source_cache_stats(const struct xenpt_source *src,
+					   struct xenpt_cache_stats *ret)
+{
+	frame_cache_stats(src->cache, ret);
+}
+
+XENPT_PUBLIC void xenpt_source_cache_flush(struct xenpt_source *src)
+{
+	frame_cache_flush(src->cache);
+}
+
+XENPT_PUBLIC void xenpt_source_cache_set_capacity(struct xenpt_source *src, size_t frames)
+{
+	frame_cache_set_capacity(src->cache, frames);
+}
