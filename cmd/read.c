@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * xenpt read: guest memory by VA (through the page tables), by guest frame
+ * or by machine frame, as a hexdump or raw bytes, across page boundaries.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xenpt/walk.h>
+
+#include "cli.h"
+
+#define READ_DEFAULT_LEN 256
+#define READ_MAX_LEN (1ull << 32)
+
+struct hexdump {
+	uint64_t addr;            /* address of the next byte */
+	uint8_t line[16];
+	unsigned fill;
+	uint64_t line_addr;
+};
+
+static void hex_flush(struct hexdump *h)
+{
+	unsigned i;
+
+	if (!h->fill)
+		return;
+	printf("0x%016" PRIx64 "  ", h->line_addr);
+	for (i = 0; i < 16; i++) {
+		if (i < h->fill)
+			printf("%02x ", h->line[i]);
+		else
+			printf("   ");
+		if (i == 7)
+			printf(" ");
+	}
+	printf(" |");
+	for (i = 0; i < h->fill; i++)
+		putchar(h->line[i] >= 0x20 && h->line[i] < 0x7f ? h->line[i] : '.');
+	printf("|\n");
+	h->fill = 0;
+}
+
+static void hex_put(struct hexdump *h, const uint8_t *p, size_t n)
+{
+	while (n--) {
+		if (!h->fill)
+			h->line_addr = h->addr;
+		h->line[h->fill++] = *p++;
+		h->addr++;
+		if (h->fill == 16 || !(h->addr & 15))
+			hex_flush(h);
+	}
+}
+
+int cmd_read(struct cli *cli, int argc, char **argv)
+{
+	struct cli_aspace_opts ao = { 0 };
+	struct xenpt_aspace as;
+	struct xenpt_walk *w = NULL;
+	struct xenpt_error *err = NULL;
+	struct hexdump hd = { 0 };
+	bool help = false, raw = false, by_gfn = false, by_mfn = false;
+	uint64_t start = 0, len = READ_DEFAULT_LEN, done = 0, frame_arg = 0;
+	const char *what = "va";
+	int c, npos, rc = EXIT_OK;
+	char *json_hex = NULL;
+	size_t json_len = 0;
+
+	while ((c = cli_getopt(cli, argc, argv, &help)) != -1) {
+		if (c == '?')
+			return EXIT_USAGE;
+		if (c == 'R') {
+			raw = true;
+		} else if (c == 'g' || c == 'M') {
+			if (!cli_parse_u64(optarg, &frame_arg))
+				return cli_usage_error(cli, "--%s: '%s' is not a frame number",
+						       c == 'g' ? "gfn" : "mfn", optarg);
+			by_gfn = c == 'g';
+			by_mfn = c == 'M';
+		} else if (cli_aspace_opt(cli, c, optarg, &ao)) {
+			return EXIT_USAGE;
+		}
+	}
+	if (help) {
+		cli_print_help(cli->cmd);
+		return EXIT_OK;
+	}
+	npos = argc - optind;
+	if (npos < 1)
+		return cli_usage_error(cli, "no TARGET given");
+	if (by_gfn || by_mfn) {
+		if (npos > 2)
+			return cli_usage_error(cli, "unexpected argument '%s'", argv[optind + 2]);
+		if (frame_arg > (UINT64_MAX >> 12))
+			return cli_usage_error(cli, "frame 0x%" PRIx64 " is too large", frame_arg);
+		start = frame_arg << 12;
+		if (npos == 2 && (!cli_parse_u64(argv[optind + 1], &len) || !len || len > READ_MAX_LEN))
+			return cli_usage_error(cli, "'%s' is not a length (1 to 4G)", argv[optind + 1]);
+		what = by_gfn ? "gfn" : "mfn";
+	} else {
+		if (npos < 2)
+			return cli_usage_error(cli, "give a VA, --gfn GFN or --mfn MFN");
+		if (npos > 3)
+			return cli_usage_error(cli, "unexpected argument '%s'", argv[optind + 3]);
+		if (!cli_parse_va(argv[optind + 1], &start))
+			return cli_usage_error(cli, "'%s' is not a virtual address", argv[optind + 1]);
+		if (npos == 3 && (!cli_parse_u64(argv[optind + 2], &len) || !len || len > READ_MAX_LEN))
+			return cli_usage_error(cli, "'%s' is not a length (1 to 4G)", argv[optind + 2]);
+	}
+	if (raw && cli->json)
+		return cli_usage_error(cli, "--raw and --json exclude each other");
+	if (start + len - 1 < start)
+		return cli_usage_error(cli, "the range wraps around the address space");
+
+	err = cli_open_target(cli, argv[optind]);
+	if (err)
+		return cli_error(cli, err);
+	if (!by_gfn && !by_mfn) {
+		err = cli_aspace(cli, &ao, &as);
+		if (err)
+			return cli_error(cli, err);
+		w = malloc(sizeof(*w));
+		if (!w)
+			return cli_error(cli, xenpt_error_create(XENPT_ERR_NOMEM, "out of memory"));
+	}
+	if (cli->json) {
+		json_hex = malloc(len * 2 + 1);
+		if (!json_hex) {
+			free(w);
+			return cli_error(cli, xenpt_error_create(XENPT_ERR_NOMEM, "out of memory"));
+		}
+	}
+	hd.addr = start;
+	while (done < len) {
+		uint64_t addr = start + done, chunk = XENPT_PAGE_SIZE - (addr & 0xfff), frame;
+		enum xenpt_space space;
+		const uint8_t *page;
+
+		if (chunk > len - done)
+			chunk = len - done;
+		if (w) {
+			err = xenpt_walk_va(cli->src, &as, xenpt_va(addr), w);
+			if (err)
+				break;
+			if (w->end != XENPT_WALK_MAPPED) {
+				err = xenpt_error_create(XENPT_ERR_FAULT,
+					"%s: va 0x%" PRIx64 " is not mapped (%s at L%u)%s",
+					xenpt_source_describe(cli->src), addr, xenpt_walk_end_name(w->end),
+					w->end_level, done ? "; the bytes before it were printed" : "");
+				err = xenpt_error_hint(err, "'xenpt walk %s 0x%" PRIx64 "' shows why",
+						       argv[optind], addr);
+				break;
+			}
+			space = w->as.space;
+			frame = w->frame;
+		} else {
+			space = by_mfn ? XENPT_SPACE_MFN : XENPT_SPACE_GFN;
+			frame = addr >> 12;
+		}
+		err = xenpt_source_get_frame(cli->src, space, frame, &page);
+		if (err) {
+			err = xenpt_error_prefix(err, "reading %s 0x%" PRIx64, what, addr);
+			break;
+		}
+		page += addr & 0xfff;
+		if (cli->json) {
+			uint64_t i;
+			for (i = 0; i < chunk; i++)
+				json_len += (size_t)sprintf(json_hex + json_len, "%02x", page[i]);
+		} else if (raw) {
+			if (fwrite(page, 1, chunk, stdout) != chunk)
+				break;
+		} else {
+			hex_put(&hd, page, chunk);
+		}
+		done += chunk;
+	}
+	if (!cli->json && !raw)
+		hex_flush(&hd);
+	if (cli->json && !err) {
+		struct jw *j = cli_jw(cli);
+
+		jw_obj_begin(j);
+		jw_kstr(j, "space", by_mfn ? "maddr" : by_gfn ? "gpaddr" : "va");
+		jw_khex(j, "address", start);
+		jw_ku64(j, "length", done);
+		jw_kstr(j, "hex", json_hex);
+		jw_obj_end(j);
+	}
+	if (err)
+		rc = cli_error(cli, err);
+	free(json_hex);
+	free(w);
+	return rc;
+}

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: MIT */
+/* xenpt vcpu: registers and control registers of each vCPU. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* The frame a CR3 names, with its other label (PV: PFN via M2P). */
+static void cr3_frames(struct cli *cli, uint64_t cr3, uint64_t *frame, uint64_t *other)
+{
+	const struct xenpt_domain_info *d = xenpt_source_domain(cli->src);
+
+	*other = XENPT_INVALID_FRAME;
+	if (d->hvm) {
+		*frame = (cr3 & 0x000ffffffffff000ull) >> 12;
+		return;
+	}
+	*frame = cr3 >> 12;   /* 64-bit PV: xen_cr3_to_pfn_x86_64() */
+	if (xenpt_source_caps(cli->src) & XENPT_CAP_M2P) {
+		xenpt_mfn_t m = xenpt_mfn(*frame);
+		xenpt_gfn_t g;
+		struct xenpt_error *err = xenpt_source_m2p(cli->src, &m, 1, &g);
+
+		if (!err)
+			*other = xenpt_gfn_x(g);
+		xenpt_error_destroy(err);
+	}
+}
+
+static const char *cr3_label(struct cli *cli, uint64_t cr3, char *buf, size_t len)
+{
+	const struct xenpt_domain_info *d = xenpt_source_domain(cli->src);
+	uint64_t frame, other;
+
+	cr3_frames(cli, cr3, &frame, &other);
+	if (d->hvm)
+		snprintf(buf, len, "gfn 0x%" PRIx64, frame);
+	else if (other != XENPT_INVALID_FRAME)
+		snprintf(buf, len, "mfn 0x%" PRIx64 ", pfn 0x%" PRIx64, frame, other);
+	else
+		snprintf(buf, len, "mfn 0x%" PRIx64 ", pfn unknown", frame);
+	return buf;
+}
+
+static void vcpu_json(struct cli *cli, const struct xenpt_vcpu *v, bool all)
+{
+	const struct xenpt_domain_info *d = xenpt_source_domain(cli->src);
+	struct jw *w = cli_jw(cli);
+	uint64_t frame, other;
+	unsigned i;
+
+	jw_obj_begin(w);
+	jw_ku64(w, "vcpu", v->id);
+	jw_kbool(w, "online", v->online);
+	jw_khex(w, "flags", v->flags);
+	jw_kbool(w, "in_kernel", v->flags & 4);
+	jw_key(w, "regs");
+	jw_obj_begin(w);
+#define R(n) jw_khex(w, #n, v->regs.n)
+	R(rax); R(rbx); R(rcx); R(rdx); R(rsi); R(rdi); R(rbp); R(rsp);
+	R(r8); R(r9); R(r10); R(r11); R(r12); R(r13); R(r14); R(r15);
+	R(rip); R(rflags); R(cs); R(ss); R(ds); R(es); R(fs); R(gs);
+#undef R
+	jw_obj_end(w);
+	jw_khex(w, "cr0", v->cr0);
+	jw_khex(w, "cr2", v->cr2);
+	jw_khex(w, "cr3", v->cr3);
+	cr3_frames(cli, v->cr3, &frame, &other);
+	if (d->hvm) {
+		jw_kframe(w, "cr3_gfn", frame);
+	} else {
+		jw_kframe(w, "cr3_mfn", frame);
+		jw_kframe(w, "cr3_pfn", other);
+	}
+	jw_khex(w, "cr4", v->cr4);
+	if (v->efer_known)
+		jw_khex(w, "efer", v->efer);
+	else
+		jw_kframe(w, "efer", XENPT_INVALID_FRAME);
+	if (!d->hvm) {
+		jw_khex(w, "user_cr3", v->user_cr3);
+		if (v->user_cr3) {
+			cr3_frames(cli, v->user_cr3, &frame, &other);
+			jw_kframe(w, "user_cr3_mfn", frame);
+			jw_kframe(w, "user_cr3_pfn", other);
+		}
+		jw_khex(w, "kernel_ss", v->kernel_ss);
+		jw_khex(w, "kernel_sp", v->kernel_sp);
+		jw_khex(w, "event_callback", v->event_callback_eip);
+		jw_khex(w, "failsafe_callback", v->failsafe_callback_eip);
+		jw_khex(w, "syscall_callback", v->syscall_callback_eip);
+		jw_key(w, "page_fault_handler");
+		jw_obj_begin(w);
+		jw_khex(w, "address", v->traps[14].address);
+		jw_khex(w, "cs", v->traps[14].cs);
+		jw_ku64(w, "dpl", v->traps[14].flags & 3);
+		jw_kbool(w, "clears_event_mask", v->traps[14].flags & 4);
+		jw_obj_end(w);
+		jw_ku64(w, "gdt_ents", v->gdt_ents);
+		jw_ku64(w, "ldt_ents", v->ldt_ents);
+		if (all) {
+			jw_key(w, "traps");
+			jw_arr_begin(w);
+			for (i = 0; i < 256; i++) {
+				if (!v->traps[i].address)
+					continue;
+				jw_obj_begin(w);
+				jw_ku64(w, "index", i);
+				jw_ku64(w, "vector", v->traps[i].vector);
+				jw_khex(w, "cs", v->traps[i].cs);
+				jw_ku64(w, "flags", v->traps[i].flags);
+				jw_khex(w, "address", v->traps[i].address);
+				jw_obj_end(w);
+			}
+			jw_arr_end(w);
+		}
+	}
+	jw_khex(w, "fs_base", v->fs_base);
+	jw_khex(w, "gs_base_kernel", v->gs_base_kernel);
+	jw_khex(w, "gs_base_user", v->gs_base_user);
+	jw_obj_end(w);
+}
+
+static void regline(const char *const names[4], const uint64_t vals[4], unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		printf("%s%-6s 0x%016" PRIx64, i ? "  " : "  ", names[i], vals[i]);
+	printf("\n");
+}
+
+static void vcpu_plain(struct cli *cli, const struct xenpt_vcpu *v, bool all)
+{
+	const struct xenpt_domain_info *d = xenpt_source_domain(cli->src);
+	char buf[96];
+	unsigned i;
+
+	printf("vCPU %u: %s%s\n", v->id, v->online ? "online" : "offline",
+	       d->hvm ? "" : (v->flags & 4 ? ", in kernel" : ", in user mode"));
+	{
+		const char *n1[4] = { "rip", "rsp", "rflags", "rbp" };
+		uint64_t v1[4] = { v->regs.rip, v->regs.rsp, v->regs.rflags, v->regs.rbp };
+		const char *n2[4] = { "rax", "rbx", "rcx", "rdx" };
+		uint64_t v2[4] = { v->regs.rax, v->regs.rbx, v->regs.rcx, v->regs.rdx };
+		const char *n3[4] = { "rsi", "rdi", "r8", "r9" };
+		uint64_t v3[4] = { v->regs.rsi, v->regs.rdi, v->regs.r8, v->regs.r9 };
+		const char *n4[4] = { "r10", "r11", "r12", "r13" };
+		uint64_t v4[4] = { v->regs.r10, v->regs.r11, v->regs.r12, v->regs.r13 };
+		const char *n5[4] = { "r14", "r15", "fsbase", "gsbase" };
+		uint64_t v5[4] = { v->regs.r14, v->regs.r15, v->fs_base, v->gs_base_kernel };
+		regline(n1, v1, 4);
+		regline(n2, v2, 4);
+		regline(n3, v3, 4);
+		regline(n4, v4, 4);
+		regline(n5, v5, 4);
+	}
+	printf("  %-6s 0x%04x  %-4s 0x%04x  %-4s 0x%04x  %-4s 0x%04x  %-4s 0x%04x  %-4s 0x%04x\n",
+	       "cs", v->regs.cs, "ss", v->regs.ss, "ds", v->regs.ds, "es", v->regs.es, "fs",
+	       v->regs.fs, "gs", v->regs.gs);
+	printf("  %-6s 0x%016" PRIx64 "  %-6s 0x%016" PRIx64 "\n", "cr0", v->cr0, "cr2", v->cr2);
+	printf("  %-6s 0x%016" PRIx64 "  (%s)\n", "cr3", v->cr3, cr3_label(cli, v->cr3, buf, sizeof(buf)));
+	printf("  %-6s 0x%016" PRIx64 "  %-6s %s\n", "cr4", v->cr4, "efer",
+	       v->efer_known ? (snprintf(buf, sizeof(buf), "0x%016" PRIx64, v->efer), buf)
+			     : "unknown (not saved in this source)");
+	if (!d->hvm) {
+		if (v->user_cr3)
+			printf("  %-6s 0x%016" PRIx64 "  (user L4, ctrlreg[1]: %s)\n", "ucr3",
+			       v->user_cr3, cr3_label(cli, v->user_cr3, buf, sizeof(buf)));
+		else
+			printf("  %-6s 0                   (no separate user L4)\n", "ucr3");
+		printf("  kernel stack   ss 0x%" PRIx64 " sp 0x%016" PRIx64 "\n", v->kernel_ss, v->kernel_sp);
+		printf("  callbacks      event 0x%016" PRIx64 "  failsafe 0x%016" PRIx64 "  syscall 0x%016" PRIx64 "\n",
+		       v->event_callback_eip, v->failsafe_callback_eip, v->syscall_callback_eip);
+		printf("  #PF handler    0x%016" PRIx64 "  cs 0x%04x dpl %u%s\n", v->traps[14].address,
+		       v->traps[14].cs, v->traps[14].flags & 3,
+		       v->traps[14].flags & 4 ? " (masks events)" : "");
+		printf("  descriptors    gdt %" PRIu64 " entries, ldt %" PRIu64 " entries at 0x%" PRIx64 "\n",
+		       v->gdt_ents, v->ldt_ents, v->ldt_base);
+		if (all) {
+			printf("  trap table:\n");
+			for (i = 0; i < 256; i++)
+				if (v->traps[i].address)
+					printf("    %3u  vector %3u  cs 0x%04x  dpl %u  %s0x%016" PRIx64 "\n", i,
+					       v->traps[i].vector, v->traps[i].cs, v->traps[i].flags & 3,
+					       v->traps[i].flags & 4 ? "masks-events " : "             ",
+					       v->traps[i].address);
+		}
+	}
+}
+
+int cmd_vcpu(struct cli *cli, int argc, char **argv)
+{
+	const struct xenpt_domain_info *d;
+	struct xenpt_vcpu *v = NULL;
+	struct xenpt_error *err;
+	bool help = false, all = false, one = false;
+	uint64_t which = 0, first, last, i;
+	int c, rc = EXIT_OK;
+
+	while ((c = cli_getopt(cli, argc, argv, &help)) != -1) {
+		if (c == 'a')
+			all = true;
+		else
+			return EXIT_USAGE;
+	}
+	if (help) {
+		cli_print_help(cli->cmd);
+		return EXIT_OK;
+	}
+	if (optind >= argc)
+		return cli_usage_error(cli, "no TARGET given");
+	if (argc - optind > 2)
+		return cli_usage_error(cli, "unexpected argument '%s'", argv[optind + 2]);
+	if (argc - optind == 2) {
+		if (!cli_parse_u64(argv[optind + 1], &which) || which > UINT32_MAX)
+			return cli_usage_error(cli, "'%s' is not a vCPU number", argv[optind + 1]);
+		one = true;
+	}
+	err = cli_open_target(cli, argv[optind]);
+	if (err)
+		return cli_error(cli, err);
+	d = xenpt_source_domain(cli->src);
+	if (one && which >= d->nr_vcpus)
+		return cli_error(cli, xenpt_error_create(XENPT_ERR_NOT_FOUND,
+			"%s has no vCPU %" PRIu64 " (vCPUs 0-%u)", xenpt_source_describe(cli->src),
+			which, d->nr_vcpus ? d->nr_vcpus - 1 : 0));
+	first = one ? which : 0;
+	last = one ? which : (d->nr_vcpus ? d->nr_vcpus - 1 : 0);
+	v = malloc(sizeof(*v));
+	if (!v)
+		return cli_error(cli, xenpt_error_create(XENPT_ERR_NOMEM, "out of memory"));
+	if (cli->json)
+		jw_arr_begin(cli_jw(cli));
+	for (i = first; i <= last && d->nr_vcpus; i++) {
+		err = xenpt_source_vcpu(cli->src, (uint32_t)i, v);
+		if (err) {
+			if (cli->json)
+				jw_arr_end(cli_jw(cli));
+			rc = cli_error(cli, err);
+			break;
+		}
+		if (cli->json) {
+			vcpu_json(cli, v, all);
+		} else {
+			if (i != first)
+				printf("\n");
+			vcpu_plain(cli, v, all);
+		}
+	}
+	if (cli->json && rc == EXIT_OK)
+		jw_arr_end(cli_jw(cli));
+	free(v);
+	return rc;
+}
