@@ -370,7 +370,7 @@ static struct xenpt_error *get_copy(struct frame_cache *fc, struct xenpt_source 
 	size_t i, nmiss = 0;
 
 	fc->gen++;
-	if (!ensure_call_buffers(fc, n))
+	if (!fc->data || !ensure_call_buffers(fc, n))
 		return xenpt_error_create(XENPT_ERR_NOMEM, "out of memory");
 	for (i = 0; i < n; i++) {
 		uint64_t key = fc_key(space, frames[i]);
@@ -395,6 +395,9 @@ static struct xenpt_error *get_copy(struct frame_cache *fc, struct xenpt_source 
 				fc->miss_frames[nmiss] = frames[i];
 				fc->miss_first[nmiss] = i;
 				fc->dedup[h] = (uint32_t)++nmiss;
+				fc->st.misses++;
+			} else {
+				fc->st.hits++;   /* served by the same fetch */
 			}
 			pages[i] = NULL;
 			errs[i] = -(int)fc->dedup[h];   /* -(unique index + 1) */
@@ -404,7 +407,6 @@ static struct xenpt_error *get_copy(struct frame_cache *fc, struct xenpt_source 
 		return NULL;
 	if (!ensure_scratch(fc, nmiss))
 		return xenpt_error_create(XENPT_ERR_NOMEM, "out of memory");
-	fc->st.misses += nmiss;
 	fc->st.map_calls++;
 	err = src->ops->get_frames(src, space, fc->miss_frames, nmiss, fc->miss_pages,
 				   fc->miss_errs, fc->scratch);
@@ -477,11 +479,12 @@ void frame_cache_flush(struct frame_cache *fc)
 bool frame_cache_set_capacity(struct frame_cache *fc, size_t frames)
 {
 	struct xenpt_cache_stats keep = fc->st;
+	size_t old = fc->cap;
 
 	if (fc->stable)
 		return true;   /* pointer cache: fixed size, no copies */
 	fc_free_copy(fc);
-	if (!fc_alloc_copy(fc, frames ? frames : 8192))
+	if (!fc_alloc_copy(fc, frames ? frames : 8192) && !fc_alloc_copy(fc, old))
 		return false;
 	keep.capacity = fc->st.capacity;
 	keep.resident = 0;

@@ -114,7 +114,23 @@ const char *test_tmp_path(const char *name);
 		}                                                              \
 	} while (0)
 
-#define REQUIRE(cond)     do { CHECK(cond); if (test_failed()) return; } while (0)
-#define REQUIRE_OK(expr)  do { CHECK_OK(expr); if (test_failed()) return; } while (0)
+/* Like CHECK / CHECK_OK, but end the test (return) when this one fails. */
+#define REQUIRE(cond)                                                          \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			test_fail(__FILE__, __LINE__, "REQUIRE(%s)", #cond);   \
+			return;                                                \
+		}                                                              \
+	} while (0)
+#define REQUIRE_OK(expr)                                                       \
+	do {                                                                   \
+		struct xenpt_error *r_ = (expr);                               \
+		if (r_) {                                                      \
+			test_fail(__FILE__, __LINE__, "%s failed: %s", #expr,  \
+				  xenpt_error_message(r_));                    \
+			xenpt_error_destroy(r_);                               \
+			return;                                                \
+		}                                                              \
+	} while (0)
 
 #endif
