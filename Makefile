@@ -85,6 +85,9 @@ PCFILE  = $(BUILD)/xenpt.pc
 # into the build directory.
 CORE_XZ := $(sort $(wildcard tests/fixtures/*.core.xz))
 CORES   := $(CORE_XZ:tests/fixtures/%.xz=$(BUILD)/fixtures/%)
+# Text listings that go with them (xen-mfndump output), likewise.
+TXT_XZ  := $(sort $(wildcard tests/fixtures/*.txt.xz))
+TXTS    := $(TXT_XZ:tests/fixtures/%.xz=$(BUILD)/fixtures/%)
 
 .PHONY: all demo check check-unit check-cli check-lint check-asan check-live \
         bench fuzz install uninstall clean deps fixtures guest
@@ -120,7 +123,11 @@ $(BUILD)/fixtures/%.core: tests/fixtures/%.core.xz
 	@mkdir -p $(@D)
 	xz -dc $< > $@.tmp && mv $@.tmp $@
 
-fixtures: $(CORES)
+$(BUILD)/fixtures/%.txt: tests/fixtures/%.txt.xz
+	@mkdir -p $(@D)
+	xz -dc $< > $@.tmp && mv $@.tmp $@
+
+fixtures: $(CORES) $(TXTS)
 
 # ---- tests ----------------------------------------------------------------
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(UNIT_HELPER_OBJS) $(LIBA)
@@ -134,7 +141,7 @@ TEST_ENV = XENPT_FIXTURES=$(CURDIR)/tests/fixtures XENPT_BUILD=$(CURDIR)/$(BUILD
 
 check: check-unit check-cli check-lint
 
-check-unit: $(UNIT_BINS) $(CORES)
+check-unit: $(UNIT_BINS) $(CORES) $(TXTS)
 	@$(TEST_ENV) tests/run-unit.sh $(UNIT_BINS)
 
 check-cli: $(XENPT) $(CORES)

@@ -394,16 +394,26 @@ static const struct xenpt_cmd *find_cmd(const char *name, bool *ambiguous)
 int cmd_help(struct cli *cli, int argc, char **argv)
 {
 	const struct xenpt_cmd *c;
-	bool amb;
+	bool amb, help = false;
+	int o;
 
-	(void)cli;
-	if (argc < 2) {
+	while ((o = cli_getopt(cli, argc, argv, &help)) != -1)
+		if (o == '?')
+			return EXIT_USAGE;
+	if (help) {
+		cli_print_help(cli->cmd);
+		return EXIT_OK;
+	}
+	if (argc - optind > 1)
+		return cli_usage_error(cli, "unexpected argument '%s'", argv[optind + 1]);
+	if (optind >= argc) {
 		print_command_list(stdout);
 		return EXIT_OK;
 	}
-	c = find_cmd(argv[1], &amb);
+	c = find_cmd(argv[optind], &amb);
 	if (!c)
-		return cli_usage_error(cli, "unknown command '%s'", argv[1]);
+		return cli_usage_error(cli, amb ? "'%s' is ambiguous" : "unknown command '%s'",
+				       argv[optind]);
 	cli_print_help(c);
 	return EXIT_OK;
 }

@@ -24,8 +24,9 @@
 #define NIL UINT32_MAX
 
 struct dm_entry {
-	uint64_t key;
-	const uint8_t *ptr;
+	uint64_t frame;
+	const uint8_t *ptr;     /* NULL: empty */
+	uint8_t space;
 };
 
 struct frame_cache {
@@ -39,7 +40,8 @@ struct frame_cache {
 	/* copying mode */
 	size_t cap;                      /* slots */
 	uint8_t *data;                   /* cap * 4096 */
-	uint64_t *keys;
+	uint64_t *keys;                  /* frame numbers */
+	uint8_t *kspace;                 /* and their spaces */
 	uint64_t *gens;
 	uint32_t *prev, *next;           /* LRU list; head = most recent */
 	uint32_t head, tail, nfree;
@@ -58,9 +60,11 @@ struct frame_cache {
 	size_t miss_cap, dedup_mask;
 };
 
-static inline uint64_t fc_key(enum xenpt_space space, uint64_t frame)
+/* Frame numbers are full 64-bit values (hostile data): hash both halves of the key. */
+static inline size_t hash64(uint64_t k);
+static inline size_t fc_hash(enum xenpt_space space, uint64_t frame)
 {
-	return (frame << 1) | (uint64_t)space;
+	return hash64(frame ^ ((uint64_t)space << 63) ^ ((uint64_t)space * 0x9e3779b97f4a7c15ull));
 }
 
 static inline size_t hash64(uint64_t k)
@@ -75,12 +79,14 @@ static void fc_free_copy(struct frame_cache *fc)
 {
 	free(fc->data);
 	free(fc->keys);
+	free(fc->kspace);
 	free(fc->gens);
 	free(fc->prev);
 	free(fc->next);
 	free(fc->freelist);
 	free(fc->hash);
 	fc->data = NULL;
+	fc->kspace = NULL;
 	fc->keys = fc->gens = NULL;
 	fc->prev = fc->next = fc->freelist = fc->hash = NULL;
 }
@@ -99,12 +105,13 @@ static bool fc_alloc_copy(struct frame_cache *fc, size_t cap)
 	fc->cap = cap;
 	fc->data = malloc(cap * XENPT_PAGE_SIZE);
 	fc->keys = malloc(cap * sizeof(*fc->keys));
+	fc->kspace = malloc(cap * sizeof(*fc->kspace));
 	fc->gens = calloc(cap, sizeof(*fc->gens));
 	fc->prev = malloc(cap * sizeof(*fc->prev));
 	fc->next = malloc(cap * sizeof(*fc->next));
 	fc->freelist = malloc(cap * sizeof(*fc->freelist));
 	fc->hash = calloc(hsize, sizeof(*fc->hash));
-	if (!fc->data || !fc->keys || !fc->gens || !fc->prev || !fc->next ||
+	if (!fc->data || !fc->keys || !fc->kspace || !fc->gens || !fc->prev || !fc->next ||
 	    !fc->freelist || !fc->hash) {
 		fc_free_copy(fc);
 		return false;
@@ -122,19 +129,15 @@ static bool fc_alloc_copy(struct frame_cache *fc, size_t cap)
 struct frame_cache *frame_cache_create(size_t capacity, bool stable)
 {
 	struct frame_cache *fc = calloc(1, sizeof(*fc));
-	size_t i;
-
 	if (!fc)
 		return NULL;
 	fc->stable = stable;
 	if (stable) {
-		fc->dm = malloc(sizeof(*fc->dm) << DM_BITS);
+		fc->dm = calloc((size_t)1 << DM_BITS, sizeof(*fc->dm));
 		if (!fc->dm) {
 			free(fc);
 			return NULL;
 		}
-		for (i = 0; i < (1u << DM_BITS); i++)
-			fc->dm[i].key = UINT64_MAX;
 		fc->st.capacity = 1u << DM_BITS;
 	} else if (!fc_alloc_copy(fc, capacity ? capacity : 8192)) {
 		free(fc);
@@ -160,23 +163,29 @@ void frame_cache_destroy(struct frame_cache *fc)
 
 /* ---- copying mode: hash index ------------------------------------------- */
 
-static uint32_t hash_find(const struct frame_cache *fc, uint64_t key)
+static inline bool slot_is(const struct frame_cache *fc, uint32_t s, enum xenpt_space space,
+			   uint64_t frame)
 {
-	size_t i = hash64(key) & fc->hmask;
+	return fc->keys[s] == frame && fc->kspace[s] == space;
+}
+
+static uint32_t hash_find(const struct frame_cache *fc, enum xenpt_space space, uint64_t frame)
+{
+	size_t i = fc_hash(space, frame) & fc->hmask;
 
 	for (;;) {
 		uint32_t v = fc->hash[i];
 		if (!v)
 			return NIL;
-		if (fc->keys[v - 1] == key)
+		if (slot_is(fc, v - 1, space, frame))
 			return v - 1;
 		i = (i + 1) & fc->hmask;
 	}
 }
 
-static void hash_insert(struct frame_cache *fc, uint64_t key, uint32_t slot)
+static void hash_insert(struct frame_cache *fc, uint32_t slot)
 {
-	size_t i = hash64(key) & fc->hmask;
+	size_t i = fc_hash(fc->kspace[slot], fc->keys[slot]) & fc->hmask;
 
 	while (fc->hash[i])
 		i = (i + 1) & fc->hmask;
@@ -184,17 +193,18 @@ static void hash_insert(struct frame_cache *fc, uint64_t key, uint32_t slot)
 }
 
 /* Linear-probing deletion with backward shift (no tombstones). */
-static void hash_remove(struct frame_cache *fc, uint64_t key)
+static void hash_remove(struct frame_cache *fc, uint32_t slot)
 {
-	size_t i = hash64(key) & fc->hmask, j;
+	size_t i = fc_hash(fc->kspace[slot], fc->keys[slot]) & fc->hmask, j;
 
-	while (fc->hash[i] && fc->keys[fc->hash[i] - 1] != key)
+	while (fc->hash[i] && fc->hash[i] - 1 != slot)
 		i = (i + 1) & fc->hmask;
 	if (!fc->hash[i])
 		return;
 	fc->hash[i] = 0;
 	for (j = (i + 1) & fc->hmask; fc->hash[j]; j = (j + 1) & fc->hmask) {
-		size_t home = hash64(fc->keys[fc->hash[j] - 1]) & fc->hmask;
+		uint32_t o = fc->hash[j] - 1;
+		size_t home = fc_hash(fc->kspace[o], fc->keys[o]) & fc->hmask;
 		/* move j back to i if its home is not in (i, j] (cyclically) */
 		if ((j > i && (home <= i || home > j)) || (j < i && (home <= i && home > j))) {
 			fc->hash[i] = fc->hash[j];
@@ -238,7 +248,7 @@ static uint32_t slot_alloc(struct frame_cache *fc)
 	if (s == NIL || fc->gens[s] == fc->gen)
 		return NIL;   /* LRU tail touched by this call: so is everything */
 	lru_unlink(fc, s);
-	hash_remove(fc, fc->keys[s]);
+	hash_remove(fc, s);
 	fc->st.evictions++;
 	fc->st.resident--;
 	return s;
@@ -309,11 +319,10 @@ static struct xenpt_error *get_stable(struct frame_cache *fc, struct xenpt_sourc
 	size_t i, nmiss = 0;
 
 	for (i = 0; i < n; i++) {
-		uint64_t key = fc_key(space, frames[i]);
-		struct dm_entry *e = &fc->dm[hash64(key) & ((1u << DM_BITS) - 1)];
+		struct dm_entry *e = &fc->dm[fc_hash(space, frames[i]) & ((1u << DM_BITS) - 1)];
 
 		fc->st.lookups++;
-		if (e->key == key) {
+		if (e->ptr && e->frame == frames[i] && e->space == space) {
 			fc->st.hits++;
 			pages[i] = e->ptr;
 			errs[i] = 0;
@@ -348,11 +357,11 @@ static struct xenpt_error *get_stable(struct frame_cache *fc, struct xenpt_sourc
 		pages[r] = fc->miss_pages[i];
 		errs[r] = pages[r] ? 0 : (fc->miss_errs[i] > 0 ? fc->miss_errs[i] : EFAULT);
 		if (pages[r]) {
-			uint64_t key = fc_key(space, frames[r]);
-			struct dm_entry *e = &fc->dm[hash64(key) & ((1u << DM_BITS) - 1)];
-			if (e->key == UINT64_MAX)
+			struct dm_entry *e = &fc->dm[fc_hash(space, frames[r]) & ((1u << DM_BITS) - 1)];
+			if (!e->ptr)
 				fc->st.resident++;
-			e->key = key;
+			e->frame = frames[r];
+			e->space = (uint8_t)space;
 			e->ptr = pages[r];
 			fc->st.frames_mapped++;
 		} else {
@@ -373,8 +382,7 @@ static struct xenpt_error *get_copy(struct frame_cache *fc, struct xenpt_source 
 	if (!fc->data || !ensure_call_buffers(fc, n))
 		return xenpt_error_create(XENPT_ERR_NOMEM, "out of memory");
 	for (i = 0; i < n; i++) {
-		uint64_t key = fc_key(space, frames[i]);
-		uint32_t s = hash_find(fc, key);
+		uint32_t s = hash_find(fc, space, frames[i]);
 
 		fc->st.lookups++;
 		if (s != NIL) {
@@ -388,7 +396,7 @@ static struct xenpt_error *get_copy(struct frame_cache *fc, struct xenpt_source 
 		}
 		/* a miss: deduplicate within the call */
 		{
-			size_t h = hash64(key) & fc->dedup_mask;
+			size_t h = fc_hash(space, frames[i]) & fc->dedup_mask;
 			while (fc->dedup[h] && fc->miss_frames[fc->dedup[h] - 1] != frames[i])
 				h = (h + 1) & fc->dedup_mask;
 			if (!fc->dedup[h]) {
@@ -433,9 +441,10 @@ static struct xenpt_error *get_copy(struct frame_cache *fc, struct xenpt_source 
 		if (s == NIL)
 			continue;
 		memcpy(fc->data + (size_t)s * XENPT_PAGE_SIZE, fc->miss_pages[i], XENPT_PAGE_SIZE);
-		fc->keys[s] = fc_key(space, fc->miss_frames[i]);
+		fc->keys[s] = fc->miss_frames[i];
+		fc->kspace[s] = (uint8_t)space;
 		fc->gens[s] = fc->gen;
-		hash_insert(fc, fc->keys[s], s);
+		hash_insert(fc, s);
 		lru_push_front(fc, s);
 		fc->st.resident++;
 		fc->miss_pages[i] = fc->data + (size_t)s * XENPT_PAGE_SIZE;
@@ -463,8 +472,7 @@ void frame_cache_flush(struct frame_cache *fc)
 	size_t i;
 
 	if (fc->stable) {
-		for (i = 0; i < (1u << DM_BITS); i++)
-			fc->dm[i].key = UINT64_MAX;
+		memset(fc->dm, 0, sizeof(*fc->dm) << DM_BITS);
 		fc->st.resident = 0;
 		return;
 	}

@@ -345,3 +345,28 @@ TEST(shared_info_codec_and_page_types)
 	CHECK_STR_EQ(xenpt_page_type_name(XENPT_PT_L3 | XENPT_PT_PINNED), "l3_pinned");
 	CHECK_STR_EQ(xenpt_page_type_name(XENPT_PT_XTAB), "xtab");
 }
+
+/* Frame numbers from hostile data: ~0 and values >= 2^63 must not alias cached frames. */
+TEST(extreme_frame_numbers_do_not_alias)
+{
+	bool stable;
+
+	for (stable = false; ; stable = true) {
+		struct xenpt_source *src = make_src(stable, 0);
+		uint64_t frames[3] = { 1, UINT64_MAX, 0x8000000000000001ull };
+		const uint8_t *pages[3];
+		int errs[3];
+
+		REQUIRE(src);
+		REQUIRE_OK(xenpt_source_get_frames(src, XENPT_SPACE_GFN, frames, 1, pages, errs));
+		REQUIRE_OK(xenpt_source_get_frames(src, XENPT_SPACE_GFN, frames, 3, pages, errs));
+		CHECK(pages[0] != NULL);
+		CHECK(pages[1] == NULL);
+		CHECK_EQ(errs[1], ERANGE);
+		CHECK(pages[2] == NULL);
+		CHECK_EQ(errs[2], ERANGE);
+		xenpt_source_close(src);
+		if (stable)
+			break;
+	}
+}
