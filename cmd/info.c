@@ -58,7 +58,11 @@ int cmd_info(struct cli *cli, int argc, char **argv)
 		jw_kstr(w, "source", xenpt_source_kind(cli->src));
 		jw_kstr(w, "description", xenpt_source_describe(cli->src));
 		jw_kstr(w, "type", d->hvm ? "hvm" : "pv");
-		jw_kbool(w, "hap", d->hap);
+		jw_key(w, "hap");
+		if (caps & XENPT_CAP_LIVE)
+			jw_bool(w, d->hap);
+		else
+			jw_null(w);   /* dump-cores do not record it */
 		jw_ku64(w, "guest_width_bits", d->guest_width * 8);
 		jw_ku64(w, "paging_levels", d->pt_levels);
 		jw_ku64(w, "tot_pages", d->tot_pages);
@@ -105,7 +109,9 @@ int cmd_info(struct cli *cli, int argc, char **argv)
 #define ROW(k, ...) do { table_addf(t, 0, "%s", k); table_addf(t, 1, __VA_ARGS__); table_end_row(t); } while (0)
 		ROW("domain", "%u%s%s%s", d->domid, d->name[0] ? " (" : "", d->name, d->name[0] ? ")" : "");
 		ROW("source", "%s", xenpt_source_describe(cli->src));
-		ROW("type", "%s%s", d->hvm ? "HVM" : "PV", d->hvm ? (d->hap ? " (hardware-assisted paging)" : " (shadow paging)") : "");
+		ROW("type", "%s%s", d->hvm ? "HVM" : "PV",
+		    !d->hvm || !(caps & XENPT_CAP_LIVE) ? ""
+		    : d->hap ? " (hardware-assisted paging)" : " (shadow paging)");
 		if (d->guest_width)
 			ROW("guest width", "%u-bit", d->guest_width * 8);
 		if (d->pt_levels)
