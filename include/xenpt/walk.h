@@ -8,12 +8,34 @@
  * look" (out of memory, domain gone).
  *
  * Semantics follow the Intel SDM vol. 3 ch. 4 and Xen's own walkers
- * (xen/arch/x86/mm/guest_walk.c, tools/libs/ctrl/xc_pagetab.c).
+ * (xen/arch/x86/mm/guest_walk.c, tools/libs/ctrl/xc_pagetab.c):
+ *
+ * - An entry is first checked for P, then for reserved bits, then followed;
+ *   RW and US are ANDed over the levels (not over PAE PDPTEs, which have
+ *   neither), NX is ORed when as.nxe.
+ * - Reserved bits: address bits at or above as.maxphyaddr (default 52); bit
+ *   63 without NXE; PSE in L4/L5 entries; the bits below the alignment of a
+ *   2M/1G leaf (bit 12 is their PAT bit); PAE PDPTEs: bits 63:52 (also NX),
+ *   RW, US, A, D, PSE, G; PAE L1/L2: bits 62:52; 2-level 4M entries: bit 21
+ *   and PSE-36 address bits beyond MAXPHYADDR (capped at 40).
+ * - 1G leaves are always honoured in 4/5-level mode (as Xen does with HAP).
+ *   PSE in a PV L2/L3 entry is decoded as the hardware would (a leaf),
+ *   although Xen never validates such an entry (base_disallow_mask).
+ * - 2-level: PSE makes a 4M leaf only with as.pse (CR4.PSE); without it the
+ *   bit is ignored.  PSE-36 high address bits are decoded (xc_pagetab.c
+ *   ignores them).
+ * - PV: only in 4-level mode are L4 slots 256-271 treated as Xen's.
+ * - 32-bit modes (2-level, PAE, paging off) have no addresses above 4 GiB:
+ *   such VAs are reported as NON_CANONICAL.
+ *
+ * Tables are read whole through the source's frame cache
+ * (xenpt_source_get_frames()), one read per level, never mapped per entry.
  */
 #ifndef XENPT_WALK_H
 #define XENPT_WALK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <xenpt/error.h>
@@ -80,13 +102,24 @@ struct xenpt_aspace {
 /**
  * The address space a vCPU is using: its CR3 (or, with @p user, a 64-bit PV
  * vCPU's user L4 from ctrlreg[1]) and its paging mode.
+ *
+ * PV (64-bit only): MFN space, 4-level, root = CR3 >> 12, nxe and wp true
+ * (Xen runs PV guests with EFER.NXE when the CPU has NX and always with
+ * CR0.WP).  A zero ctrlreg[1] with @p user is XENPT_ERR_NOT_FOUND; 32-bit
+ * PV is XENPT_ERR_UNSUPPORTED.
+ * HVM: GFN space, mode from CR0/CR4/EFER (without EFER, as in dump-core
+ * files: long mode when CR4.PAE and the guest is not 32-bit, and NXE
+ * assumed), pse = CR4.PSE, wp = CR0.WP; PAE: root = (CR3 & ~0x1f) >> 12
+ * with the PDPT at CR3 & 0xfe0 inside that frame.  @p user is
+ * XENPT_ERR_INVALID_ARG.
  */
 struct xenpt_error *xenpt_aspace_from_vcpu(struct xenpt_source *src, uint32_t vcpu, bool user,
 					   struct xenpt_aspace *ret);
 /**
  * An explicit root.  @p cr3 is a CR3 value (PV: maddr of the L4, i.e.
  * MFN << 12).  @p mode XENPT_PM_NONE means "the domain's mode" (PV: 4-level;
- * HVM: vCPU 0's).
+ * HVM: vCPU 0's).  HVM flags (nxe, pse, wp) come from vCPU 0 when the source
+ * has vCPUs, else nxe, pse and wp are true.  PV accepts 4LEVEL and 5LEVEL.
  */
 struct xenpt_error *xenpt_aspace_from_cr3(struct xenpt_source *src, uint64_t cr3,
 					  enum xenpt_paging_mode mode, struct xenpt_aspace *ret);
@@ -122,7 +155,7 @@ struct xenpt_walk {
 	uint64_t va;
 	struct xenpt_aspace as;
 	unsigned nsteps;
-	struct xenpt_walk_step steps[5];
+	struct xenpt_walk_step steps[5];   /**< steps[nsteps..4] are zero */
 	enum xenpt_walk_end end;
 	unsigned end_level;    /**< level where the walk stopped (leaf level when mapped) */
 	int end_errno;         /**< UNREADABLE: the per-frame errno */
@@ -137,7 +170,16 @@ struct xenpt_walk {
 	bool global, accessed, dirty;
 };
 
-/** Translate @p va.  A result of any kind is success (NULL). */
+/**
+ * Translate @p va.  A result of any kind is success (NULL).  Labels
+ * (table_other, next_other, frame_other) come from ONE batched lookup per
+ * walk: the M2P for PV (XENPT_CAP_M2P), the P2M for HVM sources that have
+ * one (XENPT_CAP_P2M); otherwise they are XENPT_INVALID_FRAME.  A table
+ * that cannot be read ends the walk as UNREADABLE with the per-frame errno,
+ * keeping the steps read so far (its frame is the last step's @c next, or
+ * as.root).  Self-referencing tables are followed as the hardware would
+ * (the depth is bounded by the levels).
+ */
 struct xenpt_error *xenpt_walk_va(struct xenpt_source *src, const struct xenpt_aspace *as,
 				  xenpt_va_t va, struct xenpt_walk *ret);
 
@@ -154,9 +196,26 @@ enum xenpt_range_kind {
 	XENPT_RANGE_XEN_SLOT,      /**< PV: Xen's L4 slots, not walked */
 	XENPT_RANGE_RESERVED,      /**< an entry with reserved bits set: not followed */
 	XENPT_RANGE_UNREADABLE,    /**< a table that could not be read (range.err) */
+	XENPT_RANGE_CYCLE,         /**< an entry naming a table already on the current path
+				        (a recursive / self map): not followed */
 };
 
-/** One range: one entry's worth of address space, never merged. */
+/** "mapped", "hole", "non_canonical", "xen_slot", "reserved_bits", "unreadable", "cycle". */
+const char *xenpt_range_kind_name(enum xenpt_range_kind kind);
+
+/**
+ * One range: one entry's worth of address space, never merged (clipped to
+ * the iteration bounds).
+ *
+ * - MAPPED, HOLE, RESERVED, XEN_SLOT: level/table/index/entry describe the
+ *   deciding entry.
+ * - UNREADABLE and CYCLE: level/table/index/entry describe the entry that
+ *   names the table, and @c frame is that table's frame; when the root
+ *   table itself cannot be read, level is the top level, table = frame =
+ *   as.root, index 0 and entry 0.
+ * - NON_CANONICAL (and paging-off MAPPED): no entry; level is the top level
+ *   (0 with paging off), table as.root, entry 0.
+ */
 struct xenpt_pt_range {
 	uint64_t start;        /**< first VA (canonical) */
 	uint64_t end;          /**< last VA, inclusive */
@@ -165,14 +224,28 @@ struct xenpt_pt_range {
 	uint64_t table;        /**< table holding that entry (as.space) */
 	unsigned index;
 	uint64_t entry;        /**< the raw entry */
-	uint64_t frame;        /**< MAPPED: first 4K frame (as.space) */
-	bool writable, user, nx; /**< effective rights (MAPPED) */
+	uint64_t frame;        /**< MAPPED: 4K frame of @c start (as.space); UNREADABLE/CYCLE:
+				    the table named; else XENPT_INVALID_FRAME */
+	uint64_t page_size;    /**< MAPPED: 4K, 2M, 4M or 1G (entry span); else the entry span */
+	bool writable, user, nx; /**< effective rights (MAPPED), as in struct xenpt_walk */
 	int err;               /**< UNREADABLE: per-frame errno */
 };
 
 struct xenpt_pt_iter;
 
-/** Iterate over [@p start, @p end] (inclusive; canonical forms). */
+/**
+ * Iterate over [@p start, @p end] (inclusive; canonical forms; for 32-bit
+ * modes addresses above 4 GiB come back as one NON_CANONICAL range).
+ *
+ * Tables are read whole through the frame cache, one read per table visit
+ * (never per entry); for copying (live) sources the iterator also prefetches
+ * all child tables of a table in one batch.  Per-level state is the table's
+ * contents (a copy, or for XENPT_CAP_STABLE sources the cache's pointer) and
+ * the rights accumulated above it.  Depth is bounded by the paging levels,
+ * and a table that is already on the current path is reported as a CYCLE
+ * range instead of being entered, so hostile or self-mapping tables cannot
+ * make it loop or explode.
+ */
 struct xenpt_error *xenpt_pt_iter_create(struct xenpt_source *src, const struct xenpt_aspace *as,
 					 uint64_t start, uint64_t end,
 					 struct xenpt_pt_iter **ret);
@@ -180,6 +253,79 @@ struct xenpt_error *xenpt_pt_iter_create(struct xenpt_source *src, const struct 
 struct xenpt_error *xenpt_pt_iter_next(struct xenpt_pt_iter *it, struct xenpt_pt_range *ret,
 				       bool *done_ret);
 void xenpt_pt_iter_destroy(struct xenpt_pt_iter *it);
+
+/*
+ * Translation cache ("software TLB", LibVMI's v2p cache).
+ *
+ * Caches successful translations keyed by (address space: root, mode and
+ * the flags that change the result; VA page), one entry per page: a 2M, 4M
+ * or 1G page is cached once and serves every VA inside it.  Lookups probe
+ * the 4K class first, then the large classes if any large page is cached.
+ * Unmapped results are never cached.
+ *
+ * NOTHING FLUSHES IT AUTOMATICALLY.  A cache is only right while the guest's
+ * page tables do not change: for a live domain, call
+ * xenpt_xlate_cache_flush() whenever the domain may have run (after an
+ * unpause, after any write through the source), together with
+ * xenpt_source_cache_flush().  Core files and synthetic domains that are
+ * not written to never need a flush.  A cache used with a different source
+ * than the last time flushes itself.  A cache (like a source and an
+ * iterator) is not thread-safe: one thread at a time.
+ */
+struct xenpt_xlate_cache;
+
+/** Translation-cache statistics. */
+struct xenpt_xlate_stats {
+	uint64_t lookups;        /**< xenpt_translate() calls */
+	uint64_t hits;           /**< answered from the cache */
+	uint64_t misses;         /**< needed a walk */
+	uint64_t inserts;        /**< translations stored */
+	uint64_t flushes;
+	size_t capacity;         /**< 4K-class entries (large classes are smaller) */
+};
+
+/** One translation. */
+struct xenpt_xlate {
+	uint64_t va;
+	enum xenpt_walk_end end;   /**< MAPPED, or why not (then only end_* are valid) */
+	unsigned end_level;
+	int end_errno;             /**< UNREADABLE: per-frame errno */
+	uint64_t page_size;        /**< 4K, 2M, 4M or 1G */
+	uint64_t page_va;          /**< first VA of the page */
+	uint64_t frame;            /**< 4K frame holding va, in as.space (MFN PV, GFN HVM) */
+	uint64_t addr;             /**< maddr (PV) or guest-physical address (HVM) of va */
+	bool writable, user, nx;   /**< effective rights, as in struct xenpt_walk */
+	bool cached;               /**< answered from the cache */
+};
+
+/** A cache of @p capacity 4K translations (rounded up to a power of 2; 0 = 4096). */
+struct xenpt_error *xenpt_xlate_cache_create(size_t capacity, struct xenpt_xlate_cache **ret);
+/** Free (NULL is fine). */
+void xenpt_xlate_cache_destroy(struct xenpt_xlate_cache *cache);
+/** Forget every translation (O(1)). */
+void xenpt_xlate_cache_flush(struct xenpt_xlate_cache *cache);
+void xenpt_xlate_cache_stats(const struct xenpt_xlate_cache *cache,
+			     struct xenpt_xlate_stats *ret);
+
+/**
+ * Translate @p va in @p as through @p cache (NULL: no cache, always walk).
+ * Like xenpt_walk_va(), an unmapped address is a result (ret->end), not an
+ * error; no M2P labels are looked up.
+ */
+struct xenpt_error *xenpt_translate(struct xenpt_source *src, struct xenpt_xlate_cache *cache,
+				    const struct xenpt_aspace *as, xenpt_va_t va,
+				    struct xenpt_xlate *ret);
+
+/**
+ * Read @p len bytes of guest memory at @p va (crossing pages as needed)
+ * through @p cache (may be NULL): every page is translated first, then all
+ * data frames are read in one batch.  A VA that does not translate, or a
+ * frame that cannot be read, is XENPT_ERR_FAULT naming the VA (and the
+ * frame); @p buf is written only on success.
+ */
+struct xenpt_error *xenpt_read_va(struct xenpt_source *src, struct xenpt_xlate_cache *cache,
+				  const struct xenpt_aspace *as, xenpt_va_t va, void *buf,
+				  size_t len);
 
 #ifdef __cplusplus
 }

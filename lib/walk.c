@@ -1,0 +1,662 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The x86 page-table walker: 64-bit PV (tables hold MFNs, Xen owns L4 slots
+ * 256-271) and HVM in every paging mode (tables hold GFNs): 4-level,
+ * 5-level, PAE, 2-level (with PSE and PSE-36) and paging off.
+ *
+ * Semantics: Intel SDM vol. 3A ch. 4; Xen's software walker
+ * xen/arch/x86/mm/guest_walk.c (present first, then reserved bits, then the
+ * rights: RW and US ANDed over the levels, NX ORed) and its reserved-bit
+ * rules in xen/arch/x86/include/asm/guest_pt.h.  Unlike
+ * tools/libs/ctrl/xc_pagetab.c this walker handles 5-level paging and
+ * PSE-36, checks reserved bits, records every level, and reads tables
+ * through the source's frame cache instead of mapping one page per level.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <xenpt/walk.h>
+
+#include "internal.h"
+#include "walk_priv.h"
+
+#define CR0_WP    (1ull << 16)
+#define CR0_PG    (1ull << 31)
+#define CR4_PSE   (1ull << 4)
+#define CR4_PAE   (1ull << 5)
+#define CR4_LA57  (1ull << 12)
+#define EFER_LMA  (1ull << 10)
+#define EFER_NXE  (1ull << 11)
+
+/* ---- paging modes -------------------------------------------------------- */
+
+static const char *const mode_names[] = {
+	[XENPT_PM_NONE] = "none",
+	[XENPT_PM_2LEVEL] = "2level",
+	[XENPT_PM_PAE] = "pae",
+	[XENPT_PM_4LEVEL] = "4level",
+	[XENPT_PM_5LEVEL] = "5level",
+};
+
+XENPT_PUBLIC const char *xenpt_paging_mode_name(enum xenpt_paging_mode mode)
+{
+	if ((unsigned)mode < XENPT_ARRAY_SIZE(mode_names))
+		return mode_names[mode];
+	return "unknown";
+}
+
+XENPT_PUBLIC bool xenpt_paging_mode_parse(const char *name, enum xenpt_paging_mode *ret)
+{
+	static const struct {
+		const char *name;
+		enum xenpt_paging_mode mode;
+	} aliases[] = {
+		{ "none", XENPT_PM_NONE },     { "off", XENPT_PM_NONE },
+		{ "0", XENPT_PM_NONE },        { "2level", XENPT_PM_2LEVEL },
+		{ "2", XENPT_PM_2LEVEL },      { "legacy", XENPT_PM_2LEVEL },
+		{ "pae", XENPT_PM_PAE },       { "3", XENPT_PM_PAE },
+		{ "3level", XENPT_PM_PAE },    { "4level", XENPT_PM_4LEVEL },
+		{ "4", XENPT_PM_4LEVEL },      { "ia32e", XENPT_PM_4LEVEL },
+		{ "5level", XENPT_PM_5LEVEL }, { "5", XENPT_PM_5LEVEL },
+		{ "la57", XENPT_PM_5LEVEL },
+	};
+	size_t i;
+
+	if (!name)
+		return false;
+	for (i = 0; i < XENPT_ARRAY_SIZE(aliases); i++)
+		if (!strcasecmp(name, aliases[i].name)) {
+			*ret = aliases[i].mode;
+			return true;
+		}
+	return false;
+}
+
+XENPT_PUBLIC unsigned xenpt_paging_mode_levels(enum xenpt_paging_mode mode)
+{
+	switch (mode) {
+	case XENPT_PM_2LEVEL: return 2;
+	case XENPT_PM_PAE: return 3;
+	case XENPT_PM_4LEVEL: return 4;
+	case XENPT_PM_5LEVEL: return 5;
+	case XENPT_PM_NONE:
+	default: return 0;
+	}
+}
+
+XENPT_PUBLIC enum xenpt_paging_mode xenpt_paging_mode_from_regs(uint64_t cr0, uint64_t cr4,
+								 uint64_t efer, bool efer_known,
+								 bool assume_long)
+{
+	bool lma;
+
+	if (!(cr0 & CR0_PG))
+		return XENPT_PM_NONE;
+	/* EFER.LMA = EFER.LME && CR0.PG; long mode requires CR4.PAE (SDM 4.1.1). */
+	lma = efer_known ? (efer & EFER_LMA) != 0 : ((cr4 & CR4_PAE) && assume_long);
+	if (lma)
+		return (cr4 & CR4_LA57) ? XENPT_PM_5LEVEL : XENPT_PM_4LEVEL;
+	if (cr4 & CR4_PAE)
+		return XENPT_PM_PAE;
+	return XENPT_PM_2LEVEL;
+}
+
+XENPT_PUBLIC const char *xenpt_walk_end_name(enum xenpt_walk_end end)
+{
+	static const char *const names[] = {
+		[XENPT_WALK_MAPPED] = "mapped",
+		[XENPT_WALK_NOT_PRESENT] = "not_present",
+		[XENPT_WALK_RESERVED] = "reserved_bits",
+		[XENPT_WALK_NON_CANONICAL] = "non_canonical",
+		[XENPT_WALK_XEN_SLOT] = "xen_slot",
+		[XENPT_WALK_UNREADABLE] = "unreadable",
+	};
+
+	if ((unsigned)end < XENPT_ARRAY_SIZE(names))
+		return names[end];
+	return "unknown";
+}
+
+/* ---- geometry ------------------------------------------------------------ */
+
+/* Bits @lo..@hi inclusive. */
+static uint64_t bits_range(unsigned lo, unsigned hi)
+{
+	if (hi < lo)
+		return 0;
+	return (hi >= 63 ? ~0ull : ((1ull << (hi + 1)) - 1)) & ~((1ull << lo) - 1);
+}
+
+bool pt_geom_init(const struct xenpt_aspace *as, struct pt_geom *g)
+{
+	unsigned m = as->maxphyaddr ? as->maxphyaddr : 52, l;
+	uint64_t phys, nx;
+
+	if (m > 52)
+		m = 52;
+	if (m < 32)
+		m = 32;
+	memset(g, 0, sizeof(*g));
+	g->mode = as->mode;
+	/* Address bits at or above MAXPHYADDR (guest_rsvd_bits() in guest_pt.h). */
+	phys = bits_range(m, 51);
+	nx = as->nxe ? 0 : XENPT_PTE_NX;
+	for (l = 1; l <= PT_MAX_LEVELS; l++)
+		g->has_rw_us[l] = true;
+
+	switch (as->mode) {
+	case XENPT_PM_NONE:
+		g->top = 0;
+		g->va_max_low = 0xffffffffull;
+		return true;
+	case XENPT_PM_2LEVEL: {
+		/* SDM 4.3: no reserved bits except in a 4 MiB PDE (CR4.PSE): bit 21,
+		 * and the PSE-36 address bits 13+(M-32)..20 beyond MAXPHYADDR, with M
+		 * capped at 40 (Xen: fold_pse36(rsvd_bits | (1ul << 40))). */
+		unsigned m36 = m > 40 ? 40 : m;
+
+		g->top = 2;
+		g->esize = 4;
+		g->shift[1] = 12;
+		g->bits[1] = 10;
+		g->shift[2] = 22;
+		g->bits[2] = 10;
+		g->large_ok[2] = as->pse;
+		g->rsvd_large[2] = (1ull << 21) | bits_range(13 + (m36 - 32), 20);
+		g->va_max_low = 0xffffffffull;
+		return true;
+	}
+	case XENPT_PM_PAE:
+		/* SDM 4.4; Xen GUEST_L[1-3]_PAGETABLE_RSVD for 3 levels. */
+		g->top = 3;
+		g->esize = 8;
+		g->shift[1] = 12;
+		g->bits[1] = 9;
+		g->shift[2] = 21;
+		g->bits[2] = 9;
+		g->shift[3] = 30;
+		g->bits[3] = 2;
+		g->rsvd[1] = phys | bits_range(52, 62) | nx;
+		g->rsvd[2] = phys | bits_range(52, 62) | nx;
+		g->large_ok[2] = true;
+		g->rsvd_large[2] = bits_range(13, 20);
+		/* PDPTE: bits 63:M, and RW, US, A, D, PSE, G (bits 1, 2, 5-8). */
+		g->rsvd[3] = phys | bits_range(52, 63) | XENPT_PTE_RW | XENPT_PTE_US |
+			     XENPT_PTE_A | XENPT_PTE_D | XENPT_PTE_PSE | XENPT_PTE_G;
+		g->has_rw_us[3] = false;
+		g->root_off = (unsigned)(as->cr3 & 0xfe0);
+		g->nx = as->nxe;
+		g->va_max_low = 0xffffffffull;
+		return true;
+	case XENPT_PM_4LEVEL:
+	case XENPT_PM_5LEVEL:
+		/* SDM 4.5; Xen: PSE is reserved in L4 (GUEST_L4_PAGETABLE_RSVD) and
+		 * L5 entries; SUPERPAGE_RSVD() for the low address bits of 2M/1G
+		 * leaves (bit 12 is their PAT bit). */
+		g->top = as->mode == XENPT_PM_5LEVEL ? 5 : 4;
+		g->esize = 8;
+		for (l = 1; l <= g->top; l++) {
+			g->shift[l] = 12 + 9 * (l - 1);
+			g->bits[l] = 9;
+			g->rsvd[l] = phys | nx;
+		}
+		g->rsvd[4] |= XENPT_PTE_PSE;
+		g->rsvd[5] |= XENPT_PTE_PSE;
+		g->large_ok[2] = true;
+		g->rsvd_large[2] = bits_range(13, 20);
+		g->large_ok[3] = true;
+		g->rsvd_large[3] = bits_range(13, 29);
+		g->nx = as->nxe;
+		g->xen_slots = as->pv && as->mode == XENPT_PM_4LEVEL;
+		if (g->top == 5) {
+			g->va_max_low = 0x00ffffffffffffffull;
+			g->va_min_high = 0xff00000000000000ull;
+		} else {
+			g->va_max_low = 0x00007fffffffffffull;
+			g->va_min_high = 0xffff800000000000ull;
+		}
+		return true;
+	}
+	return false;
+}
+
+/* Everything pt_geom_init() reads from an address space. */
+struct geom_key {
+	enum xenpt_paging_mode mode;
+	unsigned maxphyaddr;
+	unsigned root_off;
+	bool nxe, pse, pv;
+};
+
+const struct pt_geom *pt_geom_get(const struct xenpt_aspace *as)
+{
+	static _Thread_local struct {
+		bool valid;
+		struct geom_key key;
+		struct pt_geom g;
+	} memo;
+	struct geom_key k = {
+		.mode = as->mode,
+		.maxphyaddr = as->maxphyaddr,
+		.root_off = as->mode == XENPT_PM_PAE ? (unsigned)(as->cr3 & 0xfe0) : 0,
+		.nxe = as->nxe,
+		.pse = as->pse,
+		.pv = as->pv,
+	};
+
+	if (memo.valid && memo.key.mode == k.mode && memo.key.maxphyaddr == k.maxphyaddr &&
+	    memo.key.root_off == k.root_off && memo.key.nxe == k.nxe &&
+	    memo.key.pse == k.pse && memo.key.pv == k.pv)
+		return &memo.g;
+	memo.valid = false;
+	if (!pt_geom_init(as, &memo.g))
+		return NULL;
+	memo.key = k;
+	memo.valid = true;
+	return &memo.g;
+}
+
+XENPT_PUBLIC bool xenpt_va_canonical(enum xenpt_paging_mode mode, uint64_t va)
+{
+	switch (mode) {
+	case XENPT_PM_4LEVEL:
+		return va <= 0x00007fffffffffffull || va >= 0xffff800000000000ull;
+	case XENPT_PM_5LEVEL:
+		return va <= 0x00ffffffffffffffull || va >= 0xff00000000000000ull;
+	default:
+		return va <= 0xffffffffull;
+	}
+}
+
+XENPT_PUBLIC bool xenpt_va_in_xen_slots(uint64_t va)
+{
+	return va >= 0xffff800000000000ull && va <= 0xffff87ffffffffffull;
+}
+
+/* ---- address spaces -------------------------------------------------------- */
+
+static uint64_t root_of(enum xenpt_paging_mode mode, uint64_t cr3)
+{
+	switch (mode) {
+	case XENPT_PM_NONE:
+		return 0;
+	case XENPT_PM_2LEVEL:
+		return (cr3 & 0xfffff000ull) >> 12;
+	case XENPT_PM_PAE:
+		/* The PDPT is 32-byte aligned anywhere in the frame (SDM 4.4.1). */
+		return (cr3 & 0xffffffe0ull) >> 12;
+	default:
+		/* Bits 11:0 are flags or the PCID, 63:52 are not part of CR3's base. */
+		return (cr3 & XENPT_PTE_ADDR_MASK) >> 12;
+	}
+}
+
+static void aspace_pv(uint64_t cr3, enum xenpt_paging_mode mode, bool user,
+		      struct xenpt_aspace *as)
+{
+	memset(as, 0, sizeof(*as));
+	as->space = XENPT_SPACE_MFN;
+	as->mode = mode;
+	as->cr3 = cr3;
+	as->root = root_of(mode, cr3);
+	as->pv = true;
+	as->user = user;
+	/* Xen runs PV guests with EFER.NXE when the CPU has NX, and with
+	 * CR0.WP always set (guest_nx_enabled(), guest_wp_enabled()). */
+	as->nxe = true;
+	as->pse = true;
+	as->wp = true;
+	as->maxphyaddr = 52;
+}
+
+static void aspace_hvm(uint64_t cr3, enum xenpt_paging_mode mode, const struct xenpt_vcpu *v,
+		       struct xenpt_aspace *as)
+{
+	memset(as, 0, sizeof(*as));
+	as->space = XENPT_SPACE_GFN;
+	as->mode = mode;
+	as->cr3 = cr3;
+	as->root = root_of(mode, cr3);
+	if (v) {
+		/* Without EFER (dump-core files) assume NXE: every 64-bit and PAE
+		 * OS in use sets it, and bit 63 would otherwise read as reserved. */
+		as->nxe = v->efer_known ? (v->efer & EFER_NXE) != 0 : true;
+		as->pse = (v->cr4 & CR4_PSE) != 0;
+		as->wp = (v->cr0 & CR0_WP) != 0;
+	} else {
+		as->nxe = true;
+		as->pse = true;
+		as->wp = true;
+	}
+	as->maxphyaddr = 52;
+}
+
+static bool is_32bit_pv(const struct xenpt_domain_info *info)
+{
+	return !info->hvm && info->guest_width == 4;
+}
+
+XENPT_PUBLIC struct xenpt_error *xenpt_aspace_from_vcpu(struct xenpt_source *src, uint32_t vcpu,
+							bool user, struct xenpt_aspace *ret)
+{
+	const struct xenpt_domain_info *info = xenpt_source_domain(src);
+	struct xenpt_vcpu *v;
+	struct xenpt_error *err;
+	struct xenpt_aspace as;
+
+	if (is_32bit_pv(info))
+		return xenpt_error_create(XENPT_ERR_UNSUPPORTED,
+					  "%s: 32-bit PV guests are not supported (only 64-bit PV and HVM)",
+					  xenpt_source_describe(src));
+	if (user && info->hvm)
+		return xenpt_error_create(XENPT_ERR_INVALID_ARG,
+					  "%s: a separate user page table (ctrlreg[1]) exists only for 64-bit PV guests",
+					  xenpt_source_describe(src));
+	v = malloc(sizeof(*v));
+	if (!v)
+		return xenpt_error_create(XENPT_ERR_NOMEM, "out of memory");
+	err = xenpt_source_vcpu(src, vcpu, v);
+	if (err) {
+		free(v);
+		return err;
+	}
+	if (!info->hvm) {
+		uint64_t cr3 = user ? v->user_cr3 : v->cr3;
+
+		if (!cr3) {
+			if (user)
+				err = xenpt_error_create(XENPT_ERR_NOT_FOUND,
+							 "%s: vCPU %u has no user page table (ctrlreg[1] is 0: the guest kernel uses no separate user L4)",
+							 xenpt_source_describe(src), vcpu);
+			else
+				err = xenpt_error_create(XENPT_ERR_NOT_FOUND,
+							 "%s: vCPU %u has no page table (ctrlreg[3] is 0: vCPU offline or not started?)",
+							 xenpt_source_describe(src), vcpu);
+			free(v);
+			return err;
+		}
+		/* 64-bit PV: ctrlreg[3] = xen_pfn_to_cr3_x86_64(mfn) = mfn << 12. */
+		aspace_pv(cr3, XENPT_PM_4LEVEL, user, &as);
+	} else {
+		enum xenpt_paging_mode mode =
+			xenpt_paging_mode_from_regs(v->cr0, v->cr4, v->efer, v->efer_known,
+						    info->guest_width != 4);
+		aspace_hvm(v->cr3, mode, v, &as);
+	}
+	free(v);
+	*ret = as;
+	return NULL;
+}
+
+XENPT_PUBLIC struct xenpt_error *xenpt_aspace_from_cr3(struct xenpt_source *src, uint64_t cr3,
+						       enum xenpt_paging_mode mode,
+						       struct xenpt_aspace *ret)
+{
+	const struct xenpt_domain_info *info = xenpt_source_domain(src);
+	struct xenpt_aspace as;
+
+	if ((unsigned)mode > XENPT_PM_5LEVEL)
+		return xenpt_error_create(XENPT_ERR_INVALID_ARG, "unknown paging mode %u",
+					  (unsigned)mode);
+	if (is_32bit_pv(info))
+		return xenpt_error_create(XENPT_ERR_UNSUPPORTED,
+					  "%s: 32-bit PV guests are not supported (only 64-bit PV and HVM)",
+					  xenpt_source_describe(src));
+	if (!info->hvm) {
+		if (mode == XENPT_PM_NONE)
+			mode = XENPT_PM_4LEVEL;
+		if (mode != XENPT_PM_4LEVEL && mode != XENPT_PM_5LEVEL)
+			return xenpt_error_create(XENPT_ERR_INVALID_ARG,
+						  "%s: a 64-bit PV guest's tables are 4-level, not %s",
+						  xenpt_source_describe(src),
+						  xenpt_paging_mode_name(mode));
+		aspace_pv(cr3, mode, false, &as);
+	} else {
+		struct xenpt_vcpu *v = NULL;
+
+		if (xenpt_source_caps(src) & XENPT_CAP_VCPU) {
+			struct xenpt_error *err;
+
+			v = malloc(sizeof(*v));
+			if (!v)
+				return xenpt_error_create(XENPT_ERR_NOMEM, "out of memory");
+			err = xenpt_source_vcpu(src, 0, v);
+			if (err) {
+				free(v);
+				if (mode == XENPT_PM_NONE)
+					return xenpt_error_prefix(err, "paging mode of vCPU 0 (give a mode explicitly)");
+				xenpt_error_destroy(err);   /* flags default below */
+				v = NULL;
+			}
+		} else if (mode == XENPT_PM_NONE) {
+			return xenpt_error_create(XENPT_ERR_INVALID_ARG,
+						  "%s: no vCPU state to take the paging mode from; give a mode explicitly",
+						  xenpt_source_describe(src));
+		}
+		if (mode == XENPT_PM_NONE)
+			mode = xenpt_paging_mode_from_regs(v->cr0, v->cr4, v->efer, v->efer_known,
+							   info->guest_width != 4);
+		aspace_hvm(cr3, mode, v, &as);
+		free(v);
+	}
+	*ret = as;
+	return NULL;
+}
+
+/* ---- the walk ------------------------------------------------------------ */
+
+static struct xenpt_error *table_error(struct xenpt_error *err, struct xenpt_source *src,
+				       const struct xenpt_aspace *as, uint64_t va,
+				       unsigned level, uint64_t table)
+{
+	return xenpt_error_prefix(err, "%s: walk of va 0x%016" PRIx64 ": L%u table at %s 0x%" PRIx64,
+				  xenpt_source_describe(src), va, level,
+				  as->pv ? "mfn" : xenpt_space_name(as->space), table);
+}
+
+struct xenpt_error *pt_walk(struct xenpt_source *src, const struct xenpt_aspace *as,
+			    const struct pt_geom *g, uint64_t va, struct xenpt_walk *w)
+{
+	uint64_t table = as->root;
+	unsigned level, off = g->root_off;
+	bool rw = true, us = true, nx = false;
+
+	w->va = va;
+	w->nsteps = 0;
+	w->end_errno = 0;
+	if (!pt_canonical(g, va)) {
+		w->end = XENPT_WALK_NON_CANONICAL;
+		w->end_level = g->top;
+		return NULL;
+	}
+	if (!g->top) {
+		/* Paging off: linear = guest-physical. */
+		w->end = XENPT_WALK_MAPPED;
+		w->end_level = 0;
+		w->page_size = XENPT_PAGE_SIZE;
+		w->frame = va >> 12;
+		w->addr = va;
+		w->writable = w->user = true;
+		w->nx = w->global = w->accessed = w->dirty = false;
+		return NULL;
+	}
+	for (level = g->top;; level--) {
+		struct xenpt_walk_step *st;
+		struct pt_entry d;
+		const uint8_t *page = NULL;
+		int ferr = 0;
+		unsigned idx;
+		uint64_t e;
+		struct xenpt_error *err;
+
+		err = xenpt_source_get_frames(src, as->space, &table, 1, &page, &ferr);
+		if (err)
+			return table_error(err, src, as, va, level, table);
+		if (!page) {
+			w->end = XENPT_WALK_UNREADABLE;
+			w->end_level = level;
+			w->end_errno = ferr;
+			return NULL;
+		}
+		idx = pt_index(g, level, va);
+		e = pt_read_entry(g, page + off, idx);
+		pt_decode(g, level, e, &d);
+		st = &w->steps[w->nsteps++];
+		st->level = level;
+		st->table = table;
+		st->table_other = XENPT_INVALID_FRAME;
+		st->index = idx;
+		st->entry_addr = (table << 12) + off + (uint64_t)idx * g->esize;
+		st->entry = e;
+		st->present = d.present;
+		st->leaf = d.present && d.leaf;
+		st->next = d.present ? d.next : XENPT_INVALID_FRAME;
+		st->next_other = XENPT_INVALID_FRAME;
+		st->rsvd = d.present ? d.rsvd : 0;
+		w->end_level = level;
+		if (pt_is_xen_slot(g, level, idx)) {
+			/* is_guest_l4_slot(): Xen's own mappings, not the guest's. */
+			w->end = XENPT_WALK_XEN_SLOT;
+			return NULL;
+		}
+		if (!d.present) {
+			w->end = XENPT_WALK_NOT_PRESENT;
+			return NULL;
+		}
+		if (d.rsvd) {
+			w->end = XENPT_WALK_RESERVED;
+			return NULL;
+		}
+		if (g->has_rw_us[level]) {
+			rw = rw && (e & XENPT_PTE_RW);
+			us = us && (e & XENPT_PTE_US);
+		}
+		if (g->nx && (e & XENPT_PTE_NX))
+			nx = true;
+		if (d.leaf) {
+			uint64_t size = 1ull << d.page_shift;
+
+			w->end = XENPT_WALK_MAPPED;
+			w->page_size = size;
+			w->frame = d.next + ((va & (size - 1)) >> 12);
+			w->addr = (w->frame << 12) | (va & 0xfff);
+			w->writable = pt_writable(rw, us, as->wp);
+			w->user = us;
+			w->nx = nx;
+			w->global = (e & XENPT_PTE_G) != 0;
+			w->accessed = (e & XENPT_PTE_A) != 0;
+			w->dirty = (e & XENPT_PTE_D) != 0;
+			return NULL;
+		}
+		if (level == 1) {   /* unreachable: L1 entries are leaves */
+			w->end = XENPT_WALK_RESERVED;
+			return NULL;
+		}
+		table = d.next;
+		off = 0;
+	}
+}
+
+/*
+ * Label every frame of the walk in the other space in ONE batched lookup:
+ * PV MFNs get their PFN from the M2P; HVM GFNs get an MFN when the source
+ * has a P2M for them.  Sources without either leave XENPT_INVALID_FRAME.
+ */
+static struct xenpt_error *label_walk(struct xenpt_source *src, struct xenpt_walk *w)
+{
+	uint64_t in[PT_MAX_LEVELS + 2], out[PT_MAX_LEVELS + 2];
+	unsigned caps = xenpt_source_caps(src), n = 0, i, last_next = 0, frame_at = 0;
+	bool have_next = false, have_frame = false;
+	struct xenpt_error *err;
+
+	_Static_assert(sizeof(xenpt_mfn_t) == sizeof(uint64_t) &&
+		       sizeof(xenpt_gfn_t) == sizeof(uint64_t), "typed frames are plain u64s");
+	if (w->as.space == XENPT_SPACE_MFN ? !(caps & XENPT_CAP_M2P) : !(caps & XENPT_CAP_P2M))
+		return NULL;
+	for (i = 0; i < w->nsteps; i++)
+		in[n++] = w->steps[i].table;
+	if (w->nsteps && w->steps[w->nsteps - 1].next != XENPT_INVALID_FRAME) {
+		last_next = n;
+		in[n++] = w->steps[w->nsteps - 1].next;
+		have_next = true;
+	}
+	if (w->end == XENPT_WALK_MAPPED) {
+		if (have_next && in[last_next] == w->frame) {
+			frame_at = last_next;     /* a 4K leaf: the same frame */
+		} else {
+			frame_at = n;
+			in[n++] = w->frame;
+		}
+		have_frame = true;
+	}
+	if (!n)
+		return NULL;
+	if (w->as.space == XENPT_SPACE_MFN)
+		err = xenpt_source_m2p(src, (const xenpt_mfn_t *)in, n, (xenpt_gfn_t *)out);
+	else
+		err = xenpt_source_p2m(src, (const xenpt_gfn_t *)in, n, (xenpt_mfn_t *)out);
+	if (err)
+		return xenpt_error_prefix(err, "%s: labels for the walk of va 0x%016" PRIx64,
+					  xenpt_source_describe(src), w->va);
+	for (i = 0; i < w->nsteps; i++) {
+		w->steps[i].table_other = out[i];
+		if (i + 1 < w->nsteps)
+			w->steps[i].next_other = out[i + 1];
+	}
+	if (have_next)
+		w->steps[w->nsteps - 1].next_other = out[last_next];
+	if (have_frame)
+		w->frame_other = out[frame_at];
+	return NULL;
+}
+
+XENPT_PUBLIC struct xenpt_error *xenpt_walk_va(struct xenpt_source *src, const struct xenpt_aspace *as,
+					       xenpt_va_t va, struct xenpt_walk *ret)
+{
+	struct xenpt_walk w;
+	const struct pt_geom *g;
+	struct xenpt_error *err;
+	unsigned i;
+
+	if (!src || !as || !ret)
+		return xenpt_error_create(XENPT_ERR_INVALID_ARG, "xenpt_walk_va: NULL argument");
+	g = pt_geom_get(as);
+	if (!g)
+		return xenpt_error_create(XENPT_ERR_INVALID_ARG, "%s: unknown paging mode %u",
+					  xenpt_source_describe(src), (unsigned)as->mode);
+	/* No memset of the whole record: pt_walk() sets what it uses, the
+	 * rest is cleared here, and only the steps taken are copied out. */
+	w.as = *as;
+	w.page_size = w.frame = w.addr = 0;
+	w.frame_other = XENPT_INVALID_FRAME;
+	w.writable = w.user = w.nx = w.global = w.accessed = w.dirty = false;
+	err = pt_walk(src, as, g, xenpt_va_x(va), &w);
+	if (!err)
+		err = label_walk(src, &w);
+	if (err)
+		return err;
+	ret->va = w.va;
+	ret->as = w.as;
+	ret->nsteps = w.nsteps;
+	for (i = 0; i < w.nsteps; i++)
+		ret->steps[i] = w.steps[i];
+	if (w.nsteps < XENPT_ARRAY_SIZE(w.steps))
+		memset(&ret->steps[w.nsteps], 0,
+		       (XENPT_ARRAY_SIZE(w.steps) - w.nsteps) * sizeof(w.steps[0]));
+	ret->end = w.end;
+	ret->end_level = w.end_level;
+	ret->end_errno = w.end_errno;
+	ret->page_size = w.page_size;
+	ret->frame = w.frame;
+	ret->frame_other = w.frame_other;
+	ret->addr = w.addr;
+	ret->writable = w.writable;
+	ret->user = w.user;
+	ret->nx = w.nx;
+	ret->global = w.global;
+	ret->accessed = w.accessed;
+	ret->dirty = w.dirty;
+	return NULL;
+}
