@@ -185,6 +185,7 @@ static void walk_json(struct cli *cli, const struct xenpt_walk *w)
 		jw_khex(j, pv ? "maddr" : "gpaddr", w->addr);
 		jw_kbool(j, "writable", w->writable);
 		jw_kbool(j, "user", w->user);
+		jw_kbool(j, "guest_kernel", pv && (w->steps[w->nsteps - 1].entry & XENPT_PTE_GUEST_KERNEL));
 		jw_kbool(j, "nx", w->nx);
 		jw_kbool(j, "global", w->global);
 		jw_kbool(j, "accessed", w->accessed);
@@ -237,10 +238,19 @@ static void walk_plain(struct cli *cli, const struct xenpt_walk *w)
 	table_print(t, stdout, true);
 	table_destroy(t);
 	if (w->end == XENPT_WALK_MAPPED) {
+		const struct xenpt_walk_step *leaf = &w->steps[w->nsteps - 1];
+		/*
+		 * 64-bit PV kernels run in ring 3, so Xen sets US on their mappings and
+		 * marks them with _PAGE_GUEST_KERNEL (bit 52): adjust_guest_l1e() in
+		 * xen/arch/x86/include/asm/pv/mm.h.  Say so rather than "user".
+		 */
+		bool gk = pv && w->user && (leaf->entry & XENPT_PTE_GUEST_KERNEL);
+
 		printf("result: mapped, %s page: %s 0x%" PRIx64 " (%s 0x%" PRIx64 ", %s %s), %s %s %s\n",
 		       fmt_size(sz, sizeof(sz), w->page_size), pv ? "maddr" : "gpaddr", w->addr,
 		       pv ? "mfn" : "gfn", w->frame, pv ? "pfn" : "mfn",
-		       fmt_frame(a, sizeof(a), w->frame_other), w->user ? "user" : "kernel",
+		       fmt_frame(a, sizeof(a), w->frame_other),
+		       gk ? "guest-kernel (US set by Xen, GK)" : w->user ? "user" : "kernel",
 		       w->writable ? "read-write" : "read-only", w->nx ? "no-exec" : "exec");
 	} else if (w->end == XENPT_WALK_UNREADABLE) {
 		printf("result: %s: %s\n", end_text(w, res, sizeof(res)),
