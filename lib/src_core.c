@@ -100,6 +100,14 @@ struct core {
 	uint64_t *mfn_slots;
 	uint64_t nr_mfn_slots;
 	uint64_t mfn_mult;        /* random odd multiplier of the hash */
+	/*
+	 * M2P fast path (PV): when the domain's MFNs fall in a compact range
+	 * and its PFNs fit in 32 bits, m2p_dense[mfn - m2p_base] = PFN + 1
+	 * (0 = not the domain's).  One load per label instead of a hash probe
+	 * plus a read of .xen_p2m: the walker labels every step with a PFN.
+	 */
+	uint32_t *m2p_dense;
+	uint64_t m2p_base, m2p_len;
 
 	struct xenpt_core_stats stats;
 };
@@ -691,6 +699,51 @@ static inline bool core_slot_tag_is(uint64_t slot, uint64_t mfn)
 /* How far ahead the index build prefetches hash slots. */
 #define CORE_PREFETCH 16
 
+static bool core_lookup_mfn(const struct core *c, uint64_t mfn, uint64_t *idx);
+
+/*
+ * Build the dense M2P when it is small: at most 4 slots per page (or 64K
+ * slots), at most 2^28 slots (1 GiB), and every PFN below 2^32 - 1.  An
+ * allocation failure just leaves the hash as the only path.
+ */
+static void core_index_m2p_dense(struct core *c)
+{
+	uint64_t i, lo = UINT64_MAX, hi = 0, span, limit;
+
+	for (i = 0; i < c->nr_pages; i++) {
+		uint64_t pfn = core_pfn_at(c, i), mfn = core_mfn_at(c, i);
+
+		if (pfn == CORE_INVALID_PFN || mfn == XENPT_INVALID_FRAME)
+			continue;
+		if (pfn >= UINT32_MAX)
+			return;
+		if (mfn < lo)
+			lo = mfn;
+		if (mfn > hi)
+			hi = mfn;
+	}
+	if (lo > hi)
+		return;
+	span = hi - lo + 1;
+	limit = c->stats.nr_valid * 4 > 0x10000 ? c->stats.nr_valid * 4 : 0x10000;
+	if (span > limit || span > (1ull << 28))
+		return;
+	c->m2p_dense = calloc(span, sizeof(*c->m2p_dense));
+	if (!c->m2p_dense)
+		return;
+	c->m2p_base = lo;
+	c->m2p_len = span;
+	/* through the hash, so that duplicates resolve exactly as there (first wins) */
+	for (i = 0; i < c->nr_pages; i++) {
+		uint64_t pfn = core_pfn_at(c, i), mfn = core_mfn_at(c, i), idx;
+
+		if (pfn == CORE_INVALID_PFN || mfn == XENPT_INVALID_FRAME)
+			continue;
+		if (core_lookup_mfn(c, mfn, &idx) && idx == i)
+			c->m2p_dense[mfn - lo] = (uint32_t)(pfn + 1);
+	}
+}
+
 static struct xenpt_error *core_index_mfns(struct core *c)
 {
 	uint64_t i, nslots = c->stats.nr_valid + c->stats.nr_valid / 4 + 1;
@@ -744,6 +797,7 @@ static struct xenpt_error *core_index_mfns(struct core *c)
 		}
 		c->mfn_slots[s] = (uint64_t)(uint32_t)mfn << 32 | (i + 1);
 	}
+	core_index_m2p_dense(c);
 	return NULL;
 }
 
@@ -875,6 +929,15 @@ static struct xenpt_error *core_m2p(struct xenpt_source *src, const uint64_t *mf
 	if (c->hvm)
 		return xenpt_error_create(XENPT_ERR_UNSUPPORTED, "core file %s: an HVM core has "
 					  "no M2P", c->path);
+	if (c->m2p_dense) {
+		for (i = 0; i < n; i++) {
+			uint64_t rel = mfns[i] - c->m2p_base;   /* wraps below the base */
+
+			gfns[i] = rel < c->m2p_len && c->m2p_dense[rel]
+					  ? (uint64_t)c->m2p_dense[rel] - 1 : XENPT_INVALID_FRAME;
+		}
+		return NULL;
+	}
 	for (i = 0; i < n; i++) {
 		uint64_t idx;
 
@@ -911,6 +974,7 @@ static void core_free(struct core *c)
 	free(c->sorted_pfn);
 	free(c->sorted_idx);
 	free(c->mfn_slots);
+	free(c->m2p_dense);
 	free(c->path);
 	free(c);
 }
