@@ -153,6 +153,8 @@ struct cli_aspace_opts {
 int cli_aspace_opt(struct cli *cli, int c, const char *arg, struct cli_aspace_opts *o);
 struct xenpt_error *cli_aspace(struct cli *cli, const struct cli_aspace_opts *o,
 			       struct xenpt_aspace *as);
+/* "not present at L2", "mapped", ...: why a walk ended, in words. */
+const char *walk_end_text(const struct xenpt_walk *w, char *buf, size_t len);
 const char *fmt_pte_flags(char *buf, size_t len, uint64_t entry, unsigned level, bool leaf, bool pv);
 
 /* Commands (cmd/<name>.c). */
@@ -160,7 +162,10 @@ int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_info(struct cli *cli, int argc, char **argv);
 int cmd_vcpu(struct cli *cli, int argc, char **argv);
 int cmd_walk(struct cli *cli, int argc, char **argv);
+int cmd_dump(struct cli *cli, int argc, char **argv);
 int cmd_read(struct cli *cli, int argc, char **argv);
+int cmd_p2m(struct cli *cli, int argc, char **argv);
+int cmd_m2p(struct cli *cli, int argc, char **argv);
 int cmd_version(struct cli *cli, int argc, char **argv);
 int cmd_help(struct cli *cli, int argc, char **argv);
 int cmd_complete(struct cli *cli, int argc, char **argv);

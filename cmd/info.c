@@ -53,7 +53,11 @@ int cmd_info(struct cli *cli, int argc, char **argv)
 		struct jw *w = cli_jw(cli);
 
 		jw_obj_begin(w);
-		jw_ku64(w, "domid", d->domid);
+		jw_key(w, "domid");
+		if (!strcmp(xenpt_source_kind(cli->src), "core"))
+			jw_null(w);   /* the dump-core format records no domid */
+		else
+			jw_u64(w, d->domid);
 		jw_kstr(w, "name", d->name);
 		jw_kstr(w, "source", xenpt_source_kind(cli->src));
 		jw_kstr(w, "description", xenpt_source_describe(cli->src));
@@ -107,7 +111,12 @@ int cmd_info(struct cli *cli, int argc, char **argv)
 		char f[32];
 
 #define ROW(k, ...) do { table_addf(t, 0, "%s", k); table_addf(t, 1, __VA_ARGS__); table_end_row(t); } while (0)
-		ROW("domain", "%u%s%s%s", d->domid, d->name[0] ? " (" : "", d->name, d->name[0] ? ")" : "");
+		if (!strcmp(xenpt_source_kind(cli->src), "core"))
+			ROW("domain", "unknown (not recorded in dump-cores)%s%s%s", d->name[0] ? ", file " : "",
+			    d->name, "");
+		else
+			ROW("domain", "%u%s%s%s", d->domid, d->name[0] ? " (" : "", d->name,
+			    d->name[0] ? ")" : "");
 		ROW("source", "%s", xenpt_source_describe(cli->src));
 		ROW("type", "%s%s", d->hvm ? "HVM" : "PV",
 		    !d->hvm || !(caps & XENPT_CAP_LIVE) ? ""
@@ -134,7 +143,7 @@ int cmd_info(struct cli *cli, int argc, char **argv)
 			ROW("xen version", "%s", d->xen_version);
 		caps_string(caps, buf, sizeof(buf));
 		ROW("source can", "%s", buf);
-		if (have_sh) {
+		if (have_sh && !d->hvm) {
 			ROW("shared_info.max_pfn", "0x%" PRIx64 " (P2M entries)", sh.max_pfn);
 			ROW("p2m frame list list", "%s", sh.pfn_to_mfn_frame_list_list == 0 ? "0 (not published)"
 			    : fmt_frame(f, sizeof(f), sh.pfn_to_mfn_frame_list_list));
@@ -145,6 +154,8 @@ int cmd_info(struct cli *cli, int argc, char **argv)
 			ROW("p2m_vaddr", "0x%016" PRIx64, sh.p2m_vaddr);
 			ROW("p2m_generation", "%" PRIu64 "%s", sh.p2m_generation,
 			    sh.p2m_generation & 1 ? " (odd: guest is updating its P2M)" : "");
+		}
+		if (have_sh) {
 			ROW("wallclock", "%" PRIu64 ".%09u s (version %u)", (uint64_t)sh.wc_sec_hi << 32 | sh.wc_sec, sh.wc_nsec, sh.wc_version);
 			ROW("event channels", "%u pending, %u masked", sh.nr_pending_evtchn, sh.nr_masked_evtchn);
 		}

@@ -16,10 +16,18 @@ static void list_json(struct cli *cli, const struct xenpt_domain_info *d, size_t
 	jw_arr_begin(w);
 	for (i = 0; i < n; i++) {
 		jw_obj_begin(w);
-		jw_ku64(w, "domid", d[i].domid);
+		jw_key(w, "domid");
+		if (!strcmp(source, "core"))
+			jw_null(w);   /* the dump-core format records no domid */
+		else
+			jw_u64(w, d[i].domid);
 		jw_kstr(w, "name", d[i].name);
 		jw_kstr(w, "type", d[i].hvm ? "hvm" : "pv");
-		jw_kbool(w, "hap", d[i].hap);
+		jw_key(w, "hap");
+		if (!strcmp(source, "xen"))
+			jw_bool(w, d[i].hap);
+		else
+			jw_null(w);   /* only a live domain tells */
 		jw_ku64(w, "guest_width_bits", d[i].guest_width * 8);
 		jw_ku64(w, "paging_levels", d[i].pt_levels);
 		jw_ku64(w, "tot_pages", d[i].tot_pages);
@@ -41,7 +49,10 @@ static void list_plain(const struct xenpt_domain_info *d, size_t n, const char *
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		table_addf(t, 0, "%u", d[i].domid);
+		if (!strcmp(source, "core"))
+			table_addf(t, 0, "-");
+		else
+			table_addf(t, 0, "%u", d[i].domid);
 		table_addf(t, 1, "%s", d[i].name[0] ? d[i].name : "-");
 		table_addf(t, 2, "%s", dom_type(&d[i]));
 		if (d[i].guest_width)

@@ -67,7 +67,7 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 	uint64_t start = 0, len = READ_DEFAULT_LEN, done = 0, frame_arg = 0;
 	const char *what = "va";
 	int c, npos, rc = EXIT_OK;
-	char *json_hex = NULL;
+	char *json_hex = NULL, why[160];
 	size_t json_len = 0;
 
 	while ((c = cli_getopt(cli, argc, argv, &help)) != -1) {
@@ -148,9 +148,9 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 				break;
 			if (w->end != XENPT_WALK_MAPPED) {
 				err = xenpt_error_create(XENPT_ERR_FAULT,
-					"%s: va 0x%" PRIx64 " is not mapped (%s at L%u)%s",
-					xenpt_source_describe(cli->src), addr, xenpt_walk_end_name(w->end),
-					w->end_level, done ? "; the bytes before it were printed" : "");
+					"%s: va 0x%" PRIx64 " is not mapped (%s)%s",
+					xenpt_source_describe(cli->src), addr, walk_end_text(w, why, sizeof(why)),
+					done ? "; the bytes before it were printed" : "");
 				err = xenpt_error_hint(err, "'xenpt walk %s 0x%" PRIx64 "' shows why",
 						       argv[optind], addr);
 				break;
@@ -163,7 +163,11 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 		}
 		err = xenpt_source_get_frame(cli->src, space, frame, &page);
 		if (err) {
-			err = xenpt_error_prefix(err, "reading %s 0x%" PRIx64, what, addr);
+			if (w)
+				err = xenpt_error_prefix(err, "reading va 0x%" PRIx64, addr);
+			else
+				err = xenpt_error_prefix(err, "reading %s 0x%" PRIx64 " (byte 0x%" PRIx64 ")",
+							 what, addr >> 12, addr);
 			break;
 		}
 		page += addr & 0xfff;

@@ -55,7 +55,8 @@ static void vcpu_json(struct cli *cli, const struct xenpt_vcpu *v, bool all)
 	jw_ku64(w, "vcpu", v->id);
 	jw_kbool(w, "online", v->online);
 	jw_khex(w, "flags", v->flags);
-	jw_kbool(w, "in_kernel", v->flags & 4);
+	if (!d->hvm)
+		jw_kbool(w, "in_kernel", v->flags & 4);   /* VGCF_in_kernel: PV only */
 	jw_key(w, "regs");
 	jw_obj_begin(w);
 #define R(n) jw_khex(w, #n, v->regs.n)
@@ -96,7 +97,7 @@ static void vcpu_json(struct cli *cli, const struct xenpt_vcpu *v, bool all)
 		jw_khex(w, "address", v->traps[14].address);
 		jw_khex(w, "cs", v->traps[14].cs);
 		jw_ku64(w, "dpl", v->traps[14].flags & 3);
-		jw_kbool(w, "clears_event_mask", v->traps[14].flags & 4);
+		jw_kbool(w, "masks_events", v->traps[14].flags & 4);
 		jw_obj_end(w);
 		jw_ku64(w, "gdt_ents", v->gdt_ents);
 		jw_ku64(w, "ldt_ents", v->ldt_ents);

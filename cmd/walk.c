@@ -102,7 +102,7 @@ static const char *level_name(const struct xenpt_aspace *as, unsigned level)
 	return level <= 5 ? n[level] : "?";
 }
 
-static const char *end_text(const struct xenpt_walk *w, char *buf, size_t len)
+const char *walk_end_text(const struct xenpt_walk *w, char *buf, size_t len)
 {
 	switch (w->end) {
 	case XENPT_WALK_MAPPED:
@@ -207,6 +207,10 @@ static void walk_plain(struct cli *cli, const struct xenpt_walk *w)
 	printf("va 0x%016" PRIx64 " in %s, %s%s paging, cr3 0x%" PRIx64 "%s\n", w->va,
 	       xenpt_source_describe(cli->src), xenpt_paging_mode_name(w->as.mode), pv ? " PV" : "",
 	       w->as.cr3, w->as.user ? " (user L4)" : "");
+	if (!w->nsteps) {   /* non-canonical: no table was read */
+		printf("result: %s\n", walk_end_text(w, res, sizeof(res)));
+		return;
+	}
 	t = pv ? table_create(titles_pv, 8) : table_create(titles_hvm, 7);
 	for (i = 0; i < w->nsteps; i++) {
 		const struct xenpt_walk_step *s = &w->steps[i];
@@ -253,10 +257,10 @@ static void walk_plain(struct cli *cli, const struct xenpt_walk *w)
 		       gk ? "guest-kernel (US set by Xen, GK)" : w->user ? "user" : "kernel",
 		       w->writable ? "read-write" : "read-only", w->nx ? "no-exec" : "exec");
 	} else if (w->end == XENPT_WALK_UNREADABLE) {
-		printf("result: %s: %s\n", end_text(w, res, sizeof(res)),
+		printf("result: %s: %s\n", walk_end_text(w, res, sizeof(res)),
 		       xenpt_source_frame_strerror(cli->src, w->end_errno));
 	} else {
-		printf("result: %s\n", end_text(w, res, sizeof(res)));
+		printf("result: %s\n", walk_end_text(w, res, sizeof(res)));
 	}
 }
 

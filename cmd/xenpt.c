@@ -22,11 +22,11 @@
 
 #define TARGET_HELP "TARGET is a live domain id or name, core:FILE (an xl dump-core file) or synth:FILE (a synthetic domain)."
 
-enum { OPT_STATS = 256, OPT_PAUSE, OPT_PRETTY };
+enum { OPT_STATS = 256, OPT_PAUSE };
 
 const struct cli_opt cli_common_opts[] = {
 	{ "json", no_argument, 'j', NULL, "machine-readable JSON on stdout" },
-	{ "pretty", no_argument, OPT_PRETTY, NULL, "indented JSON (implies --json)" },
+	{ "pretty", no_argument, 'p', NULL, "indented JSON (implies --json)" },
 	{ "verbose", no_argument, 'v', NULL, "diagnostics and cache statistics on stderr" },
 	{ "stats", no_argument, OPT_STATS, NULL, "print frame-cache statistics on stderr" },
 	{ "pause", no_argument, OPT_PAUSE, NULL, "live: pause the domain while looking (unpaused on every exit)" },
@@ -50,6 +50,19 @@ static const struct cli_opt walk_opts[] = {
 	{ "strict", no_argument, 's', NULL, "exit 1 when the address is not mapped" },
 	{ NULL, 0, 0, NULL, NULL },
 };
+static const struct cli_opt dump_opts[] = {
+	{ "vcpu", required_argument, 'c', "N", "use vCPU N's page tables (default 0)" },
+	{ "cr3", required_argument, 'r', "CR3", "use this root instead (PV: the L4's machine address, MFN << 12)" },
+	{ "user", no_argument, 'u', NULL, "64-bit PV: the vCPU's user L4 (ctrlreg[1])" },
+	{ "mode", required_argument, 'm', "MODE", "paging mode: 2level, pae, 4level, 5level (default: from the vCPU)" },
+	{ "range", required_argument, 'a', "START-END", "only VAs START to END (END exclusive; START- for the rest)" },
+	{ "level", required_argument, 'l', "N", "stop descending at level N: its table entries are summarised" },
+	{ "raw", no_argument, 'R', NULL, "one line per present leaf entry, with its frame (no coalescing)" },
+	{ "max-lines", required_argument, 'n', "N", "at most N lines per section, then '... N entries skipped ...' (0: all; default: 16 in espfix, else all)" },
+	{ "tables", no_argument, 't', NULL, "list every page-table frame instead (level, frame, counts, Xen type)" },
+	{ "strict", no_argument, 's', NULL, "exit 1 when there are findings" },
+	{ NULL, 0, 0, NULL, NULL },
+};
 static const struct cli_opt read_opts[] = {
 	{ "gfn", required_argument, 'g', "GFN", "read guest frame GFN (a PFN for PV guests) instead of a VA" },
 	{ "mfn", required_argument, 'M', "MFN", "read machine frame MFN instead of a VA" },
@@ -61,7 +74,35 @@ static const struct cli_opt read_opts[] = {
 	{ NULL, 0, 0, NULL, NULL },
 };
 
+static const struct cli_opt p2m_opts[] = {
+	{ "raw", no_argument, 'R', NULL, "one line per frame, as xen-mfndump dump-p2m (no coalescing)" },
+	{ "range", required_argument, 'r', "A-B", "only PFNs A to B (inclusive)" },
+	{ "pfn", required_argument, 'P', "PFN", "look PFN up: its MFN, the M2P back, its type (repeatable)" },
+	{ "mfn", required_argument, 'M', "MFN", "look MFN up: the PFNs mapping it, its M2P entry (repeatable)" },
+	{ "check", no_argument, 'c', NULL, "check the P2M against the M2P and the page tables; exit 1 on findings" },
+	{ "no-walk", no_argument, 'n', NULL, "with --check: do not walk the page tables" },
+	{ NULL, 0, 0, NULL, NULL },
+};
+static const struct cli_opt m2p_opts[] = {
+	{ "raw", no_argument, 'R', NULL, "one line per frame (no coalescing)" },
+	{ "all", no_argument, 'a', NULL, "every MFN the source knows, not only the domain's" },
+	{ "range", required_argument, 'r', "A-B", "only MFNs A to B (inclusive)" },
+	{ "mfn", required_argument, 'M', "MFN", "look MFN up: its M2P entry, the P2M back, the PFNs mapping it (repeatable)" },
+	{ "pfn", required_argument, 'P', "PFN", "look PFN up: its MFN and that MFN's M2P entry (repeatable)" },
+	{ "check", no_argument, 'c', NULL, "check the P2M against the M2P and the page tables; exit 1 on findings" },
+	{ "no-walk", no_argument, 'n', NULL, "with --check: do not walk the page tables" },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
 const struct xenpt_cmd xenpt_cmds[] = {
+	{ "dump", cmd_dump, CMD_TARGET, "show a whole address space, ptdump style", "[OPTIONS] TARGET", dump_opts,
+	  "Show the guest's address space as the Linux kernel's ptdump does: section markers (user, "
+	  "Xen's L4 slots, the direct map, vmalloc, kernel text, ...), then one line per run of "
+	  "entries with the same level and effective attributes (USR, RW, PWT, PCD, PSE, PAT, GLB, "
+	  "NX, and for PV guests the type of the mapped frames), and a summary of the findings: "
+	  "W+X mappings, user-accessible kernel mappings, writable mappings of page tables, entries "
+	  "with reserved bits, unreadable tables, linear or recursive entries. Shared tables are "
+	  "summarised once, so the cost grows with the distinct table frames, not with the paths." },
 	{ "help", cmd_help, 0, "show help for xenpt or a command", "[COMMAND]", no_opts,
 	  "Without COMMAND, list the commands; with one, show its help." },
 	{ "info", cmd_info, CMD_TARGET, "show one domain in detail", "[OPTIONS] TARGET", info_opts,
@@ -71,6 +112,23 @@ const struct xenpt_cmd xenpt_cmds[] = {
 	{ "list", cmd_list, CMD_TARGET | CMD_TARGET_OPT, "list domains", "[OPTIONS] [TARGET]", list_opts,
 	  "Without TARGET, list the domains of the host (live, needs dom0); with TARGET, the "
 	  "domain in that core file, synthetic file or live domain." },
+	{ "m2p", cmd_m2p, CMD_TARGET, "dump and look up the M2P of a PV domain", "[OPTIONS] [--raw] [--all] [--range MFN-MFN | --mfn MFN... | --pfn PFN... | --check] TARGET", m2p_opts,
+	  "Show Xen's machine-to-physical table (MFN to PFN) for the domain's frames (the MFNs its "
+	  "P2M names), or with --all for every MFN the source knows, coalesced into runs where MFNs "
+	  "and PFNs are both contiguous, each marked by whether the P2M points back (ok), or why "
+	  "not: the M2P entry is INVALID, names a PFN whose P2M entry is another frame (mismatch), "
+	  "or the frame is not the domain's (free, other). A core file has no Xen M2P: there it is "
+	  "the inverse of the core's P2M. --mfn and --pfn look frames up; --check checks both tables "
+	  "and the page tables, like 'xenpt p2m --check'." },
+	{ "p2m", cmd_p2m, CMD_TARGET, "dump and look up the P2M of a PV domain, with page types", "[OPTIONS] [--raw] [--range PFN-PFN | --pfn PFN... | --mfn MFN... | --check] TARGET", p2m_opts,
+	  "Show a PV domain's physical-to-machine table (PFN to MFN) as runs where PFNs and MFNs are "
+	  "both contiguous and, for live and synthetic domains, Xen's page type and pin state are "
+	  "the same (none, L1..L4, pinned L1..L4, xtab, broken): the view of xen-mfndump dump-p2m, "
+	  "coalesced; --raw gives one line per frame. --pfn and --mfn look frames up. --check "
+	  "checks that every P2M entry's M2P entry points back, and finds INVALID_MFN holes, MFNs "
+	  "mapped by two PFNs, MFNs beyond the host, and frames the guest's page tables map or use "
+	  "(walked from every vCPU's CR3 and user L4, and shared_info's p2m_cr3) that are not in "
+	  "its P2M." },
 	{ "read", cmd_read, CMD_TARGET, "read guest memory", "[OPTIONS] TARGET {VA | --gfn GFN | --mfn MFN} [LEN]", read_opts,
 	  "Read LEN bytes (default 256) at a guest virtual address (translated through the vCPU's "
 	  "page tables), a guest frame or a machine frame, as a hexdump or raw bytes. Reads cross "
@@ -139,7 +197,7 @@ int cli_getopt(struct cli *cli, int argc, char **argv, bool *help)
 		case 'j':
 			cli->json = true;
 			continue;
-		case OPT_PRETTY:
+		case 'p':
 			cli->json = cli->pretty = true;
 			continue;
 		case 'v':
@@ -156,7 +214,8 @@ int cli_getopt(struct cli *cli, int argc, char **argv, bool *help)
 			continue;
 		case '?':
 		case ':':
-			fprintf(stderr, "usage: %s %s %s\n", cli->prog, cli->cmd->name, cli->cmd->usage);
+			fprintf(stderr, "usage: %s %s%s%s\n", cli->prog, cli->cmd->name,
+				*cli->cmd->usage ? " " : "", cli->cmd->usage);
 			return '?';
 		default:
 			return c;
@@ -181,7 +240,8 @@ static void print_opts(const struct cli_opt *o, FILE *f)
 
 void cli_print_help(const struct xenpt_cmd *cmd)
 {
-	printf("usage: xenpt %s %s\n\n%s.\n\n", cmd->name, cmd->usage, cmd->summary);
+	printf("usage: xenpt %s%s%s\n\n%s.\n\n", cmd->name, *cmd->usage ? " " : "", cmd->usage,
+	       cmd->summary);
 	printf("%s\n", cmd->description);
 	if (cmd->flags & CMD_TARGET)
 		printf("\n%s\n", TARGET_HELP);
@@ -197,20 +257,40 @@ void cli_print_help(const struct xenpt_cmd *cmd)
 
 int cli_usage_error(struct cli *cli, const char *fmt, ...)
 {
+	char *msg = NULL;
 	va_list ap;
 
-	fprintf(stderr, "%s %s: usage error: ", cli->prog, cli->cmd ? cli->cmd->name : "");
+	fflush(stdout);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "%s %s: usage error: %s\n", cli->prog, cli->cmd ? cli->cmd->name : "",
+		msg ? msg : fmt);
+	if (cli->json) {
+		struct jw *w = jw_create(stdout, cli->pretty);
+
+		if (w) {
+			jw_obj_begin(w);
+			jw_key(w, "error");
+			jw_obj_begin(w);
+			jw_kstr(w, "code", "usage");
+			jw_kstr(w, "message", msg ? msg : fmt);
+			jw_obj_end(w);
+			jw_obj_end(w);
+			jw_destroy(w);
+		}
+	}
+	free(msg);
 	if (cli->cmd)
-		fprintf(stderr, "usage: %s %s %s\n", cli->prog, cli->cmd->name, cli->cmd->usage);
+		fprintf(stderr, "usage: %s %s%s%s\n", cli->prog, cli->cmd->name,
+			*cli->cmd->usage ? " " : "", cli->cmd->usage);
 	return EXIT_USAGE;
 }
 
 int cli_error(struct cli *cli, struct xenpt_error *err)
 {
+	fflush(stdout);   /* keep partial output before the error when piped */
 	fprintf(stderr, "%s %s: %s\n", cli->prog, cli->cmd ? cli->cmd->name : "",
 		xenpt_error_message(err));
 	if (cli->json) {
@@ -406,6 +486,10 @@ int cmd_help(struct cli *cli, int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		return cli_usage_error(cli, "unexpected argument '%s'", argv[optind + 1]);
+	if (cli->json) {
+		jw_null(cli_jw(cli));   /* help is for humans (bpftool does the same) */
+		return EXIT_OK;
+	}
 	if (optind >= argc) {
 		print_command_list(stdout);
 		return EXIT_OK;
@@ -577,6 +661,13 @@ int main(int argc, char **argv)
 	cli.cmd = cmd;
 	argc -= i;
 	argv += i;
+	/* getopt names the program by argv[0]: make its messages say "xenpt walk" */
+	{
+		static char progname[64];
+
+		snprintf(progname, sizeof(progname), "xenpt %s", cmd->name);
+		argv[0] = progname;
+	}
 	optind = 1;
 	/* commands create the JSON writer with cli_jw() once options are parsed */
 	rc = cmd->fn(&cli, argc, argv);

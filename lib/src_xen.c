@@ -1452,13 +1452,16 @@ struct xenpt_error *xenpt_xen_open(const char *domain, unsigned flags, struct xe
 	snprintf(p->label, sizeof(p->label), "domain '%s'", domain);
 
 	err = open_xc(&p->logger, 0, &p->xch);
-	if (err)
+	if (err) {
+		err = xenpt_error_prefix(err, "%s", p->label);
 		goto fail;
+	}
 	errno = 0;
 	p->fmem = xenforeignmemory_open(&p->logger.vtable, 0);
 	if (!p->fmem) {
-		err = root_hint(xenpt_error_os(errno ? errno : EIO,
-					       "cannot open the foreign-memory interface (libxenforeignmemory)"));
+		err = xenpt_error_prefix(root_hint(xenpt_error_os(errno ? errno : EIO,
+					       "cannot open the foreign-memory interface (libxenforeignmemory)")),
+					 "%s", p->label);
 		goto fail;
 	}
 	xs = xs_open(XS_OPEN_READONLY);   // NULL is fine: no names then

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to cmd/p2m.c and cmd/m2p.c: what `xenpt p2m` and `xenpt m2p`
+ * share (options, lookups, the check, labels).
+ */
+#ifndef XENPT_CMD_P2M_CLI_H
+#define XENPT_CMD_P2M_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <xenpt/p2m.h>
+
+#include "cli.h"
+
+struct p2m_opts {
+	bool m2p;              /* the m2p command (else p2m) */
+	bool raw, all, check, no_walk;
+	bool have_range;
+	uint64_t first, last;  /* --range: PFNs (p2m) or MFNs (m2p) */
+	uint64_t *pfns, *mfns; /* --pfn / --mfn, in order given */
+	size_t npfns, nmfns;
+	const char *target;
+};
+
+/* Parse and run p2m (m2p false) or m2p. */
+int p2m_run(struct cli *cli, int argc, char **argv, bool m2p);
+/* m2p's dump (cmd/m2p.c). */
+int m2p_dump(struct cli *cli, const struct p2m_opts *o);
+
+/* Width in hex digits of the largest value in [0, max]. */
+unsigned p2m_hex_digits(uint64_t max);
+/* "0x1a2b" or "0x1a2b-0x1a2f" into buf, for @count frames from @first. */
+const char *p2m_fmt_span(char *buf, size_t len, uint64_t first, uint64_t count);
+/* Where the M2P of this source comes from, for headers. */
+const char *p2m_m2p_origin(struct xenpt_source *src);
+
+#endif

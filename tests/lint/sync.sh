@@ -1,0 +1,333 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# The drift linter (after bpftool's test_bpftool_synctypes.py): the binary's
+# command table is the truth, and the man pages and shell completions must
+# agree with it.  Run by `make check-lint` with $XENPT set to the binary; no
+# Xen needed.
+#
+#   - every command of `xenpt __complete commands` has man/xenpt-CMD.1, is
+#     listed in xenpt(1)'s COMMANDS and SEE ALSO, and its page's NAME line
+#     carries the summary `xenpt help` prints;
+#   - a page's SYNOPSIS renders to exactly the usage line of `xenpt CMD --help`;
+#   - every option of `xenpt __complete options CMD` is in that page's
+#     OPTIONS, and OPTIONS documents no option the binary does not have;
+#     xenpt(1)'s GLOBAL OPTIONS has the common ones;
+#   - every page has the sections of style.md 2.8, in order, and EXAMPLES
+#     runs the synthetic fixture both plain and with --json;
+#   - no man/xenpt-*.1 page lacks a command;
+#   - the completions ask the binary and hard-code no command or option list
+#     that disagrees with it;
+#   - `xenpt CMD --help` and `xenpt help CMD` work without Xen, exit 0 and
+#     print the same text;
+#   - every EXAMPLES block "$ COMMAND" shows COMMAND's real output
+#     (tests/lint/man-examples.sh; its "update" mode rewrites them);
+#   - `mandoc -Tlint -W warning` is clean on every page.
+#
+# Prints "ok"/"not ok" lines, then "N passed, N failed"; exits 1 on failure.
+
+set -u
+export LC_ALL=C
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+XENPT=${XENPT:-$top/build/xenpt}
+man=$top/man
+comp=$top/completions
+
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); printf 'ok %d - %s\n' $((pass + fail)) "$1"; }
+not_ok() {
+	fail=$((fail + 1))
+	printf 'not ok %d - %s\n' $((pass + fail)) "$1"
+	shift
+	for l in "$@"; do printf '%s\n' "$l" | sed 's/^/#   /'; done
+}
+check() { # check DESCRIPTION CONDITION-STATUS [DETAIL...]
+	d=$1 st=$2
+	shift 2
+	if [ "$st" -eq 0 ]; then ok "$d"; else not_ok "$d" "$@"; fi
+}
+
+if [ ! -x "$XENPT" ]; then
+	echo "sync.sh: $XENPT is not executable (set XENPT)" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+# ---- what the binary says ---------------------------------------------------
+cmds=$("$XENPT" __complete commands 2>"$tmp/err")
+check "xenpt __complete commands lists commands" "$([ -n "$cmds" ]; echo $?)" "$(cat "$tmp/err")"
+common=$("$XENPT" __complete options help 2>/dev/null)
+
+# The text of one section of a roff page: from ".SH NAME" to the next .SH.
+section() { # section FILE NAME
+	awk -v want="$2" '
+		/^\.SH / { s = $0; sub(/^\.SH +/, "", s); gsub(/"/, "", s); on = (s == want); next }
+		on { print }' "$1"
+}
+# Long options named in the tag lines (the line after .TP/.TQ) of a section.
+tag_options() { # tag_options FILE SECTION
+	section "$1" "$2" | awk '
+		/^\.(TP|TQ)/ { tag = 1; next }
+		tag { print; tag = 0 }' |
+		sed 's/\\-/-/g' | grep -o -- '--[a-z0-9][a-z0-9-]*' | sort -u
+}
+# Render a page to plain text, wide, without overstrike.
+render() { mandoc -Tascii -O width=300 "$1" 2>/dev/null | sed 's/.\x08//g'; }
+squeeze() { tr -s ' \t\n' '   ' | sed 's/^ //; s/ $//'; }
+
+# ---- per command ------------------------------------------------------------
+for c in $cmds; do
+	page=$man/xenpt-$c.1
+
+	if [ ! -f "$page" ]; then
+		not_ok "$c: man/xenpt-$c.1 exists"
+		continue
+	fi
+	ok "$c: man/xenpt-$c.1 exists"
+
+	# --help works with no Xen, exits 0, and agrees with `help CMD`
+	"$XENPT" "$c" --help >"$tmp/help" 2>"$tmp/err"
+	st=$?
+	check "$c: 'xenpt $c --help' exits 0 without Xen" "$st" "exit $st: $(head -n 3 "$tmp/err")"
+	"$XENPT" help "$c" >"$tmp/help2" 2>"$tmp/err"
+	st=$?
+	check "$c: 'xenpt help $c' exits 0" "$st" "exit $st: $(head -n 3 "$tmp/err")"
+	if [ ! -s "$tmp/help" ]; then cp "$tmp/help2" "$tmp/help"; fi
+	cmp -s "$tmp/help" "$tmp/help2"
+	check "$c: 'xenpt $c --help' and 'xenpt help $c' print the same" $? \
+		"$(diff "$tmp/help" "$tmp/help2" | head -n 5)"
+
+	# SYNOPSIS == the usage line
+	usage=$(sed -n '1s/^usage: //p' "$tmp/help2" | squeeze)
+	synopsis=$(render "$page" | awk '/^SYNOPSIS/ { on = 1; next } on && /^[A-Z]/ { exit }
+		on && /^ *$/ && seen { exit } on && NF { seen = 1; print }' | squeeze)
+	[ -n "$usage" ] && [ "$usage" = "$synopsis" ]
+	check "$c: SYNOPSIS is the usage line" $? "usage:    $usage" "SYNOPSIS: $synopsis"
+
+	# NAME carries the table's summary
+	summary=$("$XENPT" help 2>/dev/null | sed -n "s/^  $c  *//p")
+	name=$(section "$page" NAME | sed 's/\\-/-/g' | squeeze)
+	[ "$name" = "xenpt-$c - $summary" ]
+	check "$c: NAME is 'xenpt-$c - <summary from xenpt help>'" $? \
+		"expected: xenpt-$c - $summary" "page:     $name"
+
+	# .TH matches the file
+	th=$(sed -n 's/\\-/-/g; s/^\.TH  *\([^ ]*\) \([0-9]\).*/\1(\2)/p' "$page")
+	up=$(echo "xenpt-$c" | tr a-z A-Z)
+	[ "$th" = "$up(1)" ]
+	check "$c: .TH is $up 1" $? "found: $th"
+
+	# OPTIONS: exactly the binary's long options
+	"$XENPT" __complete options "$c" 2>/dev/null | sort -u >"$tmp/want"
+	tag_options "$page" OPTIONS >"$tmp/have"
+	missing=$(comm -23 "$tmp/want" "$tmp/have" | tr '\n' ' ')
+	extra=$(comm -13 "$tmp/want" "$tmp/have" | tr '\n' ' ')
+	[ -s "$tmp/want" ] && [ -z "$missing" ]
+	check "$c: OPTIONS documents every option of '__complete options $c'" $? "missing: $missing"
+	[ -z "$extra" ]
+	check "$c: OPTIONS documents no option the binary lacks" $? "extra: $extra"
+	# and --help shows them too
+	missing=
+	for o in $(cat "$tmp/want"); do
+		grep -q -- "$o\\b" "$tmp/help2" || missing="$missing $o"
+	done
+	[ -z "$missing" ]
+	check "$c: '--help' shows every option" $? "missing:$missing"
+
+	# sections, in order
+	secs=$(sed -n 's/^\.SH  *"\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$page" | tr '\n' '|')
+	[ "$secs" = "NAME|SYNOPSIS|DESCRIPTION|OPTIONS|OUTPUT|EXIT STATUS|EXAMPLES|SEE ALSO|" ]
+	check "$c: sections NAME SYNOPSIS DESCRIPTION OPTIONS OUTPUT EXIT STATUS EXAMPLES SEE ALSO" $? \
+		"found: $secs"
+
+	# EXAMPLES: plain and JSON on the bundled fixture (commands without a
+	# TARGET need only show themselves)
+	ex=$(section "$page" EXAMPLES | sed 's/\\-/-/g')
+	if sed -n 1p "$tmp/help2" | grep -q TARGET; then
+		printf '%s\n' "$ex" | grep -q 'xenpt.* synth:tests/fixtures/' &&
+			printf '%s\n' "$ex" | grep -E -q 'xenpt (-j|--json|--pretty|-p)|xenpt .*(--json|--pretty) '
+		check "$c: EXAMPLES run synth:tests/fixtures/ plain and with --json" $?
+	else
+		printf '%s\n' "$ex" | grep -q "xenpt $c\\b\\|xenpt .* $c\\b"
+		check "$c: EXAMPLES run 'xenpt $c'" $?
+	fi
+	! printf '%s\n' "$ex" | grep -q 'EXAMPLES_HERE'
+	check "$c: EXAMPLES filled in" $?
+
+	# xenpt(1) lists it
+	section "$man/xenpt.1" COMMANDS | awk '/^\.TP/ { getline; print }' | grep -q "^\\.B $c\$"
+	check "$c: listed in xenpt(1) COMMANDS" $?
+	section "$man/xenpt.1" "SEE ALSO" | grep -q "^\\.BR xenpt\\\\-$c (1)"
+	check "$c: in xenpt(1) SEE ALSO" $?
+done
+
+# ---- pages without a command --------------------------------------------------
+for page in "$man"/xenpt-*.1; do
+	[ -f "$page" ] || continue
+	c=${page##*/xenpt-}
+	c=${c%.1}
+	printf '%s\n' "$cmds" | grep -qx "$c"
+	check "man/xenpt-$c.1 belongs to a command" $? "'xenpt __complete commands' has no '$c'"
+done
+# COMMANDS in xenpt(1) names no command the binary lacks
+for c in $(section "$man/xenpt.1" COMMANDS | awk '/^\.TP/ { getline; print }' | sed -n 's/^\.B //p'); do
+	printf '%s\n' "$cmds" | grep -qx "$c"
+	check "xenpt(1) COMMANDS entry '$c' is a command" $?
+done
+
+# ---- xenpt(1) ------------------------------------------------------------------
+tag_options "$man/xenpt.1" "GLOBAL OPTIONS" >"$tmp/have"
+missing=
+for o in $common --version; do
+	grep -qx -- "$o" "$tmp/have" || missing="$missing $o"
+done
+[ -z "$missing" ]
+check "xenpt(1) GLOBAL OPTIONS has the common options and --version" $? "missing:$missing"
+sed -n '/^\.SH SYNOPSIS/,/^\.SH/p' "$man/xenpt.1" | grep -q 'core:'
+check "xenpt(1) SYNOPSIS has the TARGET grammar" $?
+"$XENPT" --help >"$tmp/top" 2>&1
+st=$?
+missing=
+for c in $cmds; do grep -q "^  $c " "$tmp/top" || missing="$missing $c"; done
+[ $st -eq 0 ] && [ -z "$missing" ]
+check "'xenpt --help' exits 0 and lists every command" $? "exit $st, missing:$missing"
+
+# ---- completions ---------------------------------------------------------------
+for f in "$comp/xenpt.bash" "$comp/_xenpt"; do
+	name=${f#"$top"/}
+	if [ ! -f "$f" ]; then
+		not_ok "$name exists"
+		continue
+	fi
+	ok "$name exists"
+	code=$(sed 's/#.*//' "$f")
+	for q in 'commands' 'options' 'targets'; do
+		printf '%s\n' "$code" | grep -q "__complete $q"
+		check "$name asks 'xenpt __complete $q'" $?
+	done
+	# a line naming three or more commands (options aside) is a hard-coded
+	# list: it must name all of them
+	bad=
+	while IFS= read -r line; do
+		line=$(printf '%s\n' "$line" | sed 's/--[a-z][a-z0-9-]*//g')
+		n=0
+		for c in $cmds; do
+			printf '%s\n' "$line" | grep -q "\\b$c\\b" && n=$((n + 1))
+		done
+		if [ "$n" -ge 3 ]; then
+			for c in $cmds; do
+				printf '%s\n' "$line" | grep -q "\\b$c\\b" || bad="$bad [$line]"
+			done
+		fi
+	done <<EOF
+$code
+EOF
+	[ -z "$bad" ]
+	check "$name has no command list that disagrees with the binary" $? "$bad"
+	# every --option it names is one the binary has
+	"$XENPT" __complete commands 2>/dev/null | while read -r c; do
+		"$XENPT" __complete options "$c"
+	done | sort -u >"$tmp/allopts"
+	echo --version >>"$tmp/allopts"
+	bad=
+	for o in $(printf '%s\n' "$code" | grep -o -- '--[a-z][a-z0-9-]*' | sort -u); do
+		grep -qx -- "$o" "$tmp/allopts" || bad="$bad $o"
+	done
+	[ -z "$bad" ]
+	check "$name names no option the binary lacks" $? "unknown:$bad"
+done
+bash -n "$comp/xenpt.bash" 2>"$tmp/err"
+check "completions/xenpt.bash parses (bash -n)" $? "$(cat "$tmp/err")"
+if command -v zsh >/dev/null 2>&1; then
+	zsh -n "$comp/_xenpt" 2>"$tmp/err"
+	check "completions/_xenpt parses (zsh -n)" $? "$(cat "$tmp/err")"
+else
+	echo "# skip: zsh not installed, _xenpt not parsed"
+fi
+
+# ---- every JSON key is documented ---------------------------------------------------
+# Sample runs: each page's EXAMPLES commands that ask for JSON (up to a pipe),
+# plus these, which reach keys the examples do not (HVM, --all, errors of a
+# walk, other read spaces).  A key counts as documented when its name
+# appears in the page's OUTPUT section.
+extra_samples() {
+	cat <<'EOS'
+info xenpt -j info synth:tests/fixtures/hvm-4level.synth
+list xenpt -j list synth:tests/fixtures/hvm-4level.synth
+vcpu xenpt -j vcpu --all synth:tests/fixtures/pv-linux.synth
+vcpu xenpt -j vcpu synth:tests/fixtures/hvm-4level.synth
+walk xenpt -j walk synth:tests/fixtures/hvm-4level.synth 0xffff888052345678
+walk xenpt -j walk synth:tests/fixtures/pv-linux.synth 0x1000
+walk xenpt -j walk synth:tests/fixtures/pv-linux.synth 0xffff800000000000
+walk xenpt -j walk synth:tests/fixtures/pv-badmfn.synth 0x40000000
+read xenpt -j read --gfn 0x1300 synth:tests/fixtures/pv-linux.synth 16
+read xenpt -j read --gfn 0x1000 synth:tests/fixtures/hvm-4level.synth 16
+version xenpt -j version
+EOS
+}
+run_dir=$tmp/run
+mkdir -p "$run_dir/tests" "$run_dir/bin"
+ln -s "$top/tests/fixtures" "$run_dir/tests/fixtures"
+ln -s "${XENPT_BUILD:-$top/build}" "$run_dir/build"
+ln -s "$XENPT" "$run_dir/bin/xenpt"
+for c in $cmds; do
+	page=$man/xenpt-$c.1
+	[ -f "$page" ] || continue
+	{
+		section "$page" EXAMPLES | sed -e 's/\\-/-/g' -e 's/\\e/\\/g' | sed -n 's/^\$ //p' |
+			grep -E ' (-j|--json|-p|--pretty)( |$)' | sed 's/ *[|;].*//'
+		extra_samples | sed -n "s/^$c //p"
+	} >"$tmp/samples"
+	: >"$tmp/keys"
+	nsamples=0
+	while IFS= read -r sample; do
+		nsamples=$((nsamples + 1))
+		(cd "$run_dir" && PATH=$run_dir/bin:$PATH sh -c "$sample" 2>/dev/null) |
+			jq -r '[paths | map(select(type == "string")) | last | select(. != null)] | unique | .[]' \
+			>>"$tmp/keys" 2>/dev/null
+	done <"$tmp/samples"
+	sort -u "$tmp/keys" -o "$tmp/keys"
+	if [ "$nsamples" -eq 0 ]; then
+		ok "$c: OUTPUT documents every JSON key # skip: no JSON example"
+		continue
+	fi
+	section "$page" OUTPUT | sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' >"$tmp/output"
+	missing=
+	for k in $(cat "$tmp/keys"); do
+		grep -q -w -- "$k" "$tmp/output" || missing="$missing $k"
+	done
+	[ -s "$tmp/keys" ] && [ -z "$missing" ]
+	check "$c: OUTPUT documents every JSON key ($nsamples sample runs, $(wc -l <"$tmp/keys") keys)" $? \
+		"undocumented:$missing"
+done
+
+# ---- EXAMPLES are real runs ---------------------------------------------------------
+XENPT=$XENPT sh "$top/tests/lint/man-examples.sh" check "$man"/*.1 >"$tmp/ex" 2>&1
+while IFS= read -r line; do
+	case $line in
+	"ok - "*) ok "${line#ok - }" ;;
+	"not ok - "*) fail=$((fail + 1)); printf 'not ok %d - %s\n' $((pass + fail)) "${line#not ok - }" ;;
+	*) printf '%s\n' "$line" ;;
+	esac
+done <"$tmp/ex"
+
+# ---- mandoc ---------------------------------------------------------------------
+if command -v mandoc >/dev/null 2>&1; then
+	for page in "$man"/*.[1-8]; do
+		[ -f "$page" ] || continue
+		out=$(mandoc -Tlint -W warning "$page" 2>&1)
+		st=$?
+		[ $st -eq 0 ] && [ -z "$out" ]
+		check "mandoc -Tlint -W warning ${page#"$top"/}" $? "$out"
+	done
+else
+	not_ok "mandoc is installed (apt-get install mandoc)"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
