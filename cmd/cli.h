@@ -163,6 +163,7 @@ int cmd_info(struct cli *cli, int argc, char **argv);
 int cmd_vcpu(struct cli *cli, int argc, char **argv);
 int cmd_walk(struct cli *cli, int argc, char **argv);
 int cmd_dump(struct cli *cli, int argc, char **argv);
+int cmd_rmap(struct cli *cli, int argc, char **argv);
 int cmd_read(struct cli *cli, int argc, char **argv);
 int cmd_p2m(struct cli *cli, int argc, char **argv);
 int cmd_m2p(struct cli *cli, int argc, char **argv);

@@ -63,7 +63,7 @@ int cmd_info(struct cli *cli, int argc, char **argv)
 		jw_kstr(w, "description", xenpt_source_describe(cli->src));
 		jw_kstr(w, "type", d->hvm ? "hvm" : "pv");
 		jw_key(w, "hap");
-		if (caps & XENPT_CAP_LIVE)
+		if (strcmp(xenpt_source_kind(cli->src), "core"))
 			jw_bool(w, d->hap);
 		else
 			jw_null(w);   /* dump-cores do not record it */
@@ -119,7 +119,7 @@ int cmd_info(struct cli *cli, int argc, char **argv)
 			    d->name[0] ? ")" : "");
 		ROW("source", "%s", xenpt_source_describe(cli->src));
 		ROW("type", "%s%s", d->hvm ? "HVM" : "PV",
-		    !d->hvm || !(caps & XENPT_CAP_LIVE) ? ""
+		    !d->hvm || !strcmp(xenpt_source_kind(cli->src), "core") ? ""
 		    : d->hap ? " (hardware-assisted paging)" : " (shadow paging)");
 		if (d->guest_width)
 			ROW("guest width", "%u-bit", d->guest_width * 8);

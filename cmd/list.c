@@ -24,10 +24,10 @@ static void list_json(struct cli *cli, const struct xenpt_domain_info *d, size_t
 		jw_kstr(w, "name", d[i].name);
 		jw_kstr(w, "type", d[i].hvm ? "hvm" : "pv");
 		jw_key(w, "hap");
-		if (!strcmp(source, "xen"))
+		if (strcmp(source, "core"))
 			jw_bool(w, d[i].hap);
 		else
-			jw_null(w);   /* only a live domain tells */
+			jw_null(w);   /* dump-cores do not record it */
 		jw_ku64(w, "guest_width_bits", d[i].guest_width * 8);
 		jw_ku64(w, "paging_levels", d[i].pt_levels);
 		jw_ku64(w, "tot_pages", d[i].tot_pages);

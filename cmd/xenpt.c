@@ -63,6 +63,13 @@ static const struct cli_opt dump_opts[] = {
 	{ "strict", no_argument, 's', NULL, "exit 1 when there are findings" },
 	{ NULL, 0, 0, NULL, NULL },
 };
+static const struct cli_opt rmap_opts[] = {
+	{ "mfn", required_argument, 'M', "MFN", "a machine frame to look up (repeatable)" },
+	{ "pfn", required_argument, 'p', "PFN", "a guest frame to look up: PFN (PV, through the P2M) or GFN (HVM) (repeatable)" },
+	{ "cr3", required_argument, 'r', "CR3", "also index the tables under this root (repeatable; PV: MFN << 12)" },
+	{ "max-paths", required_argument, 'n', "N", "VAs shown per reference (default 16; the count is always exact)" },
+	{ NULL, 0, 0, NULL, NULL },
+};
 static const struct cli_opt read_opts[] = {
 	{ "gfn", required_argument, 'g', "GFN", "read guest frame GFN (a PFN for PV guests) instead of a VA" },
 	{ "mfn", required_argument, 'M', "MFN", "read machine frame MFN instead of a VA" },
@@ -133,6 +140,13 @@ const struct xenpt_cmd xenpt_cmds[] = {
 	  "Read LEN bytes (default 256) at a guest virtual address (translated through the vCPU's "
 	  "page tables), a guest frame or a machine frame, as a hexdump or raw bytes. Reads cross "
 	  "page boundaries; an unmapped or unreadable page stops the read with an error naming it." },
+	{ "rmap", cmd_rmap, CMD_TARGET, "find every page-table entry that references a frame", "[OPTIONS] TARGET {--mfn MFN | --pfn PFN}...", rmap_opts,
+	  "For each frame given, list every page-table entry that references it: as a leaf (with the "
+	  "VAs it maps the frame at through every path from the roots, and the effective rights "
+	  "there) or as a table (the parent entries that link it in, and at which level), with the "
+	  "table frame and index of each entry as xen-mfndump lookup-pte shows them. The roots are "
+	  "every vCPU's CR3 and, for PV guests, user L4, plus --cr3. The reverse index is built once "
+	  "per run, one read per distinct table frame, and answers every query." },
 	{ "vcpu", cmd_vcpu, CMD_TARGET, "show vCPU registers and control registers", "[OPTIONS] TARGET [N]", vcpu_opts,
 	  "Show the registers of every vCPU (or vCPU N): general registers, RIP, flags, CR0, CR2, "
 	  "CR3 and CR4 (CR3 as MFN and PFN for PV guests, as GFN for HVM), EFER when known, the PV "
@@ -274,7 +288,7 @@ int cli_usage_error(struct cli *cli, const char *fmt, ...)
 			jw_obj_begin(w);
 			jw_key(w, "error");
 			jw_obj_begin(w);
-			jw_kstr(w, "code", "usage");
+			jw_kstr(w, "code", "invalid_arg");
 			jw_kstr(w, "message", msg ? msg : fmt);
 			jw_obj_end(w);
 			jw_obj_end(w);

@@ -27,6 +27,5 @@ expect_cmp  help-help.txt       xenpt help help
 expect_fail 2 "'v' is ambiguous" xenpt help v
 expect_fail 2 "unexpected argument 'read'" xenpt help walk read
 # JSON mode: help is text for people; a script must still get JSON (bpftool: null)
-known_bug "help prints text in --json mode; should print null (style 1.1.6)"
 expect_json  help.json           xenpt -j help
 done_testing

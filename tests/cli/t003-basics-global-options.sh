@@ -27,11 +27,9 @@ expect_json -s 2 error-no-core.json xenpt info --json core:tests/fixtures/nonexi
 expect_fail 2 '^xenpt info: core file tests/fixtures/nonexistent.core: ' \
 	xenpt -j info core:tests/fixtures/nonexistent.core
 # usage errors from getopt name the program and the command
-known_bug "getopt's messages say 'walk: unrecognized option' without 'xenpt ' (set opterr=0, report with cli_usage_error)"
 expect_fail 2 "^xenpt walk: .*'--bogus'" xenpt walk --bogus "$CORE" 0x1000
 expect_fail 2 "usage: xenpt walk \[OPTIONS\] TARGET VA" xenpt walk --bogus "$CORE" 0x1000
 expect_fail 2 "'--v' is ambiguous" xenpt walk --v 1 "$CORE" 0x1000
 expect_fail 2 "'--vcpu' requires an argument" xenpt walk "$CORE" 0x1000 --vcpu
-known_bug "usage errors print no JSON on stdout in --json mode (style 1.1.6: a script always gets parseable stdout)"
 expect_jq -s 2 '.error.code == "invalid_arg"' xenpt -j walk "$CORE" not-an-address
 done_testing

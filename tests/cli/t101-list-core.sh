@@ -11,7 +11,6 @@ expect_jq 'length == 1 and .[0].type == "pv" and .[0].tot_pages == 32768 and .[0
 	and .[0].guest_width_bits == 64 and .[0].paging_levels == 4 and .[0].source == "core"' \
 	xenpt -j list "$CORE"
 # an xl dump-core records no domain id: it must not pass for dom0
-known_bug "a core file's unknown domid is shown as 0 (dom0); should be '-' / null"
 expect_jq '.[0].domid == null' xenpt -j list "$CORE"
 # usage errors
 expect_fail 2 "unexpected argument 'extra'" xenpt list "$CORE" extra

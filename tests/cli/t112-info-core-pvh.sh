@@ -19,7 +19,6 @@ expect_jq '.type == "hvm" and .tot_pages == 32737 and .frames_in_source == 32784
 # a PVH kernel runs in ring 0 (cs 0x10, ss 0x18, not Xen's 0xe033) with CR3 a GFN
 expect_jq '.[0] | .regs.cs == "0x10" and .regs.ss == "0x18" and .cr3_gfn == "0x56d8"
 	and (has("cr3_mfn") | not) and (has("user_cr3") | not)' xenpt -j vcpu "$CORE_PVH"
-known_bug "vcpu --json says in_kernel: false for an HVM vCPU in ring 0 (VGCF_in_kernel is a PV flag; omit it, or use CPL)"
 expect_jq '.[0] | (has("in_kernel") | not) or .in_kernel' xenpt -j vcpu "$CORE_PVH"
 # the oracle counts the frames itself
 if command -v python3 >/dev/null 2>&1; then

@@ -15,7 +15,7 @@ expect_jq 'length == 1 and .[0].cr3 == "0x53d9a000" and .[0].cr3_mfn == "0x53d9a
 	and .[0].user_cr3_mfn == "0x53d70" and .[0].user_cr3_pfn == "0x6970"
 	and .[0].regs.cs == "0xe033" and .[0].in_kernel and .[0].efer == null' xenpt -j vcpu "$CORE"
 # Linux's #PF entry is an interrupt gate: entered with events masked
-expect_jq '.[0].page_fault_handler.dpl == 0 and .[0].page_fault_handler.clears_event_mask
+expect_jq '.[0].page_fault_handler.dpl == 0 and .[0].page_fault_handler.masks_events
 	and (.[0].traps | map(.vector) | index(14)) != null' xenpt -j vcpu --all "$CORE"
 # usage errors
 expect_fail 2 "no TARGET given" xenpt vcpu

@@ -45,7 +45,6 @@ expect_fail 2 "va 0xffff888008000000 is not mapped.*bytes before it were printed
 	xenpt read "$CORE" 0xffff888007fffff0 32
 expect_cmp -s 2 read-core-partial.txt xenpt read "$CORE" 0xffff888007fffff0 32
 # frames that are not in the core
-known_bug "the message labels a byte address as a frame: 'reading gfn 0x99999999000'"
 expect_fail 2 "gfn 0x99999999[^0-9a-f]" xenpt read --gfn 0x99999999 "$CORE" 16
 expect_fail 2 "mfn 0x1: frame not in the core file" xenpt read --mfn 0x1 "$CORE" 16
 # usage errors
