@@ -90,7 +90,7 @@ TXT_XZ  := $(sort $(wildcard tests/fixtures/*.txt.xz))
 TXTS    := $(TXT_XZ:tests/fixtures/%.xz=$(BUILD)/fixtures/%)
 
 .PHONY: all demo check check-unit check-cli check-lint check-asan check-live \
-        bench fuzz install uninstall clean deps fixtures guest
+        bench fuzz fuzz-build install uninstall clean deps fixtures guest
 .DELETE_ON_ERROR:
 
 all: $(XENPT) $(LIBA) $(LIBSO) $(BUILD)/libxenpt.so $(PCFILE)
@@ -164,6 +164,58 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBA)
 bench: $(BENCH_BINS) $(XENPT) $(CORES)
 	@for b in $(BENCH_BINS); do $(TEST_ENV) $$b || exit 1; done
 
+# ---- fuzzing (clang libFuzzer) ------------------------------------------------
+# `make fuzz` builds the libFuzzer targets of tests/fuzz/ with clang into
+# $(FUZZ_BUILD)/ (the library without the live backend, with ASan + UBSan
+# and coverage), replays tests/fuzz/crashes/, then runs each target for
+# FUZZ_RUNS executions from its seed corpus.  New inputs go to
+# $(FUZZ_BUILD)/corpus/<target>, never into the source tree.  Long runs:
+#   make fuzz FUZZ_RUNS=10000000
+FUZZ_CC     ?= clang
+FUZZ_BUILD  ?= build-fuzz
+FUZZ_RUNS   ?= 100000
+FUZZ_ARGS   ?=
+FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS  = -std=c11 $(WARN) -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link -Iinclude -Ilib -D_GNU_SOURCE
+FUZZ_TARGETS = $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_TARGETS := $(filter-out fuzz_common,$(FUZZ_TARGETS))
+FUZZ_LIB_OBJS = $(LIB_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o)
+FUZZ_BINS    = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_common.o $(FUZZ_LIB_OBJS)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^
+
+fuzz-build: $(FUZZ_BINS)
+
+# corpus/<name>, <name>.dict and crashes/<name>-* belong to fuzz_<name>.  A
+# reproducer in tests/fuzz/crashes/ that still crashes is reported and
+# makes `make fuzz` fail at the end, after the fuzzing.
+fuzz: $(FUZZ_BINS)
+	@set -e; bad=; for t in $(FUZZ_TARGETS); do \
+		n=$${t#fuzz_}; \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$n $(FUZZ_BUILD)/artifacts; \
+		for c in tests/fuzz/crashes/$$n-*; do \
+			[ -f "$$c" ] || continue; \
+			if $(FUZZ_BUILD)/$$t $$c >$(FUZZ_BUILD)/replay.log 2>&1; then \
+				echo "fuzz: $$t: $$c: fixed (remove it, or keep it as a regression input)"; \
+			else \
+				echo "fuzz: $$t: $$c: STILL CRASHES:"; \
+				grep -E 'ERROR|SUMMARY|^    #[0-3] ' $(FUZZ_BUILD)/replay.log | head -6; \
+				bad="$$bad $$c"; \
+			fi; \
+		done; \
+		dict=; [ -f tests/fuzz/$$n.dict ] && dict=-dict=tests/fuzz/$$n.dict; \
+		echo "fuzz: $$t: $(FUZZ_RUNS) runs"; \
+		$(FUZZ_BUILD)/$$t -runs=$(FUZZ_RUNS) $$dict -max_len=100000 -timeout=25 -rss_limit_mb=2048 \
+			-print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$n- $(FUZZ_ARGS) \
+			$(FUZZ_BUILD)/corpus/$$n tests/fuzz/corpus/$$n; \
+	done; \
+	if [ -n "$$bad" ]; then echo "fuzz: reproducers that still crash:$$bad"; exit 1; fi
+
 # ---- demo -----------------------------------------------------------------
 demo: $(XENPT) $(CORES)
 	@XENPT=$(XENPT) BUILD=$(BUILD) sh tests/demo.sh
@@ -183,6 +235,8 @@ install: all
 	install -m 644 include/xenpt/*.h $(DESTDIR)$(INCDIR)/xenpt/
 	install -m 644 $(PCFILE) $(DESTDIR)$(LIBDIR)/pkgconfig/xenpt.pc
 	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -d $(DESTDIR)$(MANDIR)/man5
+	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 completions/xenpt.bash $(DESTDIR)$(BASHCOMPDIR)/xenpt
 	install -m 644 completions/_xenpt $(DESTDIR)$(ZSHCOMPDIR)/_xenpt
 
@@ -193,10 +247,11 @@ uninstall:
 		$(DESTDIR)$(ZSHCOMPDIR)/_xenpt
 	rm -rf $(DESTDIR)$(INCDIR)/xenpt
 	cd man && for m in *.1; do rm -f $(DESTDIR)$(MANDIR)/man1/$$m; done
+	cd man && for m in *.5; do rm -f $(DESTDIR)$(MANDIR)/man5/$$m; done
 
 # ---- Debian packages ------------------------------------------------------
 DEB_PKGS = build-essential clang pkg-config libxen-dev libcapstone-dev libreadline-dev \
-           mandoc jq xz-utils valgrind libclang-rt-14-dev
+           mandoc jq xz-utils valgrind libclang-rt-14-dev zsh python3 busybox-static cpio qemu-system-x86
 deps:
 	@if [ "$$(id -u)" = 0 ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEB_PKGS); \
@@ -207,4 +262,4 @@ deps:
 clean:
 	rm -rf build build-asan build-clang build-fuzz
 
--include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(wildcard $(FUZZ_BUILD)/obj/*/*.d $(FUZZ_BUILD)/obj/*/*/*.d)
