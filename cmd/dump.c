@@ -18,7 +18,8 @@
 #include "cli.h"
 
 /* option characters: the table in cmd/xenpt.c */
-enum { OPT_RAW = 'R', OPT_LEVEL = 'l', OPT_RANGE = 'a', OPT_MAX_LINES = 'n', OPT_TABLES = 't' };
+enum { OPT_RAW = 'R', OPT_LEVEL = 'l', OPT_RANGE = 'a', OPT_MAX_LINES = 'n', OPT_TABLES = 't',
+       OPT_NO_TYPES = 'T' };
 
 struct dump_ctx {
 	struct cli *cli;
@@ -506,6 +507,9 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 			continue;
 		case OPT_TABLES:
 			tables = true;
+			continue;
+		case OPT_NO_TYPES:
+			o.no_ftypes = true;
 			continue;
 		}
 		r = cli_aspace_opt(cli, c, optarg, &ao);

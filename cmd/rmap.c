@@ -17,7 +17,7 @@
 #include "cli.h"
 
 /* option characters: the table in cmd/xenpt.c */
-enum { OPT_MFN = 'M', OPT_PFN = 'p', OPT_CR3 = 'r', OPT_MAX_PATHS = 'n' };
+enum { OPT_MFN = 'M', OPT_PFN = 'P', OPT_CR3 = 'r', OPT_MAX_PATHS = 'n' };
 
 #define DEFAULT_MAX_PATHS 16
 
@@ -48,10 +48,19 @@ static const char *level_label(const struct xenpt_aspace *as, unsigned level, ch
 	return buf;
 }
 
-static const char *rights(const struct xenpt_rmap_path *p, char *buf, size_t len)
+/*
+ * A leaf: who may access the page, and how.  Any other entry: the rights it
+ * lets through to what lies below (US is not final above the leaf; Xen sets
+ * it on every upper-level entry of a 64-bit PV guest).
+ */
+static const char *rights(const struct xenpt_rmap_ref *ref, const struct xenpt_rmap_path *p,
+			  char *buf, size_t len)
 {
-	snprintf(buf, len, "%s %s %s", p->user ? "user" : "kernel", p->writable ? "RW" : "ro",
-		 p->nx ? "NX" : "x");
+	if (ref->kind == XENPT_RMAP_LEAF)
+		snprintf(buf, len, "%s %s %s", p->user ? "user" : "kernel", p->writable ? "RW" : "ro",
+			 p->nx ? "NX" : "x");
+	else
+		snprintf(buf, len, "down: %s %s", p->writable ? "RW" : "ro", p->nx ? "NX" : "x");
 	return buf;
 }
 
@@ -124,7 +133,7 @@ static struct xenpt_error *on_ref(void *arg, const struct xenpt_rmap_ref *ref)
 	for (i = 0; i < n; i++) {
 		const struct xenpt_rmap_path *p = &x->paths[i];
 
-		printf("      va 0x%016" PRIx64 "  %-8s  %s\n", p->va, rights(p, rt, sizeof(rt)),
+		printf("      va 0x%016" PRIx64 "  %-14s  %s\n", p->va, rights(ref, p, rt, sizeof(rt)),
 		       xenpt_rmap_root(x->r, p->root)->name);
 	}
 	if (ref->paths > n)

@@ -60,12 +60,13 @@ static const struct cli_opt dump_opts[] = {
 	{ "raw", no_argument, 'R', NULL, "one line per present leaf entry, with its frame (no coalescing)" },
 	{ "max-lines", required_argument, 'n', "N", "at most N lines per section, then '... N entries skipped ...' (0: all; default: 16 in espfix, else all)" },
 	{ "tables", no_argument, 't', NULL, "list every page-table frame instead (level, frame, counts, Xen type)" },
+	{ "no-types", no_argument, 'T', NULL, "PV: do not look up the type of every mapped frame (faster on live domains)" },
 	{ "strict", no_argument, 's', NULL, "exit 1 when there are findings" },
 	{ NULL, 0, 0, NULL, NULL },
 };
 static const struct cli_opt rmap_opts[] = {
 	{ "mfn", required_argument, 'M', "MFN", "a machine frame to look up (repeatable)" },
-	{ "pfn", required_argument, 'p', "PFN", "a guest frame to look up: PFN (PV, through the P2M) or GFN (HVM) (repeatable)" },
+	{ "pfn", required_argument, 'P', "PFN", "a guest frame to look up: PFN (PV, through the P2M) or GFN (HVM) (repeatable)" },
 	{ "cr3", required_argument, 'r', "CR3", "also index the tables under this root (repeatable; PV: MFN << 12)" },
 	{ "max-paths", required_argument, 'n', "N", "VAs shown per reference (default 16; the count is always exact)" },
 	{ NULL, 0, 0, NULL, NULL },

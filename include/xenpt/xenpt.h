@@ -8,6 +8,9 @@
 #include <xenpt/error.h>
 #include <xenpt/source.h>
 #include <xenpt/walk.h>
+#include <xenpt/ptdump.h>
+#include <xenpt/rmap.h>
+#include <xenpt/p2m.h>
 #include <xenpt/core.h>
 #include <xenpt/synth.h>
 

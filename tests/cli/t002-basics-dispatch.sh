@@ -5,7 +5,7 @@ test_description='command dispatch: exact names, unique prefixes, ambiguity, the
 # unique prefixes run the command
 expect_cmp  help-walk.txt  xenpt wa --help
 expect_cmp  help-walk.txt  xenpt w --help
-expect_cmp  help-read.txt  xenpt r --help
+expect_cmp  help-read.txt  xenpt re --help
 expect_ok   xenpt vers
 expect_ok   xenpt ve
 # an ambiguous prefix is exit 2 listing every candidate, never the first match

@@ -1,0 +1,64 @@
+#!/bin/sh
+test_description='dump on hostile tables: a table shared by every slot, cycles and self maps, frames beyond the host, damaged cores'
+. "$(dirname "$0")/lib.sh"
+need tests/fixtures/pv-shared-all-slots.synth tests/fixtures/pv-cycle.synth tests/fixtures/pv-badmfn.synth
+ALL=synth:tests/fixtures/pv-shared-all-slots.synth
+
+# One L1 table (5 runs) reached through 496 * 512 * 512 paths: 650,117,121
+# runs in all, 130,023,424 W+X regions.  It must end at once, reading only
+# the 4 distinct table frames (--stats counts the frame cache's misses).
+expect_cmp -s 1 dump-all-slots.txt xenpt dump --max-lines 3 --strict "$ALL"
+expect_jq '.summary.classes.wx.regions == 130023424 and .summary.tables == 4
+	and ([.runs[] | select(.kind == "skipped") | .lines] | add) == 650117121 - 3 * 11 - 1' \
+	xenpt -j dump --max-lines 3 "$ALL"
+expect_stderr 0 "frame cache: .* 4 misses, .*\(4 frames, 0 failed\)" xenpt dump --stats --max-lines 3 "$ALL"
+expect_stderr 0 "dump: 4 tables, .* 3 summaries" xenpt dump --stats --max-lines 1 "$ALL"
+# the raw and level views end too
+# raw: 384 leaf lines and one hole line per L1 table's worth, 2 shown per
+# section (11 sections; Xen's has 1 line)
+expect_jq '([.runs[] | select(.kind == "skipped") | .lines] | add) == 496 * 512 * 512 * 385 + 1 - 2 * 11 - 1' \
+	xenpt -j dump --raw --max-lines 2 "$ALL"
+expect_cmp dump-all-slots-level2.txt xenpt dump --level 2 --max-lines 2 "$ALL"
+# rmap, the reverse index, is built from the same 4 frames
+expect_jq '.tables == 4' xenpt -j rmap --pfn 0x264 "$ALL"
+
+# pv-cycle: L4 slot 1 -> an L3 whose entry 0 names the L4 (a loop); L4
+# slot 493 names the L4 itself (a linear self map).  Both are named and not
+# followed.
+expect_cmp -s 1 dump-cycle.txt xenpt dump --strict synth:tests/fixtures/pv-cycle.synth
+expect_jq '.summary.problems.linear.entries == 2 and ([.summary.problems.linear.listed[] | [.level, .target_level, .index]]
+	== [[3, 4, 0], [4, 4, 493]])' xenpt -j dump synth:tests/fixtures/pv-cycle.synth
+# pv-badmfn: an L2 entry names a table beyond the host (unreadable), an L1
+# entry maps a frame beyond the host (Xen: not the domain's, xtab)
+expect_cmp -s 1 dump-badmfn.txt xenpt dump --strict synth:tests/fixtures/pv-badmfn.synth
+expect_jq '.summary.problems.unreadable.listed[0] | .target_mfn == "0x1000000" and (.error | contains("beyond the synthetic host"))
+	and .start == "0x40000000" and .level == 2' xenpt -j dump synth:tests/fixtures/pv-badmfn.synth
+expect_jq '.runs[] | select(.start == "0x404000") | .frame_type == "xtab"' xenpt -j dump synth:tests/fixtures/pv-badmfn.synth
+
+# a core whose page tables are garbage: every problem named, and it ends
+need "$CORE_FILE"
+cp "$CORE_FILE" garbage.core
+# pfn 0x2a13 (the direct map's L2, t201) is page 0x2a13 of .xen_pages:
+# find its file offset from the core's own section table
+off=$(xenpt -j read --pfn 0x2a13 "$CORE" 8 >/dev/null 2>&1; python3 - <<'PY'
+import struct
+f = open("garbage.core", "rb"); d = f.read(64)
+shoff, = struct.unpack_from("<Q", d, 40); shnum, shstrndx = struct.unpack_from("<HH", d, 60)
+f.seek(shoff); sh = f.read(64 * shnum)
+names = sh[64 * shstrndx:64 * shstrndx + 64]; stroff, = struct.unpack_from("<Q", names, 24)
+def name(i):
+    n, = struct.unpack_from("<I", sh, 64 * i); f.seek(stroff + n); return f.read(16).split(b"\0")[0]
+sec = {name(i): struct.unpack_from("<QQ", sh, 64 * i + 24) for i in range(shnum)}
+pages_off = sec[b".xen_pages"][0]; p2m_off, p2m_size = sec[b".xen_p2m"]
+f.seek(p2m_off); p2m = f.read(p2m_size)
+for i in range(p2m_size // 16):
+    pfn, = struct.unpack_from("<Q", p2m, 16 * i)
+    if pfn == 0x2a13: print(pages_off + 4096 * i); break
+PY
+)
+expect_ok test -n "$off"
+head -c 4096 /dev/urandom >junk
+dd if=junk of=garbage.core bs=4096 seek=$((off / 4096)) conv=notrunc status=none
+expect_code 1 xenpt dump --strict --max-lines 5 core:garbage.core
+expect_jq '.summary.findings > 0 and (.summary.problems | [.[].entries] | add) > 0' xenpt -j dump --max-lines 5 core:garbage.core
+done_testing
