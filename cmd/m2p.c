@@ -97,7 +97,7 @@ int m2p_dump(struct cli *cli, const struct p2m_opts *o)
 		       xenpt_source_describe(cli->src), host, first, top, p2m_m2p_origin(cli->src));
 	} else {
 		printf("M2P of %s: the domain's 0x%" PRIx64 " frames (the MFNs its P2M names) in mfn 0x%" PRIx64 "-0x%" PRIx64 "; M2P: %s\n",
-		       xenpt_source_describe(cli->src), xenpt_p2m_index_valid(idx), first, top,
+		       xenpt_source_describe(cli->src), xenpt_p2m_index_distinct(idx), first, top,
 		       p2m_m2p_origin(cli->src));
 	}
 	while (!err) {

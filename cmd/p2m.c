@@ -215,14 +215,14 @@ static int do_lookups(struct cli *cli, const struct p2m_opts *o)
 		jw_obj_end(w);
 	} else {
 		static const char *const titles[] = {
-			"QUERY", "PFN", "MFN", "M2P[MFN]", "P2M[M2P[MFN]]", ">PFNS", "TYPE", "STATUS",
+			"QUERY", "PFN", "MFN", "M2P[MFN]", "P2M[M2P[MFN]]", ">PFNS", "STATUS", "TYPE",
 		};
-		struct table *t = table_create(titles, 8);
+		struct table *t = table_create(titles, typed ? 8 : 7);
 		char b[6][40];
 
 		if (!t)
 			abort();
-		printf("%s of %s: 0x%" PRIx64 " P2M entries; M2P: %s\n", o->m2p ? "M2P" : "P2M",
+		printf("lookups in %s: P2M 0x%" PRIx64 " entries; M2P: %s\n",
 		       xenpt_source_describe(cli->src), xenpt_p2m_index_size(idx),
 		       p2m_m2p_origin(cli->src));
 		for (i = 0; i < n; i++) {
@@ -235,7 +235,7 @@ static int do_lookups(struct cli *cli, const struct p2m_opts *o)
 				  fmt_frame(b[2], sizeof(b[2]), x->mfn),
 				  fmt_frame(b[3], sizeof(b[3]), x->m2p_pfn),
 				  fmt_frame(b[4], sizeof(b[4]), x->m2p_p2m_mfn), b[5],
-				  typed ? type_label(x->type) : "-", xenpt_frame_status_name(x->status));
+				  xenpt_frame_status_name(x->status), type_label(x->type));
 		}
 		table_print(t, stdout, true);
 		table_destroy(t);
