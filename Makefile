@@ -53,14 +53,14 @@ ifeq ($(HAVE_XEN),1)
 CPPFLAGS_ALL += -DHAVE_XEN=1
 LIBS_DEP += $(shell $(PKG_CONFIG) --libs xencontrol xenforeignmemory xenguest xenstore)
 endif
+# Capstone is probed now and linked by the disassembler when it lands.
 ifeq ($(HAVE_CAPSTONE),1)
 CPPFLAGS_ALL += -DHAVE_CAPSTONE=1
-LIBS_DEP += $(shell $(PKG_CONFIG) --libs capstone)
 endif
+# readline is probed now and linked by the interactive shell when it lands.
 CLI_LIBS =
 ifeq ($(HAVE_READLINE),1)
 CPPFLAGS_ALL += -DHAVE_READLINE=1
-CLI_LIBS += -lreadline
 endif
 
 # ---- sources --------------------------------------------------------------
@@ -163,6 +163,7 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBA)
 
 bench: $(BENCH_BINS) $(XENPT) $(CORES)
 	@for b in $(BENCH_BINS); do $(TEST_ENV) $$b || exit 1; done
+	@$(TEST_ENV) sh bench/bench_live.sh
 
 # ---- fuzzing (clang libFuzzer) ------------------------------------------------
 # `make fuzz` builds the libFuzzer targets of tests/fuzz/ with clang into
@@ -233,7 +234,8 @@ install: all
 	install -m 755 $(LIBSO) $(DESTDIR)$(LIBDIR)/libxenpt.so.$(SOVERSION)
 	ln -sf libxenpt.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libxenpt.so
 	install -m 644 include/xenpt/*.h $(DESTDIR)$(INCDIR)/xenpt/
-	install -m 644 $(PCFILE) $(DESTDIR)$(LIBDIR)/pkgconfig/xenpt.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@LIBS_PRIVATE@|$(LIBS_DEP)|' xenpt.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/xenpt.pc
 	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -d $(DESTDIR)$(MANDIR)/man5
 	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
