@@ -239,7 +239,10 @@ static bool compare_list(bool print, size_t *n_ret, unsigned *bad_ret)
 		}
 		// xl list: (current_memkb + outstanding_memkb) / 1024, current_memkb
 		// = tot_pages * 4 (libxl_domain_info).
-		if (strcmp(d->name, name) || d->nr_online_vcpus != vcpus ||
+		// A domain half created or half destroyed has no name in xenstore:
+		// xl prints "(null)", xenpt "".
+		if ((strcmp(d->name, name) && !(!strcmp(name, "(null)") && !d->name[0])) ||
+		    d->nr_online_vcpus != vcpus ||
 		    (d->tot_pages * 4 / 1024 != mem && d->tot_pages * 4 / 1024 + 1 != mem) ||
 		    d->paused != (state[2] == 'p') ||
 		    d->shutdown != (state[3] == 's' || state[4] == 'c') ||
