@@ -140,6 +140,45 @@ struct xenpt_error *ptg_read(struct ptg *g, uint32_t id, const uint8_t **ret, in
 	return NULL;
 }
 
+/*
+ * Copying (live) sources: read the next tables of the breadth-first queue
+ * in ONE backend batch, so that a whole guest costs about one foreign-map
+ * call per PTG_PREFETCH table frames instead of one per table.  The frames
+ * land in the frame cache; ptg_read() then hits.  The batch stays well below
+ * the cache's default capacity (8192 frames) so nothing is evicted before use.
+ */
+#define PTG_PREFETCH 512
+
+static struct xenpt_error *ptg_prefetch(struct ptg *g, uint32_t from, bool read_l1)
+{
+	struct xenpt_cache_stats st;
+	bool l1s;
+	uint64_t frames[PTG_PREFETCH];
+	const uint8_t *pages[PTG_PREFETCH];
+	int errs[PTG_PREFETCH];
+	uint32_t id;
+	size_t n = 0;
+
+	/*
+	 * L1s the build does not decode are warmed only while all tables fit
+	 * in half the cache: otherwise they would be evicted before use and
+	 * read twice.
+	 */
+	xenpt_source_cache_stats(g->src, &st);
+	l1s = read_l1 || g->n <= st.capacity / 2;
+	for (id = from; id < g->n && n < PTG_PREFETCH; id++) {
+		unsigned level = g->t[id].level;
+
+		if (level > 1 || (level == 1 && l1s))
+			frames[n++] = g->t[id].frame;
+	}
+	g->prefetched = id;
+	if (!n)
+		return NULL;
+	/* per-frame failures are reported again, per table, by ptg_read() */
+	return xenpt_source_get_frames(g->src, g->as.space, frames, n, pages, errs);
+}
+
 struct xenpt_error *ptg_build(struct ptg *g, bool read_l1, ptg_visit_fn visit, void *arg)
 {
 	const struct pt_geom *geo = &g->g;
@@ -157,6 +196,15 @@ struct xenpt_error *ptg_build(struct ptg *g, bool read_l1, ptg_visit_fn visit, v
 		uint16_t present = 0, leaves = 0, links = 0;
 		int ferr;
 
+		/*
+		 * L1s too, even when this pass does not decode them: dump reads
+		 * them right after the build, and they are then in the cache.
+		 */
+		if (!g->stable && id >= g->prefetched && level) {
+			err = ptg_prefetch(g, id, read_l1);
+			if (err)
+				return err;
+		}
 		if (!level || (level == 1 && !read_l1))
 			continue;
 		err = ptg_read(g, id, &tbl, &ferr);

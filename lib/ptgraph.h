@@ -75,6 +75,7 @@ struct ptg {
 	uint32_t *roots;           /* ids */
 	uint32_t nroots;
 	uint64_t reads;            /* table reads through the frame cache */
+	uint32_t prefetched;       /* copying sources: ids below this were batch-read */
 	uint64_t entries;          /* entries decoded */
 };
 

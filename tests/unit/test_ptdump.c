@@ -1096,6 +1096,48 @@ TEST(copying_source_shared_tables)
 	}
 }
 
+/*
+ * A copying source reads the breadth-first queue in batches: 1035 distinct
+ * tables (1 L4, 2 L3, 8 L2, 1024 L1) cost 5 backend calls (L4; L3s; L2s;
+ * two batches of 512 L1s), not one per table (the live target: at most one
+ * foreign-map call per 512 table frames).
+ */
+TEST(copying_source_batches_table_reads)
+{
+	struct fake_source *f = fake_create(FAKE_COPY);
+	struct xenpt_aspace as = {
+		.space = XENPT_SPACE_MFN, .mode = XENPT_PM_4LEVEL, .cr3 = 0x1000000, .root = 0x1000,
+		.pv = true, .nxe = true, .pse = true, .wp = true, .maxphyaddr = 52,
+	};
+	struct xenpt_ptdump *d;
+	struct runs rs;
+	uint64_t l3 = 0x2000, l2 = 0x3000, l1 = 0x4000;
+	unsigned a, b, c;
+
+	for (a = 0; a < 2; a++) {
+		fake_set64(f, XENPT_SPACE_MFN, 0x1000, a, ((l3 + a) << 12) | 0x67);
+		for (b = 0; b < 4; b++) {
+			uint64_t t2 = l2 + a * 4 + b;
+
+			fake_set64(f, XENPT_SPACE_MFN, l3 + a, b, (t2 << 12) | 0x67);
+			for (c = 0; c < 128; c++) {
+				uint64_t t1 = l1 + (a * 4 + b) * 128 + c;
+
+				fake_set64(f, XENPT_SPACE_MFN, t2, c, (t1 << 12) | 0x67);
+				fake_set64(f, XENPT_SPACE_MFN, t1, 0, (0x90000ull << 12) | 0x63);
+			}
+		}
+	}
+	fake_reset_counts(f);
+	d = dump_runs(fake_src(f), &as, NULL, 3, &rs);
+	REQUIRE(d);
+	CHECK_EQ(fake_counts(f)->frames_requested, 1 + 2 + 8 + 1024);
+	CHECK_EQ(fake_counts(f)->get_frames_calls, 5);
+	xenpt_ptdump_destroy(d);
+	runs_free(&rs);
+	fake_destroy(f);
+}
+
 /* ---- damaged cores ----------------------------------------------------------------------- */
 
 static uint64_t xorshift(uint64_t *x)
