@@ -34,6 +34,13 @@ const struct cli_opt cli_common_opts[] = {
 	{ NULL, 0, 0, NULL, NULL },
 };
 
+/* How to read addresses: walk, read and dump share these (cmd/walk.c cli_aspace_opt). */
+#define CLI_ASPACE_OPTS \
+	{ "vcpu", required_argument, 'c', "N", "use vCPU N's page tables (default 0)" }, \
+	{ "cr3", required_argument, 'r', "CR3", "use this root instead (PV: the L4's machine address, MFN << 12)" }, \
+	{ "user", no_argument, 'u', NULL, "64-bit PV: the vCPU's user L4 (ctrlreg[1])" }, \
+	{ "mode", required_argument, 'm', "MODE", "paging mode: 2level, pae, 4level, 5level (default: from the vCPU)" }
+
 static const struct cli_opt no_opts[] = { { NULL, 0, 0, NULL, NULL } };
 
 static const struct cli_opt list_opts[] = { { NULL, 0, 0, NULL, NULL } };
@@ -43,18 +50,12 @@ static const struct cli_opt vcpu_opts[] = {
 	{ NULL, 0, 0, NULL, NULL },
 };
 static const struct cli_opt walk_opts[] = {
-	{ "vcpu", required_argument, 'c', "N", "use vCPU N's page tables (default 0)" },
-	{ "cr3", required_argument, 'r', "CR3", "use this root instead (PV: the L4's machine address, MFN << 12)" },
-	{ "user", no_argument, 'u', NULL, "64-bit PV: the vCPU's user L4 (ctrlreg[1])" },
-	{ "mode", required_argument, 'm', "MODE", "paging mode: 2level, pae, 4level, 5level (default: from the vCPU)" },
+	CLI_ASPACE_OPTS,
 	{ "strict", no_argument, 's', NULL, "exit 1 when the address is not mapped" },
 	{ NULL, 0, 0, NULL, NULL },
 };
 static const struct cli_opt dump_opts[] = {
-	{ "vcpu", required_argument, 'c', "N", "use vCPU N's page tables (default 0)" },
-	{ "cr3", required_argument, 'r', "CR3", "use this root instead (PV: the L4's machine address, MFN << 12)" },
-	{ "user", no_argument, 'u', NULL, "64-bit PV: the vCPU's user L4 (ctrlreg[1])" },
-	{ "mode", required_argument, 'm', "MODE", "paging mode: 2level, pae, 4level, 5level (default: from the vCPU)" },
+	CLI_ASPACE_OPTS,
 	{ "range", required_argument, 'a', "START-END", "only VAs START to END (END exclusive; START- for the rest)" },
 	{ "level", required_argument, 'l', "N", "stop descending at level N: its table entries are summarised" },
 	{ "raw", no_argument, 'R', NULL, "one line per present leaf entry, with its frame (no coalescing)" },
@@ -75,10 +76,7 @@ static const struct cli_opt read_opts[] = {
 	{ "gfn", required_argument, 'g', "GFN", "read guest frame GFN (a PFN for PV guests) instead of a VA" },
 	{ "mfn", required_argument, 'M', "MFN", "read machine frame MFN instead of a VA" },
 	{ "raw", no_argument, 'R', NULL, "write the bytes themselves, not a hexdump" },
-	{ "vcpu", required_argument, 'c', "N", "use vCPU N's page tables (default 0)" },
-	{ "cr3", required_argument, 'r', "CR3", "use this root instead (PV: the L4's machine address)" },
-	{ "user", no_argument, 'u', NULL, "64-bit PV: the vCPU's user L4 (ctrlreg[1])" },
-	{ "mode", required_argument, 'm', "MODE", "paging mode: 2level, pae, 4level, 5level" },
+	CLI_ASPACE_OPTS,
 	{ NULL, 0, 0, NULL, NULL },
 };
 
