@@ -25,7 +25,13 @@ LIBDIR  = $(PREFIX)/lib
 INCDIR  = $(PREFIX)/include
 MANDIR  = $(PREFIX)/share/man
 BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+# zsh searches $(PREFIX)/share/zsh/site-functions for /usr/local; Debian's
+# zsh has /usr/share/zsh/vendor-completions (not .../site-functions) for /usr.
+ifeq ($(PREFIX),/usr)
 ZSHCOMPDIR  = $(PREFIX)/share/zsh/vendor-completions
+else
+ZSHCOMPDIR  = $(PREFIX)/share/zsh/site-functions
+endif
 
 SOVERSION = 0
 VERSION   = 0.1.0
@@ -44,14 +50,19 @@ LDFLAGS    += -fsanitize=address,undefined
 endif
 
 # ---- feature probes -------------------------------------------------------
-HAVE_XEN := $(shell $(PKG_CONFIG) --exists xencontrol xenforeignmemory xenguest xenstore 2>/dev/null && echo 1)
+XEN_PCS = xencontrol xenforeignmemory xenguest xenstore
+HAVE_XEN := $(shell $(PKG_CONFIG) --exists $(XEN_PCS) 2>/dev/null && echo 1)
 HAVE_CAPSTONE := $(shell $(PKG_CONFIG) --exists capstone 2>/dev/null && echo 1)
 HAVE_READLINE := $(shell test -f /usr/include/readline/readline.h && echo 1)
 
 LIBS_DEP =
+# Requires.private of xenpt.pc: the .pc files of the libraries libxenpt uses,
+# so that `pkg-config --static --libs xenpt` also pulls in what they need.
+PC_REQUIRES =
 ifeq ($(HAVE_XEN),1)
 CPPFLAGS_ALL += -DHAVE_XEN=1
-LIBS_DEP += $(shell $(PKG_CONFIG) --libs xencontrol xenforeignmemory xenguest xenstore)
+LIBS_DEP += $(shell $(PKG_CONFIG) --libs $(XEN_PCS))
+PC_REQUIRES += $(XEN_PCS)
 endif
 # Capstone is probed now and linked by the disassembler when it lands.
 ifeq ($(HAVE_CAPSTONE),1)
@@ -114,10 +125,14 @@ $(BUILD)/libxenpt.so: $(LIBSO)
 $(XENPT): $(CMD_OBJS) $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJS) $(LIBA) $(LIBS_DEP) $(CLI_LIBS)
 
+# xenpt.pc from xenpt.pc.in; a field left empty (Requires.private without
+# Xen) is dropped.
+PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+	     -e 's|@REQUIRES_PRIVATE@|$(strip $(PC_REQUIRES))|' -e '/^[A-Za-z.]*: *$$/d'
+
 $(PCFILE): xenpt.pc.in Makefile
 	@mkdir -p $(@D)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
-	    -e 's|@LIBS_PRIVATE@|$(LIBS_DEP)|' $< > $@
+	$(PC_SED) $< > $@
 
 $(BUILD)/fixtures/%.core: tests/fixtures/%.core.xz
 	@mkdir -p $(@D)
@@ -234,13 +249,27 @@ install: all
 	install -m 755 $(LIBSO) $(DESTDIR)$(LIBDIR)/libxenpt.so.$(SOVERSION)
 	ln -sf libxenpt.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libxenpt.so
 	install -m 644 include/xenpt/*.h $(DESTDIR)$(INCDIR)/xenpt/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
-	    -e 's|@LIBS_PRIVATE@|$(LIBS_DEP)|' xenpt.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/xenpt.pc
+	$(PC_SED) xenpt.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/xenpt.pc
 	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -d $(DESTDIR)$(MANDIR)/man5
 	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 completions/xenpt.bash $(DESTDIR)$(BASHCOMPDIR)/xenpt
 	install -m 644 completions/_xenpt $(DESTDIR)$(ZSHCOMPDIR)/_xenpt
+	@$(LDCONFIG_REAL_ROOT)
+
+# Installing into the real root as root refreshes the dynamic linker's cache,
+# so that a program linked with `pkg-config --libs xenpt` finds
+# libxenpt.so.$(SOVERSION) right away; a DESTDIR (staging) install leaves that
+# to the package manager.  A LIBDIR the dynamic linker does not search
+# (anything but /usr/local/lib or /usr/lib on Debian) gets a hint.
+LDCONFIG_REAL_ROOT = if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+		echo ldconfig; ldconfig || exit 1; \
+		if [ -e $(LIBDIR)/libxenpt.so.$(SOVERSION) ] && \
+		   ! ldconfig -p | grep -q ' => $(LIBDIR)/libxenpt.so.$(SOVERSION)$$'; then \
+			echo "note: $(LIBDIR) is not in the dynamic linker's search path;" \
+			     "add it to /etc/ld.so.conf.d/ and run ldconfig, or use LD_LIBRARY_PATH"; \
+		fi; \
+	fi
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/xenpt $(DESTDIR)$(LIBDIR)/libxenpt.a \
@@ -250,10 +279,21 @@ uninstall:
 	rm -rf $(DESTDIR)$(INCDIR)/xenpt
 	cd man && for m in *.1; do rm -f $(DESTDIR)$(MANDIR)/man1/$$m; done
 	cd man && for m in *.5; do rm -f $(DESTDIR)$(MANDIR)/man5/$$m; done
+	@$(LDCONFIG_REAL_ROOT)
+
+# A clean `make deps && make install` on a fresh, minimal Debian 12 (chroot),
+# then man, completions, pkg-config (shared and static) checked there.  Needs
+# root, network and minutes, so it is not part of `make check`.
+.PHONY: check-install
+check-install:
+	tests/install/fresh-debian.sh
 
 # ---- Debian packages ------------------------------------------------------
+# man-db and bash-completion so that the installed man pages and completion
+# work (a minimal Debian has neither).
 DEB_PKGS = build-essential clang pkg-config libxen-dev libcapstone-dev libreadline-dev \
-           mandoc jq xz-utils valgrind libclang-rt-14-dev zsh python3 busybox-static cpio qemu-system-x86
+           mandoc jq xz-utils valgrind libclang-rt-14-dev zsh python3 busybox-static cpio qemu-system-x86 \
+           man-db bash-completion
 deps:
 	@if [ "$$(id -u)" = 0 ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEB_PKGS); \
