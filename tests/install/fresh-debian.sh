@@ -17,8 +17,9 @@
 #     without a manual ldconfig,
 #   - `cc -static t.c $(pkg-config --static --cflags --libs xenpt)` links a
 #     fully static program that runs,
-#   - the installed xenpt runs on the bundled data, and `make uninstall`
-#     removes every file again.
+#   - the installed xenpt runs on the bundled data, the example sessions of
+#     README.md match its real output, and `make uninstall` removes every
+#     file again.
 # Prints one line per check and "N passed, N failed"; exit status 0 when all
 # passed, 1 when a check failed, 2 when the chroot could not be set up.
 #
@@ -30,7 +31,8 @@
 # of the run is kept in the cache directory either way).
 #
 # Environment: XENPT_INSTALL_CACHE, DEBIAN_MIRROR (default
-# http://deb.debian.org/debian), KEEP=1.
+# http://deb.debian.org/debian), KEEP=1, XENPT_REV (the commit of REPO to
+# test instead of HEAD, e.g. an older one to see the checks fail).
 
 set -u
 
@@ -47,8 +49,9 @@ die() { echo "fresh-debian: $*" >&2; exit 2; }
 say() { echo "fresh-debian: $*"; }
 
 [ "$(id -u)" = 0 ] || die "needs root (debootstrap, chroot, mount)"
-commit=$(git -C "$SRC" rev-parse --verify HEAD 2>/dev/null) || die "$SRC: not a git checkout"
-if [ -n "$(git -C "$SRC" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+REV=${XENPT_REV:-HEAD}
+commit=$(git -C "$SRC" rev-parse --verify "$REV^{commit}" 2>/dev/null) || die "$SRC: no commit $REV"
+if [ "$REV" = HEAD ] && [ -n "$(git -C "$SRC" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
 	say "note: $SRC has uncommitted changes; they are not tested"
 fi
 mkdir -p "$CACHE" "$APTCACHE/partial" || die "cannot create $CACHE"
@@ -60,11 +63,17 @@ MOUNTS=()
 
 mount_chroot() {
 	local r=$1
-	mount -t proc proc "$r/proc" && MOUNTS+=("$r/proc") || return 1
-	mount --rbind /sys "$r/sys" && mount --make-rslave "$r/sys" && MOUNTS+=("$r/sys") || return 1
-	mount --rbind /dev "$r/dev" && mount --make-rslave "$r/dev" && MOUNTS+=("$r/dev") || return 1
-	mount --bind "$APTCACHE" "$r/var/cache/apt/archives" &&
-		MOUNTS+=("$r/var/cache/apt/archives") || return 1
+	mount -t proc proc "$r/proc" || return 1
+	MOUNTS+=("$r/proc")
+	# rslave: unmounting these later must not propagate to the host's mounts
+	mount --rbind /sys "$r/sys" || return 1
+	MOUNTS+=("$r/sys")
+	mount --make-rslave "$r/sys" || return 1
+	mount --rbind /dev "$r/dev" || return 1
+	MOUNTS+=("$r/dev")
+	mount --make-rslave "$r/dev" || return 1
+	mount --bind "$APTCACHE" "$r/var/cache/apt/archives" || return 1
+	MOUNTS+=("$r/var/cache/apt/archives")
 	cp /etc/resolv.conf "$r/etc/resolv.conf" 2>/dev/null || :
 	# no daemons started by package scripts inside the chroot
 	printf '#!/bin/sh\nexit 101\n' >"$r/usr/sbin/policy-rc.d" && chmod 755 "$r/usr/sbin/policy-rc.d"
@@ -242,10 +251,14 @@ check "installed xenpt runs on the bundled data" in_chroot sh -c '
 	xenpt walk synth:tests/fixtures/pv-linux.synth 0xffffffff81300040 | grep "^result: mapped" &&
 	xenpt dump synth:tests/fixtures/pv-linux.synth --max-lines 4'
 
+check "README's example sessions match the real output" in_chroot sh -c '
+	cd /root/xenpt && make -s fixtures && python3 tests/install/readme-examples.py'
+
 check "make uninstall removes every file" in_chroot sh -c '
 	cd /root/xenpt && make uninstall && left=$(find /usr/local -type f -o -type l | grep -i xenpt);
 	[ -z "$left" ] || { echo "left behind: $left"; exit 1; }
 	! ldconfig -p | grep libxenpt'
 
+say "$((SECONDS / 60)) min $((SECONDS % 60)) s"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
