@@ -2,7 +2,8 @@
 #
 #   make            build build/xenpt, build/libxenpt.a, build/libxenpt.so
 #   make demo       run the main job on the bundled sample data (no Xen needed)
-#   make check      unit + CLI + lint tests
+#   make check      unit + CLI + lint tests + fuzz reproducers, then the totals
+#                   and the skips not allowed by tests/skips.allow (tests/README.md)
 #   make check-asan the same tests built with AddressSanitizer + UBSan
 #   make check-live live tests against real Xen (dom0, or ../shared/xenlab)
 #   make bench      benchmarks (print figures, no thresholds)
@@ -101,6 +102,7 @@ TXT_XZ  := $(sort $(wildcard tests/fixtures/*.txt.xz))
 TXTS    := $(TXT_XZ:tests/fixtures/%.xz=$(BUILD)/fixtures/%)
 
 .PHONY: all demo check check-unit check-cli check-lint check-asan check-live \
+        check-fuzz-replay update-symbols \
         bench fuzz fuzz-build install uninstall clean deps fixtures guest
 .DELETE_ON_ERROR:
 
@@ -149,21 +151,42 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(UNIT_HELPER_OBJS) $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< $(UNIT_HELPER_OBJS) $(LIBA) $(LIBS_DEP)
 
-# Unit tests find fixtures through these variables.
+# Tests find fixtures through these variables; each runner records its
+# totals and its skips in $(RESULTS) (tests/README.md).
+RESULTS = $(BUILD)/test-results
 TEST_ENV = XENPT_FIXTURES=$(CURDIR)/tests/fixtures XENPT_BUILD=$(CURDIR)/$(BUILD) \
            XENPT=$(CURDIR)/$(XENPT) UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-           ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+           ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 XENPT_RESULTS_DIR=$(CURDIR)/$(RESULTS)
 
-check: check-unit check-cli check-lint
+# Every sub-target depends on every fixture its tests read, so that each one
+# alone works from a clean tree (rm -rf build && make check-cli).
+CHECK_TARGETS = check-unit check-cli check-lint check-fuzz-replay
+CHECK_SUITES  = unit cli lint fuzz
+
+# `check` runs all the sub-targets (-k: all of them, even after a failure),
+# then tests/check-summary.sh adds up $(RESULTS)/*.counts and fails on a skip
+# that tests/skips.allow does not allow, when every package of DEB_PKGS is
+# installed (XENPT_STRICT_SKIPS=1/0 forces it on/off).
+check:
+	@rm -rf $(RESULTS); st=0; \
+	$(MAKE) --no-print-directory -k $(CHECK_TARGETS) || st=1; \
+	echo "# ---- make check: totals"; \
+	DEB_PKGS="$(DEB_PKGS)" sh tests/check-summary.sh $(RESULTS) $(CHECK_SUITES) || st=1; \
+	exit $$st
 
 check-unit: $(UNIT_BINS) $(CORES) $(TXTS)
-	@$(TEST_ENV) tests/run-unit.sh $(UNIT_BINS)
+	@$(TEST_ENV) sh tests/run-unit.sh $(UNIT_BINS)
 
-check-cli: $(XENPT) $(CORES)
-	@$(TEST_ENV) tests/cli/run.sh
+check-cli: $(XENPT) $(CORES) $(TXTS)
+	@$(TEST_ENV) sh tests/cli/run.sh
 
-check-lint: $(XENPT)
-	@$(TEST_ENV) tests/lint/sync.sh
+check-lint: $(XENPT) $(LIBA) $(BUILD)/libxenpt.so $(CORES) $(TXTS)
+	@$(TEST_ENV) sh tests/lint/sync.sh
+
+# lib/libxenpt.map lists the exported symbols one by one; after adding or
+# removing a public (XENPT_PUBLIC) function, regenerate it and review the diff.
+update-symbols: $(LIBA)
+	sh tests/lint/symbols.sh update $(LIBA) lib/libxenpt.map
 
 check-asan:
 	$(MAKE) BUILD=build-asan SAN=1 OPT=-O1 check
@@ -197,6 +220,26 @@ FUZZ_TARGETS = $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c
 FUZZ_TARGETS := $(filter-out fuzz_common,$(FUZZ_TARGETS))
 FUZZ_LIB_OBJS = $(LIB_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_BINS    = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
+
+# The crash reproducers of tests/fuzz/crashes/ as regression tests of `make
+# check` (and check-asan, where the sanitizers catch what they triggered):
+# each target built with $(CC), without libFuzzer, around the standalone
+# driver tests/fuzz/replay.c; tests/fuzz/replay.sh runs one process per
+# reproducer and counts each as a test.
+REPLAY_BINS = $(FUZZ_TARGETS:%=$(BUILD)/fuzz-replay/%)
+REPLAY_OBJS = $(FUZZ_TARGETS:%=$(BUILD)/obj/tests/fuzz/%.o) \
+              $(BUILD)/obj/tests/fuzz/fuzz_common.o $(BUILD)/obj/tests/fuzz/replay.o
+.SECONDARY: $(REPLAY_OBJS)
+
+$(BUILD)/fuzz-replay/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/fuzz_common.o \
+		$(BUILD)/obj/tests/fuzz/replay.o $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBA) $(LIBS_DEP)
+
+check-fuzz-replay: $(REPLAY_BINS)
+	@$(TEST_ENV) sh tests/fuzz/replay.sh $(CURDIR)/$(BUILD)/fuzz-replay
+
+-include $(wildcard $(BUILD)/obj/tests/fuzz/*.d)
 
 $(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)

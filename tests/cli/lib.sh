@@ -18,11 +18,30 @@
 #                                     both normalised with `jq -S .`
 #   expect_jq [-s N] FILTER CMD...    stdout is JSON and `jq -e FILTER` holds
 #   expect_bytes FILE CMD...          stdout is byte for byte FILE
-#   expect_same FILE1 FILE2 DESC      two files (made by the test) are equal
+#   capture [-s N] FILE CMD...        not a test: run CMD, stdout to FILE,
+#                                     stderr to FILE.err, exit status to
+#                                     FILE.status (for expect_same/empty,
+#                                     which want status N, default 0)
+#   through FILTER CMD...             run CMD, then its stdout through the
+#                                     shell command FILTER (e.g. "jq -S ."):
+#                                     fails when CMD fails (sh has no pipefail)
+#   expect_same FILE1 FILE2 DESC      both sides succeeded and printed
+#                                     something, and are equal: a file made
+#                                     by `capture` must have exit status 0,
+#                                     every file must be non-empty
+#   expect_empty FILE DESC            FILE was made by `capture` with exit
+#                                     status 0 and is empty (e.g. "no bad lines")
 #   known_bug "WHY"                   the next expectation checks the right
 #                                     answer but is known to fail: reported,
 #                                     not counted as a failure
-#   skip_all "WHY"                    skip the rest of the file
+#   need FILE...                      the fixtures exist; a missing one is a
+#                                     FAILURE and ends the file (make check-*
+#                                     builds every fixture a test reads)
+#   skip_all "WHY"                    the rest of the file cannot run HERE (a
+#                                     tool not installed; never a missing
+#                                     fixture): reported as a skip with the
+#                                     identifier cli:<file name>, which
+#                                     tests/skips.allow may allow
 #
 # Commands run in a scratch directory ("trash") holding two symlinks,
 #   tests/fixtures -> $XENPT_FIXTURES  and  build -> $XENPT_BUILD,
@@ -35,8 +54,9 @@
 # the output is right.
 #
 # Results go to stdout as "ok N - ..." / "not ok N - ..." lines, and, when
-# run from run.sh, to $XENPT_TEST_RESULTS (one word per expectation: pass,
-# fail, known, fixed, skip).
+# run from run.sh, to $XENPT_TEST_RESULTS (one line per expectation: pass,
+# fail, known, fixed, or "skip<TAB>ID<TAB>REASON"; and "done" when the file
+# reached done_testing, so that a file that stops early counts as failed).
 
 set -u
 export LC_ALL=C
@@ -91,8 +111,14 @@ cd "$TRASH" || exit 1
 
 xenpt() { "$XENPT" "$@"; }
 
-_result() { # _result pass|fail|known|fixed|skip
-	[ -n "$XENPT_TEST_RESULTS" ] && printf '%s\n' "$1" >>"$XENPT_TEST_RESULTS"
+_result() { # _result pass|fail|known|fixed|done | _result skip ID REASON
+	if [ -n "$XENPT_TEST_RESULTS" ]; then
+		if [ "$1" = skip ]; then
+			printf 'skip\t%s\t%s\n' "$2" "$3" >>"$XENPT_TEST_RESULTS"
+		else
+			printf '%s\n' "$1" >>"$XENPT_TEST_RESULTS"
+		fi
+	fi
 	:
 }
 
@@ -138,9 +164,10 @@ _show_err() { head -n 20 "$ERR"; }
 known_bug() { known_next=$1; }
 
 skip_all() {
-	printf '%s\n' "ok $((test_count + 1)) # skip $test_name: $1"
+	test_count=$((test_count + 1))
+	printf '%s\n' "ok $test_count - the rest of $test_name # SKIP $1"
 	test_skip=$((test_skip + 1))
-	_result skip
+	_result skip "cli:$test_name" "$(printf '%s' "$1" | tr '\n\t' '  ')"
 	done_testing
 }
 
@@ -266,28 +293,97 @@ expect_bytes() {
 	_report $bad "bytes of $file: $*" <"$TRASH/.detail"
 }
 
-# expect_same FILE1 FILE2 DESCRIPTION: the two files are equal.
+# capture FILE CMD...: CMD's stdout to FILE, stderr to FILE.err, exit
+# status to FILE.status.  Not an expectation; expect_same and expect_empty
+# check the status.
+capture() {
+	_cw=0
+	if [ "$1" = -s ]; then
+		_cw=$2
+		shift 2
+	fi
+	_cf=$1
+	shift
+	"$@" >"$_cf" 2>"$_cf.err"
+	echo $? >"$_cf.status"
+	echo "$_cw" >"$_cf.want"
+}
+
+# through FILTER CMD...: CMD's stdout through the shell command FILTER; the
+# status is CMD's when it failed, else FILTER's.
+through() {
+	_tf=$1
+	shift
+	_tt=$(mktemp "$TRASH/.through.XXXXXX")
+	"$@" >"$_tt" || { _ts=$?; rm -f "$_tt"; return $_ts; }
+	sh -c "$_tf" <"$_tt"
+	_ts=$?
+	rm -f "$_tt"
+	return $_ts
+}
+
+# _side FILE: print what is wrong with one side of a comparison (nothing
+# when it is fine): a captured command that failed, an empty output.
+_side() {
+	if [ -f "$1.status" ] && [ "$(cat "$1.status")" != "$(cat "$1.want" 2>/dev/null || echo 0)" ]; then
+		printf '%s\n' "$1: the command exited $(cat "$1.status"), expected $(cat "$1.want" 2>/dev/null || echo 0); stderr:"
+		head -n 10 "$1.err"
+	fi
+	if [ "$2" = nonempty ] && [ ! -s "$1" ]; then
+		printf '%s\n' "$1: empty (or missing): nothing to compare"
+		[ -s "$1.err" ] && head -n 10 "$1.err"
+	fi
+}
+
+# expect_same FILE1 FILE2 DESCRIPTION: both sides succeeded (when made by
+# capture) and printed something, and the two files are equal.
 expect_same() {
+	{ _side "$1" nonempty; _side "$2" nonempty; } >"$TRASH/.detail"
+	if [ -s "$TRASH/.detail" ]; then
+		_report 1 "$3" <"$TRASH/.detail"
+		return
+	fi
 	bad=0
 	diff -u "$1" "$2" >"$TRASH/.detail" 2>&1 || bad=1
 	_report $bad "$3" <"$TRASH/.detail"
 }
 
-# need FILE...: skip the rest of the file unless the fixtures exist.
+# expect_empty FILE DESCRIPTION: FILE was made by capture, its command
+# succeeded, and it printed nothing.
+expect_empty() {
+	{
+		[ -f "$1.status" ] || printf '%s\n' "$1 was not made by capture: no exit status to check"
+		_side "$1" any
+		[ -s "$1" ] && { echo "$1 is not empty:"; head -n 20 "$1"; }
+	} >"$TRASH/.detail"
+	bad=0
+	[ -s "$TRASH/.detail" ] && bad=1
+	_report $bad "$2" <"$TRASH/.detail"
+}
+
+# need FILE...: the fixtures exist.  A missing fixture is a failure (the
+# make targets build every fixture their tests read), and ends the file.
 need() {
+	_missing=
 	for f in "$@"; do
-		[ -e "$f" ] || skip_all "missing fixture $f"
+		[ -e "$f" ] || _missing="$_missing $f"
 	done
+	if [ -n "$_missing" ]; then
+		echo "missing:$_missing (make fixtures; every make check-* target depends on the fixtures its tests read)" \
+			>"$TRASH/.detail"
+		_report 1 "fixtures exist: $*" <"$TRASH/.detail"
+		done_testing
+	fi
 }
 
 done_testing() {
 	if [ -n "$known_next" ]; then
 		printf '%s\n' "# warning: known_bug '$known_next' marks no expectation"
 	fi
-	printf '# %s: %d passed, %d failed' "$test_name" "$test_pass" "$test_fail"
+	printf '# %s: %d passed, %d failed, %d skipped' "$test_name" "$test_pass" "$test_fail" "$test_skip"
 	[ "$test_known" -gt 0 ] && printf ', %d known bugs' "$test_known"
-	[ "$test_skip" -gt 0 ] && printf ', skipped'
 	echo
+	_result done
 	[ "$test_fail" -eq 0 ]
 	exit $?
 }

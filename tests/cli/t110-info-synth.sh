@@ -13,8 +13,8 @@ expect_jq '.shared_info.max_pfn == "0x4000" and .shared_info.p2m_vaddr == "0xfff
 	and .shared_info.wc_sec == 1763719200 and .shared_info.wc_nsec == 123456789
 	and .shared_info.pending_event_channels == 2 and .shared_info.masked_event_channels == 1
 	and .p2m_size == 16384 and .max_pfn == "0x3fff" and .vcpus == 2' xenpt -j info "$SYNTH_PV"
-xenpt -j info "$SYNTH_PV" | jq -r .shared_info.p2m_cr3 >p2m_cr3
-xenpt -j vcpu "$SYNTH_PV" 1 | jq -r '.[0].cr3' >cr3_vcpu1
+capture p2m_cr3 through "jq -r .shared_info.p2m_cr3" xenpt -j info "$SYNTH_PV"
+capture cr3_vcpu1 through "jq -r '.[0].cr3'" xenpt -j vcpu "$SYNTH_PV" 1
 expect_same p2m_cr3 cr3_vcpu1 "p2m_cr3 is vCPU 1's CR3 (the init root)"
 # the frame-list list names the frame lists, whose entries are the MFNs of the
 # linear P2M's pages: the first one maps PFNs 0-511

@@ -12,9 +12,8 @@ need "$SYNTH_PV_FILE"
 for va in 0xffffffff81000000 0xffffffff81001000 0xffffffff811ff000 0xffffffff81201000 \
 	0xffffffff81380000 0xffff888000000000 0xffff888001000000 0xffff888002000000 \
 	0x400000 0x600000 0x1a01000 0x7ffff7dc0000 0x7ffffffde000; do
-	w=$(xenpt -j walk "$SYNTH_PV" $va | jq -r '"xenpt-synth d7 pfn \(.pfn) mfn \(.mfn)"')
-	xenpt read --raw "$SYNTH_PV" $va 64 | head -n 1 >header
-	echo "$w" >walked
+	capture walked through "jq -r '\"xenpt-synth d7 pfn \\(.pfn) mfn \\(.mfn)\"'" xenpt -j walk "$SYNTH_PV" $va
+	capture header through "head -n 1" xenpt read --raw "$SYNTH_PV" $va 64
 	expect_same walked header "page at $va names the frame walk found"
 done
 done_testing

@@ -27,13 +27,15 @@ expect_bytes marker sh -c '"$XENPT" read --raw --gfn 0x29e3 "$CORE_PVH" 0x3e7 | 
 
 command -v python3 >/dev/null 2>&1 || skip_all "python3 not installed (the oracle part)"
 oracle() { python3 "$TEST_DIR/core-oracle.py" "$CORE_PVH_FILE" "$@"; }
-oracle find XENLAB-DOMU-MARKER- | jq -r .direct_map_va >found
+capture found through "jq -r .direct_map_va" oracle find XENLAB-DOMU-MARKER-
 echo 0xffff8880029e33d4 >want
 expect_same want found "the oracle finds the marker at the VA the test reads"
 cr3=$(xenpt -j vcpu "$CORE_PVH" | jq -r '.[0].cr3')
 vas="0xffffffff81000000 0xffffffff81a592eb 0xffffffff82000000 0xffffffff82a03e98 0xffff888000000000
 0xffff888007a00000 0xffff8880029e33d4 0xffffc90000000000 0x1000 0xffff800000000000 0x7ffffffff000"
-oracle walk --cr3 "$cr3" $vas | jq -S -c . >walk.oracle
-for va in $vas; do xenpt -j walk "$CORE_PVH" "$va" | jq -S -c .; done >walk.xenpt
+expect_ok test -n "$cr3" -a "$cr3" != null
+walk_each() { for va; do through "jq -S -c ." xenpt -j walk "$CORE_PVH" "$va" || return 1; done; }
+capture walk.oracle through "jq -S -c ." oracle walk --cr3 "$cr3" $vas
+capture walk.xenpt walk_each $vas
 expect_same walk.oracle walk.xenpt "walk: $(echo $vas | wc -w) addresses as the oracle walks them (GFN-space tables)"
 done_testing

@@ -35,8 +35,9 @@ expect_jq '[.runs[] | select(.kind == "mapped" and .section != "user")] | length
 expect_jq '[.runs[] | select(.kind == "mapped" and .section == "user")] | length == 0' xenpt -j dump --vcpu 1 "$SYNTH_PV"
 # --cr3 with vCPU 0's user L4 is --user
 cr3=$(xenpt -j vcpu "$SYNTH_PV" 0 | jq -r '.[0].user_cr3')
-xenpt -j dump --user "$SYNTH_PV" | jq -S 'del(.user_l4)' >by-user
-xenpt -j dump --cr3 "$cr3" "$SYNTH_PV" | jq -S 'del(.user_l4)' >by-cr3
+expect_ok test -n "$cr3" -a "$cr3" != null
+capture by-user through "jq -S 'del(.user_l4)'" xenpt -j dump --user "$SYNTH_PV"
+capture by-cr3 through "jq -S 'del(.user_l4)'" xenpt -j dump --cr3 "$cr3" "$SYNTH_PV"
 expect_same by-user by-cr3 "--cr3 \$user_cr3 dumps like --user"
 # --tables: every table frame, with Xen's type; the levels agree with the types
 expect_cmp  dump-synth-tables.txt   xenpt dump --tables "$SYNTH_PV"

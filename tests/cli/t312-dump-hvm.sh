@@ -18,8 +18,7 @@ expect_jq '.mode == "2level" and ([.runs[] | select(.pse)] | length) > 0 and .su
 	xenpt -j dump "$SYNTH_HVM2"
 expect_cmp  dump-hvm4-tables.txt xenpt dump --tables "$SYNTH_HVM4"
 # the real PVH domU (Linux 6.1 as PVH: its own page tables in GFN space)
-if [ -e build/fixtures/xenlab-domu-pvh.core ]; then
-	expect_cmp dump-core-pvh.txt xenpt dump core:build/fixtures/xenlab-domu-pvh.core
-	expect_jq '.space == "gfn" and .summary.findings == 0' xenpt -j dump core:build/fixtures/xenlab-domu-pvh.core
-fi
+need build/fixtures/xenlab-domu-pvh.core
+expect_cmp dump-core-pvh.txt xenpt dump core:build/fixtures/xenlab-domu-pvh.core
+expect_jq '.space == "gfn" and .summary.findings == 0' xenpt -j dump core:build/fixtures/xenlab-domu-pvh.core
 done_testing

@@ -19,8 +19,9 @@ expect_jq '[.queries[0].references[] | select(.kind == "leaf" and .level == 1) |
 	| sort == ["vCPU 0 kernel L4", "vCPU 0 user L4"]' xenpt -j rmap --pfn 0x3f80 "$SYNTH_PV"
 # --mfn and --pfn name the same frame
 m=$(xenpt -j rmap --pfn 0x1000 "$SYNTH_PV" | jq -r '.queries[0].mfn')
-xenpt -j rmap --pfn 0x1000 "$SYNTH_PV" | jq -S .queries >by-pfn
-xenpt -j rmap --mfn "$m" "$SYNTH_PV" | jq -S .queries >by-mfn
+expect_ok test -n "$m" -a "$m" != null
+capture by-pfn through "jq -S .queries" xenpt -j rmap --pfn 0x1000 "$SYNTH_PV"
+capture by-mfn through "jq -S .queries" xenpt -j rmap --mfn "$m" "$SYNTH_PV"
 expect_same by-pfn by-mfn "--mfn of pfn 0x1000's frame answers like --pfn 0x1000"
 # a table: vCPU 0's kernel L4 is a root; the L1 of the kernel text is
 # linked in by one L2 entry, and mapped read-only in the direct map

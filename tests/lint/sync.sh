@@ -22,26 +22,54 @@
 #     print the same text;
 #   - every EXAMPLES block "$ COMMAND" shows COMMAND's real output
 #     (tests/lint/man-examples.sh; its "update" mode rewrites them);
-#   - `mandoc -Tlint -W warning` is clean on every page.
+#   - `mandoc -Tlint -W warning` is clean on every page;
+#   - lib/libxenpt.map lists the exported symbols one by one, and
+#     $XENPT_BUILD/libxenpt.so and libxenpt.a agree with it
+#     (tests/lint/symbols.sh; `make update-symbols` regenerates it).
 #
-# Prints "ok"/"not ok" lines, then "N passed, N failed"; exits 1 on failure.
+# Prints "ok"/"not ok" lines ("ok N - ... # SKIP REASON" for a check that
+# cannot run here), then "lint: N passed, N failed, N skipped"; exits 1 on
+# failure.  With $XENPT_RESULTS_DIR set, the totals and the skips
+# (lint:<id><TAB>reason) go to lint.counts and lint.skips there.
 
 set -u
 export LC_ALL=C
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 XENPT=${XENPT:-$top/build/xenpt}
+XENPT_BUILD=${XENPT_BUILD:-$top/build}
+case $XENPT in /*) ;; *) XENPT=$(pwd)/$XENPT ;; esac
+case $XENPT_BUILD in /*) ;; *) XENPT_BUILD=$(pwd)/$XENPT_BUILD ;; esac
 man=$top/man
 comp=$top/completions
 
 pass=0
 fail=0
-ok() { pass=$((pass + 1)); printf 'ok %d - %s\n' $((pass + fail)) "$1"; }
+skip=0
+ok() { pass=$((pass + 1)); printf 'ok %d - %s\n' $((pass + fail + skip)) "$1"; }
 not_ok() {
 	fail=$((fail + 1))
-	printf 'not ok %d - %s\n' $((pass + fail)) "$1"
+	printf 'not ok %d - %s\n' $((pass + fail + skip)) "$1"
 	shift
 	for l in "$@"; do printf '%s\n' "$l" | sed 's/^/#   /'; done
+}
+skips=$(mktemp)
+skipped() { # skipped ID DESCRIPTION REASON: a check that cannot run here
+	skip=$((skip + 1))
+	printf 'ok %d - %s # SKIP %s\n' $((pass + fail + skip)) "$2" "$3"
+	printf 'lint:%s\t%s\n' "$1" "$3" >>"$skips"
+}
+finish() {
+	line="lint: $pass passed, $fail failed, $skip skipped"
+	if [ -n "${XENPT_RESULTS_DIR:-}" ]; then
+		mkdir -p "$XENPT_RESULTS_DIR"
+		cp "$skips" "$XENPT_RESULTS_DIR/lint.skips"
+		echo "$line" >"$XENPT_RESULTS_DIR/lint.counts"
+	fi
+	rm -f "$skips"
+	echo "$line"
+	[ "$fail" -eq 0 ]
+	exit $?
 }
 check() { # check DESCRIPTION CONDITION-STATUS [DETAIL...]
 	d=$1 st=$2
@@ -51,8 +79,8 @@ check() { # check DESCRIPTION CONDITION-STATUS [DETAIL...]
 
 if [ ! -x "$XENPT" ]; then
 	echo "sync.sh: $XENPT is not executable (set XENPT)" >&2
-	echo "0 passed, 1 failed"
-	exit 1
+	not_ok "$XENPT is executable"
+	finish
 fi
 
 tmp=$(mktemp -d)
@@ -247,7 +275,7 @@ if command -v zsh >/dev/null 2>&1; then
 	zsh -n "$comp/_xenpt" 2>"$tmp/err"
 	check "completions/_xenpt parses (zsh -n)" $? "$(cat "$tmp/err")"
 else
-	echo "# skip: zsh not installed, _xenpt not parsed"
+	skipped zsh-parse "completions/_xenpt parses (zsh -n)" "zsh not installed (apt-get install zsh)"
 fi
 
 # ---- every JSON key is documented ---------------------------------------------------
@@ -273,7 +301,7 @@ EOS
 run_dir=$tmp/run
 mkdir -p "$run_dir/tests" "$run_dir/bin"
 ln -s "$top/tests/fixtures" "$run_dir/tests/fixtures"
-ln -s "${XENPT_BUILD:-$top/build}" "$run_dir/build"
+ln -s "$XENPT_BUILD" "$run_dir/build"
 ln -s "$XENPT" "$run_dir/bin/xenpt"
 for c in $cmds; do
 	page=$man/xenpt-$c.1
@@ -293,7 +321,11 @@ for c in $cmds; do
 	done <"$tmp/samples"
 	sort -u "$tmp/keys" -o "$tmp/keys"
 	if [ "$nsamples" -eq 0 ]; then
-		ok "$c: OUTPUT documents every JSON key # skip: no JSON example"
+		# no JSON example: then the command must have no JSON form, and say so
+		section "$page" OUTPUT | sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' | tr '\n' ' ' |
+			grep -q 'no JSON form'
+		check "$c: no JSON example, and OUTPUT says there is no JSON form" $? \
+			"add a --json example to EXAMPLES, or say 'There is no JSON form' in OUTPUT"
 		continue
 	fi
 	section "$page" OUTPUT | sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' >"$tmp/output"
@@ -307,14 +339,41 @@ for c in $cmds; do
 done
 
 # ---- EXAMPLES are real runs ---------------------------------------------------------
-XENPT=$XENPT sh "$top/tests/lint/man-examples.sh" check "$man"/*.1 >"$tmp/ex" 2>&1
+XENPT=$XENPT XENPT_BUILD=$XENPT_BUILD XENPT_RESULTS_DIR=$tmp/ex-results \
+	sh "$top/tests/lint/man-examples.sh" check "$man"/*.1 >"$tmp/ex" 2>&1
+ex_status=$?
 while IFS= read -r line; do
 	case $line in
+	"ok - "*" # SKIP "*) ;;       # counted from its skips file below
 	"ok - "*) ok "${line#ok - }" ;;
-	"not ok - "*) fail=$((fail + 1)); printf 'not ok %d - %s\n' $((pass + fail)) "${line#not ok - }" ;;
+	"not ok - "*) fail=$((fail + 1)); printf 'not ok %d - %s\n' $((pass + fail + skip)) "${line#not ok - }" ;;
+	"man-examples: "*) printf '# %s\n' "$line" ;;
 	*) printf '%s\n' "$line" ;;
 	esac
 done <"$tmp/ex"
+
+if [ -f "$tmp/ex-results/man-examples.skips" ]; then
+	while IFS='	' read -r id reason; do
+		skip=$((skip + 1))
+		printf 'ok %d - %s # SKIP %s\n' $((pass + fail + skip)) "${id#lint:}" "$reason"
+		printf '%s\t%s\n' "$id" "$reason" >>"$skips"
+	done <"$tmp/ex-results/man-examples.skips"
+else
+	not_ok "man-examples.sh ran to its end (exit $ex_status)"
+fi
+
+# ---- exported symbols -------------------------------------------------------------
+sh "$top/tests/lint/symbols.sh" check "$XENPT_BUILD/libxenpt.a" "$XENPT_BUILD/libxenpt.so" \
+	"$top/lib/libxenpt.map" >"$tmp/sym" 2>&1
+sym_status=$?
+while IFS= read -r line; do
+	case $line in
+	"ok - "*) ok "${line#ok - }" ;;
+	"not ok - "*) fail=$((fail + 1)); printf 'not ok %d - %s\n' $((pass + fail + skip)) "${line#not ok - }" ;;
+	*) printf '%s\n' "$line" ;;
+	esac
+done <"$tmp/sym"
+[ "$sym_status" -eq 0 ] || grep -q '^not ok' "$tmp/sym" || not_ok "tests/lint/symbols.sh check ran (exit $sym_status)" "$(cat "$tmp/sym")"
 
 # ---- mandoc ---------------------------------------------------------------------
 if command -v mandoc >/dev/null 2>&1; then
@@ -329,5 +388,4 @@ else
 	not_ok "mandoc is installed (apt-get install mandoc)"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

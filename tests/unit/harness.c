@@ -8,6 +8,8 @@
 
 static struct test_case *head, **tail = &head;
 static bool current_failed;
+static bool current_skipped;
+static char skip_reason[256];
 
 void test_register(struct test_case *tc)
 {
@@ -25,6 +27,20 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 	vfprintf(stdout, fmt, ap);
 	va_end(ap);
 	fputc('\n', stdout);
+}
+
+void test_skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	current_skipped = true;
+	va_start(ap, fmt);
+	vsnprintf(skip_reason, sizeof(skip_reason), fmt, ap);
+	va_end(ap);
+	/* one line: the reason ends the TAP line */
+	for (char *p = skip_reason; *p; p++)
+		if (*p == '\n' || *p == '#')
+			*p = ' ';
 }
 
 bool test_failed(void)
@@ -58,7 +74,7 @@ const char *test_tmp_path(const char *name)
 
 int main(int argc, char **argv)
 {
-	unsigned n = 0, passed = 0, failed = 0;
+	unsigned n = 0, passed = 0, failed = 0, skipped = 0;
 	struct test_case *tc;
 
 	for (tc = head; tc; tc = tc->next)
@@ -67,18 +83,28 @@ int main(int argc, char **argv)
 	n = 0;
 	for (tc = head; tc; tc = tc->next) {
 		if (argc > 1 && !strstr(tc->name, argv[1])) {
-			printf("ok %u - %s # SKIP filtered\n", ++n, tc->name);
+			skipped++;
+			printf("ok %u - %s # SKIP filtered out by \"%s\"\n", ++n, tc->name, argv[1]);
 			continue;
 		}
 		current_failed = false;
+		current_skipped = false;
+		skip_reason[0] = '\0';
 		tc->fn();
 		fflush(stdout);
-		if (current_failed)
+		if (current_failed) {
+			/* a failed check counts even when the test then skipped */
 			failed++;
-		else
+			printf("not ok %u - %s\n", ++n, tc->name);
+		} else if (current_skipped) {
+			skipped++;
+			printf("ok %u - %s # SKIP %s\n", ++n, tc->name,
+			       skip_reason[0] ? skip_reason : "(no reason given)");
+		} else {
 			passed++;
-		printf("%s %u - %s\n", current_failed ? "not ok" : "ok", ++n, tc->name);
+			printf("ok %u - %s\n", ++n, tc->name);
+		}
 	}
-	printf("# %u passed, %u failed\n", passed, failed);
+	printf("# %u passed, %u failed, %u skipped\n", passed, failed, skipped);
 	return failed ? 1 : 0;
 }

@@ -11,6 +11,13 @@
  * Output is TAP ("ok 1 - walk_2m_leaf"); a failing CHECK prints file:line and
  * both values, marks the test failed and continues with the next CHECK
  * (REQUIRE* stop the test).  The binary exits 1 if any test failed.
+ *
+ * A test that cannot run here (a tool not installed, an opt-in test not asked
+ * for) calls SKIP("reason"): the test ends and is reported as
+ * "ok N - name # SKIP reason", counted as skipped, never as passed.  A
+ * missing fixture is not a reason to skip: fail (test_fail / REQUIRE).  The
+ * last line is "# N passed, N failed, N skipped"; tests/run-unit.sh records
+ * each skip as unit:<binary>:<test> for the allow-list (tests/skips.allow).
  */
 #ifndef XENPT_TEST_HARNESS_H
 #define XENPT_TEST_HARNESS_H
@@ -34,6 +41,8 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* The current test's failure flag, used by REQUIRE to bail out. */
 bool test_failed(void);
+/* Mark the current test skipped with @fmt as the reason (SKIP also returns). */
+void test_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Directory of fixtures (XENPT_FIXTURES, default "tests/fixtures"). */
 const char *test_fixtures_dir(void);
 /* Build directory (XENPT_BUILD, default "build"): decompressed cores live in BUILD/fixtures. */
@@ -47,6 +56,13 @@ const char *test_tmp_path(const char *name);
 	__attribute__((constructor)) static void test_reg_##name(void)         \
 	{ test_register(&test_case_##name); }                                  \
 	static void test_fn_##name(void)
+
+/* End the current test as skipped: it could not run here (never for a missing fixture). */
+#define SKIP(...)                                                              \
+	do {                                                                   \
+		test_skip(__VA_ARGS__);                                        \
+		return;                                                        \
+	} while (0)
 
 #define CHECK(cond)                                                            \
 	do { if (!(cond)) test_fail(__FILE__, __LINE__, "CHECK(%s)", #cond); } while (0)

@@ -702,7 +702,7 @@ static struct xenpt_source *open_xenlab_core(void)
 	snprintf(path, sizeof(path), "%s/fixtures/xenlab-domu.core", test_build_dir());
 	fp = fopen(path, "rb");
 	if (!fp) {
-		printf("# skipped: %s missing (make fixtures)\n", path);
+		test_fail(__FILE__, __LINE__, "fixture %s missing (make fixtures)", path);
 		return NULL;
 	}
 	fclose(fp);
@@ -1077,7 +1077,7 @@ TEST(synth_fixtures)
 		snprintf(path, sizeof(path), "%s/%s", test_fixtures_dir(), names[i]);
 		fp = fopen(path, "rb");
 		if (!fp) {
-			printf("# skipped: %s missing\n", path);
+			test_fail(__FILE__, __LINE__, "fixture %s missing", path);
 			continue;
 		}
 		fclose(fp);
@@ -1100,7 +1100,7 @@ static struct xenpt_synth *load_fixture(const char *name)
 	snprintf(path, sizeof(path), "%s/%s", test_fixtures_dir(), name);
 	fp = fopen(path, "rb");
 	if (!fp) {
-		printf("# skipped: %s missing\n", path);
+		test_fail(__FILE__, __LINE__, "fixture %s missing", path);
 		return NULL;
 	}
 	fclose(fp);

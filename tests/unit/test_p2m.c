@@ -933,7 +933,8 @@ TEST(p2m_real_core_equals_xen_mfndump)
 	bool done = false;
 
 	if (!f) {
-		printf("# skipped: no %s\n", core_path("xenlab-domu.mfndump-p2m.txt"));
+		test_fail(__FILE__, __LINE__, "fixture %s missing (make fixtures)",
+			  core_path("xenlab-domu.mfndump-p2m.txt"));
 		return;
 	}
 	want = calloc(0x10000, sizeof(*want));
@@ -1008,7 +1009,7 @@ TEST(p2m_real_core_check)
 	struct xenpt_error *oerr = xenpt_source_open_core(core_path("xenlab-domu.core"), &src);
 
 	if (oerr) {
-		printf("# skipped: %s\n", xenpt_error_message(oerr));
+		test_fail(__FILE__, __LINE__, "fixture: %s (make fixtures)", xenpt_error_message(oerr));
 		xenpt_error_destroy(oerr);
 		return;
 	}
@@ -1066,7 +1067,7 @@ TEST(p2m_real_pvh_core_is_refused)
 	struct xenpt_error *oerr = xenpt_source_open_core(core_path("xenlab-domu-pvh.core"), &src);
 
 	if (oerr) {
-		printf("# skipped: %s\n", xenpt_error_message(oerr));
+		test_fail(__FILE__, __LINE__, "fixture: %s (make fixtures)", xenpt_error_message(oerr));
 		xenpt_error_destroy(oerr);
 		return;
 	}

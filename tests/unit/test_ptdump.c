@@ -506,7 +506,7 @@ static struct xenpt_source *open_core(const char *name)
 
 	snprintf(path, sizeof(path), "%s/fixtures/%s", test_build_dir(), name);
 	if (access(path, R_OK)) {
-		printf("# skipped: %s missing (make fixtures)\n", path);
+		test_fail(__FILE__, __LINE__, "fixture %s missing (make fixtures)", path);
 		return NULL;
 	}
 	CHECK_OK(xenpt_source_open_core(path, &src));

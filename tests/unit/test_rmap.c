@@ -503,7 +503,7 @@ TEST(real_core_facts)
 
 	snprintf(path, sizeof(path), "%s/fixtures/xenlab-domu.core", test_build_dir());
 	if (access(path, R_OK)) {
-		printf("# skipped: %s missing (make fixtures)\n", path);
+		test_fail(__FILE__, __LINE__, "fixture %s missing (make fixtures)", path);
 		return;
 	}
 	REQUIRE_OK(xenpt_source_open_core(path, &src));

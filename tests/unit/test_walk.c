@@ -998,7 +998,7 @@ static struct xenpt_source *open_xenlab_core(void)
 	snprintf(path, sizeof(path), "%s/fixtures/xenlab-domu.core", test_build_dir());
 	fp = fopen(path, "rb");
 	if (!fp) {
-		printf("# skipped: %s missing (make fixtures)\n", path);
+		test_fail(__FILE__, __LINE__, "fixture %s missing (make fixtures)", path);
 		return NULL;
 	}
 	fclose(fp);

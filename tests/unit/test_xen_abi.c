@@ -8,9 +8,20 @@
  * swapped pair of registers in a table would pass the offset checks).
  *
  * Needs only xen/foreign/x86_64.h (a header-only part of libxen-dev, no
- * library); without libxen-dev the tests are skipped.
+ * library), so it runs whenever that header is there, even when the
+ * pkg-config probe of the live backend (HAVE_XEN) failed; without libxen-dev
+ * the test is reported as a skip, which `make check` refuses on a machine
+ * where `make deps` ran (tests/README.md).
  */
-#ifdef HAVE_XEN
+#if defined(HAVE_XEN)
+#define TEST_XEN_HEADERS 1
+#elif defined(__has_include)
+#if __has_include(<xen/foreign/x86_64.h>)
+#define TEST_XEN_HEADERS 1
+#endif
+#endif
+
+#ifdef TEST_XEN_HEADERS
 /* xen/foreign/x86_64.h uses GNU __attribute__((aligned)) unless strict ANSI. */
 #undef __STRICT_ANSI__
 #endif
@@ -23,7 +34,7 @@
 
 #include "xen_abi.h"
 
-#ifdef HAVE_XEN
+#ifdef TEST_XEN_HEADERS
 #include <xen/foreign/x86_64.h>
 
 _Static_assert(sizeof(struct vcpu_guest_context_x86_64) == XEN_VGC_SIZE, "vgc size");
@@ -218,11 +229,11 @@ TEST(decode_shared_info_maps_every_field)
 	free(si);
 }
 
-#else /* !HAVE_XEN */
+#else /* !TEST_XEN_HEADERS */
 
-TEST(skipped_without_libxen_dev)
+TEST(vcpu_guest_context_and_shared_info_against_xen_headers)
 {
-	printf("# skipped: built without libxen-dev (xen/foreign/x86_64.h)\n");
+	SKIP("built without libxen-dev (xen/foreign/x86_64.h)");
 }
 
 #endif
