@@ -370,9 +370,10 @@ static void json_error_object(struct jw *w, const char *code, const char *msg, c
 /*
  * {"error": {"code": ..., "message": ..., "hint": ...}} on stdout.  Before
  * any output it is the whole document.  If the command already opened a
- * document, the error goes inside it ("error" key of the open object, or an
- * {"error": ...} element of the open array) and every open container is
- * closed, so stdout still holds one valid document.  A document already
+ * document, the error goes inside it and every open container is closed, so
+ * stdout still holds one valid document: arrays nested in an object are
+ * closed and the object gets an "error" key; a top-level array gets an
+ * {"error": ...} element.  A document already
  * complete is left alone (the error is on stderr).
  */
 static void json_error(struct cli *cli, const char *code, const char *msg, const char *hint)
@@ -381,6 +382,9 @@ static void json_error(struct cli *cli, const char *code, const char *msg, const
 
 	if (jw_depth(w) == 0 && jw_started(w))
 		return;
+	/* {"source": ..., "runs": [...: the error becomes a key of the object */
+	while (jw_depth(w) > 1 && jw_in_array(w))
+		jw_arr_end(w);
 	if (jw_depth(w) == 0 || jw_in_array(w)) {
 		jw_obj_begin(w);
 		jw_key(w, "error");
