@@ -136,6 +136,7 @@ void jw_destroy(struct jw *w);        /* finishes the line */
 unsigned jw_depth(const struct jw *w);   /* open containers */
 bool jw_in_array(const struct jw *w);    /* the innermost open container is an array */
 bool jw_started(const struct jw *w);     /* something was written */
+bool jw_after_key(const struct jw *w);   /* a key waits for its value */
 void jw_close_all(struct jw *w);         /* close every open container (null for a dangling key) */
 void jw_obj_begin(struct jw *w);
 void jw_obj_end(struct jw *w);

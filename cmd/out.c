@@ -92,6 +92,7 @@ static void jw_close(struct jw *w, char c)
 unsigned jw_depth(const struct jw *w) { return w->depth; }
 bool jw_in_array(const struct jw *w) { return w->depth && w->closer[w->depth] == ']'; }
 bool jw_started(const struct jw *w) { return !w->first[0]; }
+bool jw_after_key(const struct jw *w) { return w->after_key; }
 
 void jw_close_all(struct jw *w)
 {

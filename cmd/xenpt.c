@@ -382,6 +382,8 @@ static void json_error(struct cli *cli, const char *code, const char *msg, const
 
 	if (jw_depth(w) == 0 && jw_started(w))
 		return;
+	if (jw_after_key(w))
+		jw_null(w);
 	/* {"source": ..., "runs": [...: the error becomes a key of the object */
 	while (jw_depth(w) > 1 && jw_in_array(w))
 		jw_arr_end(w);
