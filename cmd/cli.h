@@ -25,6 +25,12 @@ enum {
 
 struct jw;
 
+/* One option of the command line, as getopt_long returned it. */
+struct cli_optarg {
+	int val;                   /* the cli_opt's val */
+	const char *arg;           /* its argument, or NULL */
+};
+
 /* Global state of one invocation. */
 struct cli {
 	const char *prog;          /* "xenpt" */
@@ -32,6 +38,9 @@ struct cli {
 	bool json, pretty, verbose, stats, pause;
 	struct jw *jw;             /* JSON writer on stdout when json */
 	struct xenpt_source *src;  /* the open TARGET, closed by the dispatcher */
+	const char *target;        /* TARGET as given, or NULL */
+	struct cli_optarg *optv;   /* the command's own options, in order */
+	size_t noptv;
 };
 
 /* One option of a command, for getopt_long, --help and completion. */
@@ -50,6 +59,16 @@ enum {
 	CMD_HIDDEN     = 1u << 3, /* not listed in help or completion */
 };
 
+#define CLI_MAX_ARGS 4
+
+/*
+ * A command.  The dispatcher (cmd/xenpt.c) parses the options (common ones
+ * into struct cli, the command's into cli->optv), answers --help, checks the
+ * number of positional arguments, opens the TARGET into cli->src (CMD_TARGET)
+ * and then calls fn with the positionals after TARGET: fn(cli, 1, {"0x1000"})
+ * for `xenpt walk core:x 0x1000`.  Commands read their options with
+ * cli_next_opt().
+ */
 struct xenpt_cmd {
 	const char *name;
 	int (*fn)(struct cli *cli, int argc, char **argv);
@@ -58,6 +77,8 @@ struct xenpt_cmd {
 	const char *usage;         /* synopsis after "xenpt NAME " */
 	const struct cli_opt *opts;/* terminated by { NULL } */
 	const char *description;   /* a paragraph for --help */
+	int min_args, max_args;    /* positionals after TARGET (max -1: any number) */
+	const char *args[CLI_MAX_ARGS]; /* their names, for "no VA given" */
 };
 
 extern const struct xenpt_cmd xenpt_cmds[];
@@ -65,20 +86,23 @@ extern const size_t xenpt_ncmds;
 extern const struct cli_opt cli_common_opts[];
 
 /*
- * getopt_long over the command's options plus the common ones (--json,
- * --pretty, --help, --verbose, --stats, --pause).  Returns the command's
- * option char, -1 at the end of options, or '?' after printing a usage
- * error.  Common options are handled inside; --help sets *help.
+ * The next of the command's own options (cli->optv, command-line order):
+ * its val, with its argument in *arg; -1 after the last.  *i starts at 0.
  */
-int cli_getopt(struct cli *cli, int argc, char **argv, bool *help);
+int cli_next_opt(struct cli *cli, size_t *i, const char **arg);
 /* Print the command's --help to stdout. */
 void cli_print_help(const struct xenpt_cmd *cmd);
-/* "xenpt CMD: usage error: ..." to stderr, plus the synopsis; returns EXIT_USAGE. */
-int cli_usage_error(struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /*
- * Report a library error (stderr, and a JSON error object on stdout in JSON
- * mode), destroy it and return EXIT_USAGE.
+ * Errors follow the output mode.  Always on stderr ("xenpt CMD: message",
+ * then "hint: ..." and for usage errors the synopsis); in JSON mode also
+ * {"error": {"code": ..., "message": ..., "hint": ...}} as the one document
+ * on stdout (ending a document the command had begun).  They return
+ * EXIT_USAGE.
  */
+int cli_usage_error(struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_usage_error_hint(struct cli *cli, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Report a library error (message and hint) and destroy it. */
 int cli_error(struct cli *cli, struct xenpt_error *err);
 
 /* The JSON writer on stdout, created on first use (after option parsing). */
@@ -90,13 +114,30 @@ void cli_note(struct cli *cli, const char *fmt, ...) __attribute__((format(print
 /* Print frame-cache statistics to stderr when --stats or -v. */
 void cli_print_stats(struct cli *cli);
 
-/* Parsing helpers: false with a message in *why on bad input. */
-bool cli_parse_u64(const char *s, uint64_t *ret);
-bool cli_parse_va(const char *s, uint64_t *ret);
+/* Numbers, through the library's one parser (xenpt_parse_number()). */
+static inline bool cli_parse_u64(const char *s, uint64_t *ret)
+{
+	return xenpt_parse_number(s, 0, ret);
+}
+/* A VA: also with '_' or '`' digit separators ("0xffffffff_81000000", "fffff800`00000000"). */
+static inline bool cli_parse_va(const char *s, uint64_t *ret)
+{
+	return xenpt_parse_number(s, XENPT_NUM_SEPARATORS, ret);
+}
+/* A length: also with a K, M, G or T suffix (binary: 1K = 1024). */
+static inline bool cli_parse_size(const char *s, uint64_t *ret)
+{
+	return xenpt_parse_number(s, XENPT_NUM_SIZE, ret);
+}
 
 /* ---- output: a streaming JSON writer (style.md §2.7) -------------------- */
 struct jw *jw_create(FILE *f, bool pretty);
 void jw_destroy(struct jw *w);        /* finishes the line */
+unsigned jw_depth(const struct jw *w);   /* open containers */
+bool jw_in_array(const struct jw *w);    /* the innermost open container is an array */
+bool jw_started(const struct jw *w);     /* something was written */
+bool jw_after_key(const struct jw *w);   /* a key waits for its value */
+void jw_close_all(struct jw *w);         /* close every open container (null for a dangling key) */
 void jw_obj_begin(struct jw *w);
 void jw_obj_end(struct jw *w);
 void jw_arr_begin(struct jw *w);
@@ -136,14 +177,8 @@ const char *fmt_size(char *buf, size_t len, uint64_t bytes);
 /* cmd/common.c */
 const char *dom_type(const struct xenpt_domain_info *d);
 const char *dom_state(const struct xenpt_domain_info *d, char *buf, size_t len);
-/*
- * For commands without options of their own: parse the common options and
- * check the positional count (max_pos < 0: unlimited).  Returns 0 to go on,
- * -1 after printing --help (exit 0), or an exit code.
- */
-int cli_begin(struct cli *cli, int argc, char **argv, int min_pos, int max_pos);
 
-/* Address-space options of walk and read (cmd/walk.c). */
+/* Address-space options of walk, read and dump (cmd/common.c). */
 struct cli_aspace_opts {
 	uint64_t vcpu, cr3;
 	bool have_vcpu, have_cr3, user;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Helpers shared by several commands: domain labels, the usual prologue. */
+/* Helpers shared by several commands: domain labels, address-space options. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,25 +30,43 @@ const char *dom_state(const struct xenpt_domain_info *d, char *buf, size_t len)
 	return buf;
 }
 
-int cli_begin(struct cli *cli, int argc, char **argv, int min_pos, int max_pos)
+/* Address-space options shared by walk, read and dump (CLI_ASPACE_OPTS in cmd/xenpt.c). */
+int cli_aspace_opt(struct cli *cli, int c, const char *arg, struct cli_aspace_opts *o)
 {
-	bool help = false;
-	int c, npos;
-
-	while ((c = cli_getopt(cli, argc, argv, &help)) != -1)
-		if (c == '?')
-			return EXIT_USAGE;
-		else
-			return cli_usage_error(cli, "unexpected option");
-	if (help) {
-		cli_print_help(cli->cmd);
-		return -1;
+	switch (c) {
+	case 'c':
+		if (!cli_parse_u64(arg, &o->vcpu) || o->vcpu > UINT32_MAX)
+			return cli_usage_error(cli, "--vcpu: '%s' is not a vCPU number", arg);
+		o->have_vcpu = true;
+		return 0;
+	case 'r':
+		if (!cli_parse_va(arg, &o->cr3))
+			return cli_usage_error(cli, "--cr3: '%s' is not a number", arg);
+		o->have_cr3 = true;
+		return 0;
+	case 'u':
+		o->user = true;
+		return 0;
+	case 'm':
+		if (!xenpt_paging_mode_parse(arg, &o->mode))
+			return cli_usage_error(cli, "--mode: unknown paging mode '%s' (2level, pae, 4level, 5level)", arg);
+		return 0;
 	}
-	npos = argc - optind;
-	if (npos < min_pos)
-		return cli_usage_error(cli, (cli->cmd->flags & CMD_TARGET) && !npos
-					    ? "no TARGET given" : "missing argument");
-	if (max_pos >= 0 && npos > max_pos)
-		return cli_usage_error(cli, "unexpected argument '%s'", argv[optind + max_pos]);
-	return 0;
+	return 1;   /* not ours */
+}
+
+struct xenpt_error *cli_aspace(struct cli *cli, const struct cli_aspace_opts *o,
+			       struct xenpt_aspace *as)
+{
+	struct xenpt_error *err;
+
+	if (o->have_cr3 && (o->have_vcpu || o->user))
+		return xenpt_error_create(XENPT_ERR_INVALID_ARG,
+					  "--cr3 cannot be combined with --vcpu or --user");
+	if (o->have_cr3)
+		return xenpt_aspace_from_cr3(cli->src, o->cr3, o->mode, as);
+	err = xenpt_aspace_from_vcpu(cli->src, (uint32_t)o->vcpu, o->user, as);
+	if (!err && o->mode != XENPT_PM_NONE)
+		as->mode = o->mode;
+	return err;
 }

@@ -474,17 +474,19 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 	const struct xenpt_ptdump_report *rep = NULL;
 	struct dump_ctx x;
 	struct xenpt_error *err;
-	bool help = false, strict = false, tables = false;
+	bool strict = false, tables = false;
 	uint64_t max_lines = XENPT_PTDUMP_SECTION_LIMITS, v;
+	const char *arg;
+	size_t oi = 0;
 	int c, r, rc = EXIT_OK;
 
+	(void)argc;   /* the dispatcher opened the TARGET; no other arguments */
+	(void)argv;
 	memset(&x, 0, sizeof(x));
 	x.cli = cli;
 	xenpt_ptdump_opts_init(&o);
-	while ((c = cli_getopt(cli, argc, argv, &help)) != -1) {
+	while ((c = cli_next_opt(cli, &oi, &arg)) != -1) {
 		switch (c) {
-		case '?':
-			return EXIT_USAGE;
 		case 's':
 			strict = true;
 			continue;
@@ -492,18 +494,18 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 			o.raw = true;
 			continue;
 		case OPT_LEVEL:
-			if (!cli_parse_u64(optarg, &v) || v < 1 || v > 5)
-				return cli_usage_error(cli, "--level: '%s' is not a level (1 to 5)", optarg);
+			if (!cli_parse_u64(arg, &v) || v < 1 || v > 5)
+				return cli_usage_error(cli, "--level: '%s' is not a level (1 to 5)", arg);
 			o.max_level = (unsigned)v;
 			continue;
 		case OPT_RANGE:
-			if (!parse_range(optarg, &o.va_start, &o.va_last))
+			if (!parse_range(arg, &o.va_start, &o.va_last))
 				return cli_usage_error(cli, "--range: '%s' is not START-END (hex VAs, END exclusive and above START, or START- for the rest)",
-						       optarg);
+						       arg);
 			continue;
 		case OPT_MAX_LINES:
-			if (!cli_parse_u64(optarg, &max_lines) || max_lines == XENPT_PTDUMP_SECTION_LIMITS)
-				return cli_usage_error(cli, "--max-lines: '%s' is not a number", optarg);
+			if (!cli_parse_u64(arg, &max_lines) || max_lines == XENPT_PTDUMP_SECTION_LIMITS)
+				return cli_usage_error(cli, "--max-lines: '%s' is not a number", arg);
 			continue;
 		case OPT_TABLES:
 			tables = true;
@@ -512,21 +514,10 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 			o.no_ftypes = true;
 			continue;
 		}
-		r = cli_aspace_opt(cli, c, optarg, &ao);
+		r = cli_aspace_opt(cli, c, arg, &ao);
 		if (r)
 			return EXIT_USAGE;
 	}
-	if (help) {
-		cli_print_help(cli->cmd);
-		return EXIT_OK;
-	}
-	if (argc - optind < 1)
-		return cli_usage_error(cli, "no TARGET given");
-	if (argc - optind > 1)
-		return cli_usage_error(cli, "unexpected argument '%s'", argv[optind + 1]);
-	err = cli_open_target(cli, argv[optind]);
-	if (err)
-		return cli_error(cli, err);
 	err = cli_aspace(cli, &ao, &x.as);
 	if (err)
 		return cli_error(cli, err);

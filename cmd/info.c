@@ -33,13 +33,9 @@ int cmd_info(struct cli *cli, int argc, char **argv)
 	char buf[256], st[32];
 	unsigned caps;
 	size_t i;
-	int rc = cli_begin(cli, argc, argv, 1, 1);
 
-	if (rc)
-		return rc < 0 ? EXIT_OK : rc;
-	err = cli_open_target(cli, argv[optind]);
-	if (err)
-		return cli_error(cli, err);
+	(void)argc;   /* the dispatcher opened the TARGET; no options, no arguments */
+	(void)argv;
 	d = xenpt_source_domain(cli->src);
 	caps = xenpt_source_caps(cli->src);
 	if (caps & XENPT_CAP_SHARED_INFO) {

@@ -82,14 +82,10 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 	struct xenpt_domain_info *doms = NULL;
 	struct xenpt_error *err;
 	size_t n = 0;
-	int rc = cli_begin(cli, argc, argv, 0, 1);
 
-	if (rc)
-		return rc < 0 ? EXIT_OK : rc;
-	if (optind < argc) {
-		err = cli_open_target(cli, argv[optind]);
-		if (err)
-			return cli_error(cli, err);
+	(void)argc;   /* the dispatcher opened the TARGET, if one was given */
+	(void)argv;
+	if (cli->src) {
 		if (cli->json)
 			list_json(cli, xenpt_source_domain(cli->src), 1, xenpt_source_kind(cli->src));
 		else

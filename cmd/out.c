@@ -19,6 +19,7 @@ struct jw {
 	bool pretty;
 	unsigned depth;
 	bool first[JW_MAX_DEPTH];  /* no element written yet at this depth */
+	char closer[JW_MAX_DEPTH]; /* '}' or ']' of the container open at this depth */
 	bool after_key;
 };
 
@@ -74,6 +75,7 @@ static void jw_open(struct jw *w, char c)
 	if (w->depth + 1 < JW_MAX_DEPTH)
 		w->depth++;
 	w->first[w->depth] = true;
+	w->closer[w->depth] = c == '{' ? '}' : ']';
 }
 
 static void jw_close(struct jw *w, char c)
@@ -85,6 +87,19 @@ static void jw_close(struct jw *w, char c)
 	if (!empty)
 		jw_indent(w);
 	fputc(c, w->f);
+}
+
+unsigned jw_depth(const struct jw *w) { return w->depth; }
+bool jw_in_array(const struct jw *w) { return w->depth && w->closer[w->depth] == ']'; }
+bool jw_started(const struct jw *w) { return !w->first[0]; }
+bool jw_after_key(const struct jw *w) { return w->after_key; }
+
+void jw_close_all(struct jw *w)
+{
+	if (w->after_key)
+		jw_null(w);
+	while (w->depth)
+		jw_close(w, w->closer[w->depth]);
 }
 
 void jw_obj_begin(struct jw *w) { jw_open(w, '{'); }

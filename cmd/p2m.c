@@ -94,17 +94,16 @@ static bool push(uint64_t **arr, size_t *n, uint64_t v)
 	return true;
 }
 
-static int parse_opts(struct cli *cli, int argc, char **argv, struct p2m_opts *o, bool *help)
+static int parse_opts(struct cli *cli, struct p2m_opts *o)
 {
-	const char *space = o->m2p ? "MFN" : "PFN";
+	const char *space = o->m2p ? "MFN" : "PFN", *arg;
+	size_t oi = 0;
 	int c;
 
-	while ((c = cli_getopt(cli, argc, argv, help)) != -1) {
+	while ((c = cli_next_opt(cli, &oi, &arg)) != -1) {
 		uint64_t v;
 
 		switch (c) {
-		case '?':
-			return EXIT_USAGE;
 		case 'R':
 			o->raw = true;
 			break;
@@ -118,16 +117,16 @@ static int parse_opts(struct cli *cli, int argc, char **argv, struct p2m_opts *o
 			o->no_walk = true;
 			break;
 		case 'r':
-			if (!parse_range(optarg, &o->first, &o->last))
+			if (!parse_range(arg, &o->first, &o->last))
 				return cli_usage_error(cli, "--range: '%s' is not a %s range (A-B, A <= B)",
-						       optarg, space);
+						       arg, space);
 			o->have_range = true;
 			break;
 		case 'P':
 		case 'M':
-			if (!cli_parse_u64(optarg, &v))
+			if (!cli_parse_u64(arg, &v))
 				return cli_usage_error(cli, "--%s: '%s' is not a frame number",
-						       c == 'P' ? "pfn" : "mfn", optarg);
+						       c == 'P' ? "pfn" : "mfn", arg);
 			if (!push(c == 'P' ? &o->pfns : &o->mfns, c == 'P' ? &o->npfns : &o->nmfns, v))
 				return cli_usage_error(cli, "too many --%s", c == 'P' ? "pfn" : "mfn");
 			break;
@@ -135,13 +134,7 @@ static int parse_opts(struct cli *cli, int argc, char **argv, struct p2m_opts *o
 			return cli_usage_error(cli, "unexpected option");
 		}
 	}
-	if (*help)
-		return 0;
-	if (optind >= argc)
-		return cli_usage_error(cli, "no TARGET given");
-	if (argc - optind > 1)
-		return cli_usage_error(cli, "unexpected argument '%s'", argv[optind + 1]);
-	o->target = argv[optind];
+	o->target = cli->target;
 	if (o->check && (o->raw || o->have_range || o->npfns || o->nmfns || o->all))
 		return cli_usage_error(cli, "--check checks the whole domain: it takes no --raw, --range, --pfn, --mfn%s",
 				       o->m2p ? " or --all" : "");
@@ -515,23 +508,15 @@ static int p2m_dump(struct cli *cli, const struct p2m_opts *o)
 int p2m_run(struct cli *cli, int argc, char **argv, bool m2p)
 {
 	struct p2m_opts o;
-	struct xenpt_error *err;
-	bool help = false;
 	int rc;
 
+	(void)argc;   /* the dispatcher opened the TARGET; no other arguments */
+	(void)argv;
 	memset(&o, 0, sizeof(o));
 	o.m2p = m2p;
-	rc = parse_opts(cli, argc, argv, &o, &help);
-	if (rc || help) {
-		if (!rc)
-			cli_print_help(cli->cmd);
+	rc = parse_opts(cli, &o);
+	if (rc)
 		goto out;
-	}
-	err = cli_open_target(cli, o.target);
-	if (err) {
-		rc = cli_error(cli, err);
-		goto out;
-	}
 	if (o.check)
 		rc = do_check(cli, &o);
 	else if (o.npfns || o.nmfns)

@@ -63,62 +63,49 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 	struct xenpt_walk *w = NULL;
 	struct xenpt_error *err = NULL;
 	struct hexdump hd = { 0 };
-	bool help = false, raw = false, by_gfn = false, by_mfn = false;
+	bool raw = false, by_gfn = false, by_mfn = false;
 	uint64_t start = 0, len = READ_DEFAULT_LEN, done = 0, frame_arg = 0;
-	const char *what = "va";
-	int c, npos, rc = EXIT_OK;
+	const char *what = "va", *arg;
+	int c, rc = EXIT_OK;
 	char *json_hex = NULL, why[160];
-	size_t json_len = 0;
+	size_t json_len = 0, oi = 0;
 
-	while ((c = cli_getopt(cli, argc, argv, &help)) != -1) {
-		if (c == '?')
-			return EXIT_USAGE;
+	/* the dispatcher opened the TARGET; argv: [VA] [LEN] */
+	while ((c = cli_next_opt(cli, &oi, &arg)) != -1) {
 		if (c == 'R') {
 			raw = true;
 		} else if (c == 'g' || c == 'M') {
-			if (!cli_parse_u64(optarg, &frame_arg))
+			if (!cli_parse_u64(arg, &frame_arg))
 				return cli_usage_error(cli, "--%s: '%s' is not a frame number",
-						       c == 'g' ? "gfn" : "mfn", optarg);
+						       c == 'g' ? "gfn" : "mfn", arg);
 			by_gfn = c == 'g';
 			by_mfn = c == 'M';
-		} else if (cli_aspace_opt(cli, c, optarg, &ao)) {
+		} else if (cli_aspace_opt(cli, c, arg, &ao)) {
 			return EXIT_USAGE;
 		}
 	}
-	if (help) {
-		cli_print_help(cli->cmd);
-		return EXIT_OK;
-	}
-	npos = argc - optind;
-	if (npos < 1)
-		return cli_usage_error(cli, "no TARGET given");
 	if (by_gfn || by_mfn) {
-		if (npos > 2)
-			return cli_usage_error(cli, "unexpected argument '%s'", argv[optind + 2]);
+		if (argc > 1)
+			return cli_usage_error(cli, "unexpected argument '%s'", argv[1]);
 		if (frame_arg > (UINT64_MAX >> 12))
 			return cli_usage_error(cli, "frame 0x%" PRIx64 " is too large", frame_arg);
 		start = frame_arg << 12;
-		if (npos == 2 && (!cli_parse_u64(argv[optind + 1], &len) || !len || len > READ_MAX_LEN))
-			return cli_usage_error(cli, "'%s' is not a length (1 to 4G)", argv[optind + 1]);
+		if (argc == 1 && (!cli_parse_size(argv[0], &len) || !len || len > READ_MAX_LEN))
+			return cli_usage_error(cli, "'%s' is not a length (1 to 4G)", argv[0]);
 		what = by_gfn ? "gfn" : "mfn";
 	} else {
-		if (npos < 2)
+		if (argc < 1)
 			return cli_usage_error(cli, "give a VA, --gfn GFN or --mfn MFN");
-		if (npos > 3)
-			return cli_usage_error(cli, "unexpected argument '%s'", argv[optind + 3]);
-		if (!cli_parse_va(argv[optind + 1], &start))
-			return cli_usage_error(cli, "'%s' is not a virtual address", argv[optind + 1]);
-		if (npos == 3 && (!cli_parse_u64(argv[optind + 2], &len) || !len || len > READ_MAX_LEN))
-			return cli_usage_error(cli, "'%s' is not a length (1 to 4G)", argv[optind + 2]);
+		if (!cli_parse_va(argv[0], &start))
+			return cli_usage_error(cli, "'%s' is not a virtual address", argv[0]);
+		if (argc == 2 && (!cli_parse_size(argv[1], &len) || !len || len > READ_MAX_LEN))
+			return cli_usage_error(cli, "'%s' is not a length (1 to 4G)", argv[1]);
 	}
 	if (raw && cli->json)
 		return cli_usage_error(cli, "--raw and --json exclude each other");
 	if (start + len - 1 < start)
 		return cli_usage_error(cli, "the range wraps around the address space");
 
-	err = cli_open_target(cli, argv[optind]);
-	if (err)
-		return cli_error(cli, err);
 	if (!by_gfn && !by_mfn) {
 		err = cli_aspace(cli, &ao, &as);
 		if (err)
@@ -152,7 +139,7 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 					xenpt_source_describe(cli->src), addr, walk_end_text(w, why, sizeof(why)),
 					done ? "; the bytes before it were printed" : "");
 				err = xenpt_error_hint(err, "'xenpt walk %s 0x%" PRIx64 "' shows why",
-						       argv[optind], addr);
+						       cli->target, addr);
 				break;
 			}
 			space = w->as.space;

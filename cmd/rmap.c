@@ -276,24 +276,24 @@ int cmd_rmap(struct cli *cli, int argc, char **argv)
 	uint64_t *cr3s = NULL, v;
 	size_t nq = 0, ncr3 = 0, i;
 	struct xenpt_error *err = NULL;
-	bool help = false;
+	const char *arg;
+	size_t oi = 0;
 	int c, rc = EXIT_OK;
 
+	(void)argc;   /* the dispatcher opened the TARGET; no other arguments */
+	(void)argv;
 	memset(&x, 0, sizeof(x));
 	x.cli = cli;
 	x.max_paths = DEFAULT_MAX_PATHS;
-	while ((c = cli_getopt(cli, argc, argv, &help)) != -1) {
+	while ((c = cli_next_opt(cli, &oi, &arg)) != -1) {
 		switch (c) {
-		case '?':
-			rc = EXIT_USAGE;
-			goto out;
 		case OPT_MFN:
 		case OPT_PFN: {
 			struct query *nqs;
 
-			if (!cli_parse_u64(optarg, &v)) {
+			if (!cli_parse_u64(arg, &v)) {
 				rc = cli_usage_error(cli, "--%s: '%s' is not a frame number",
-						     c == OPT_MFN ? "mfn" : "pfn", optarg);
+						     c == OPT_MFN ? "mfn" : "pfn", arg);
 				goto out;
 			}
 			nqs = realloc(qs, (nq + 1) * sizeof(*qs));
@@ -308,8 +308,8 @@ int cmd_rmap(struct cli *cli, int argc, char **argv)
 		case OPT_CR3: {
 			uint64_t *n3;
 
-			if (!cli_parse_va(optarg, &v)) {
-				rc = cli_usage_error(cli, "--cr3: '%s' is not a number", optarg);
+			if (!cli_parse_va(arg, &v)) {
+				rc = cli_usage_error(cli, "--cr3: '%s' is not a number", arg);
 				goto out;
 			}
 			n3 = realloc(cr3s, (ncr3 + 1) * sizeof(*cr3s));
@@ -320,8 +320,8 @@ int cmd_rmap(struct cli *cli, int argc, char **argv)
 			break;
 		}
 		case OPT_MAX_PATHS:
-			if (!cli_parse_u64(optarg, &v) || v > 1000000) {
-				rc = cli_usage_error(cli, "--max-paths: '%s' is not a number up to 1000000", optarg);
+			if (!cli_parse_u64(arg, &v) || v > 1000000) {
+				rc = cli_usage_error(cli, "--max-paths: '%s' is not a number up to 1000000", arg);
 				goto out;
 			}
 			x.max_paths = (size_t)v;
@@ -331,18 +331,6 @@ int cmd_rmap(struct cli *cli, int argc, char **argv)
 			goto out;
 		}
 	}
-	if (help) {
-		cli_print_help(cli->cmd);
-		goto out;
-	}
-	if (argc - optind < 1) {
-		rc = cli_usage_error(cli, "no TARGET given");
-		goto out;
-	}
-	if (argc - optind > 1) {
-		rc = cli_usage_error(cli, "unexpected argument '%s'", argv[optind + 1]);
-		goto out;
-	}
 	if (!nq) {
 		rc = cli_usage_error(cli, "no frame given: --mfn MFN or --pfn PFN (repeatable)");
 		goto out;
@@ -350,9 +338,6 @@ int cmd_rmap(struct cli *cli, int argc, char **argv)
 	x.paths = calloc(x.max_paths ? x.max_paths : 1, sizeof(*x.paths));
 	if (!x.paths)
 		abort();
-	err = cli_open_target(cli, argv[optind]);
-	if (err)
-		goto out;
 	xenpt_rmap_opts_init(&o);
 	o.cr3s = cr3s;
 	o.n_cr3s = ncr3;

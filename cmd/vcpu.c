@@ -197,32 +197,20 @@ int cmd_vcpu(struct cli *cli, int argc, char **argv)
 	const struct xenpt_domain_info *d;
 	struct xenpt_vcpu *v = NULL;
 	struct xenpt_error *err;
-	bool help = false, all = false, one = false;
+	bool all = false, one = false;
 	uint64_t which = 0, first, last, i;
+	const char *arg;
+	size_t oi = 0;
 	int c, rc = EXIT_OK;
 
-	while ((c = cli_getopt(cli, argc, argv, &help)) != -1) {
+	while ((c = cli_next_opt(cli, &oi, &arg)) != -1)
 		if (c == 'a')
 			all = true;
-		else
-			return EXIT_USAGE;
-	}
-	if (help) {
-		cli_print_help(cli->cmd);
-		return EXIT_OK;
-	}
-	if (optind >= argc)
-		return cli_usage_error(cli, "no TARGET given");
-	if (argc - optind > 2)
-		return cli_usage_error(cli, "unexpected argument '%s'", argv[optind + 2]);
-	if (argc - optind == 2) {
-		if (!cli_parse_u64(argv[optind + 1], &which) || which > UINT32_MAX)
-			return cli_usage_error(cli, "'%s' is not a vCPU number", argv[optind + 1]);
+	if (argc == 1) {
+		if (!cli_parse_u64(argv[0], &which) || which > UINT32_MAX)
+			return cli_usage_error(cli, "'%s' is not a vCPU number", argv[0]);
 		one = true;
 	}
-	err = cli_open_target(cli, argv[optind]);
-	if (err)
-		return cli_error(cli, err);
 	d = xenpt_source_domain(cli->src);
 	if (one && which >= d->nr_vcpus)
 		return cli_error(cli, xenpt_error_create(XENPT_ERR_NOT_FOUND,

@@ -12,47 +12,6 @@
 
 #include "cli.h"
 
-/* Address-space options shared by walk and read. */
-int cli_aspace_opt(struct cli *cli, int c, const char *arg, struct cli_aspace_opts *o)
-{
-	switch (c) {
-	case 'c':
-		if (!cli_parse_u64(arg, &o->vcpu) || o->vcpu > UINT32_MAX)
-			return cli_usage_error(cli, "--vcpu: '%s' is not a vCPU number", arg);
-		o->have_vcpu = true;
-		return 0;
-	case 'r':
-		if (!cli_parse_va(arg, &o->cr3))
-			return cli_usage_error(cli, "--cr3: '%s' is not a number", arg);
-		o->have_cr3 = true;
-		return 0;
-	case 'u':
-		o->user = true;
-		return 0;
-	case 'm':
-		if (!xenpt_paging_mode_parse(arg, &o->mode))
-			return cli_usage_error(cli, "--mode: unknown paging mode '%s' (2level, pae, 4level, 5level)", arg);
-		return 0;
-	}
-	return 1;   /* not ours */
-}
-
-struct xenpt_error *cli_aspace(struct cli *cli, const struct cli_aspace_opts *o,
-			       struct xenpt_aspace *as)
-{
-	struct xenpt_error *err;
-
-	if (o->have_cr3 && (o->have_vcpu || o->user))
-		return xenpt_error_create(XENPT_ERR_INVALID_ARG,
-					  "--cr3 cannot be combined with --vcpu or --user");
-	if (o->have_cr3)
-		return xenpt_aspace_from_cr3(cli->src, o->cr3, o->mode, as);
-	err = xenpt_aspace_from_vcpu(cli->src, (uint32_t)o->vcpu, o->user, as);
-	if (!err && o->mode != XENPT_PM_NONE)
-		as->mode = o->mode;
-	return err;
-}
-
 /* Fixed-width flag tokens; an absent flag prints as dashes of the same width. */
 const char *fmt_pte_flags(char *buf, size_t len, uint64_t e, unsigned level, bool leaf, bool pv)
 {
@@ -270,37 +229,22 @@ int cmd_walk(struct cli *cli, int argc, char **argv)
 	struct xenpt_aspace as;
 	struct xenpt_walk *w;
 	struct xenpt_error *err;
-	bool help = false, strict = false;
+	bool strict = false;
+	const char *arg;
 	uint64_t va;
-	int c, r, rc;
+	size_t oi = 0;
+	int c, rc;
 
-	while ((c = cli_getopt(cli, argc, argv, &help)) != -1) {
-		if (c == '?')
-			return EXIT_USAGE;
-		if (c == 's') {
+	(void)argc;   /* the dispatcher checked: VA, after the open TARGET */
+	while ((c = cli_next_opt(cli, &oi, &arg)) != -1) {
+		if (c == 's')
 			strict = true;
-			continue;
-		}
-		r = cli_aspace_opt(cli, c, optarg, &ao);
-		if (r)
+		else if (cli_aspace_opt(cli, c, arg, &ao))
 			return EXIT_USAGE;
 	}
-	if (help) {
-		cli_print_help(cli->cmd);
-		return EXIT_OK;
-	}
-	if (argc - optind < 1)
-		return cli_usage_error(cli, "no TARGET given");
-	if (argc - optind < 2)
-		return cli_usage_error(cli, "no VA given");
-	if (argc - optind > 2)
-		return cli_usage_error(cli, "unexpected argument '%s'", argv[optind + 2]);
-	if (!cli_parse_va(argv[optind + 1], &va))
+	if (!cli_parse_va(argv[0], &va))
 		return cli_usage_error(cli, "'%s' is not a virtual address (hex with 0x, or decimal)",
-				       argv[optind + 1]);
-	err = cli_open_target(cli, argv[optind]);
-	if (err)
-		return cli_error(cli, err);
+				       argv[0]);
 	err = cli_aspace(cli, &ao, &as);
 	if (err)
 		return cli_error(cli, err);

@@ -20,7 +20,6 @@
 
 #include "cli.h"
 
-#define TARGET_HELP "TARGET is a live domain id or name, core:FILE (an xl dump-core file) or synth:FILE (a synthetic domain)."
 
 enum { OPT_STATS = 256, OPT_PAUSE };
 
@@ -108,16 +107,20 @@ const struct xenpt_cmd xenpt_cmds[] = {
 	  "NX, and for PV guests the type of the mapped frames), and a summary of the findings: "
 	  "W+X mappings, user-accessible kernel mappings, writable mappings of page tables, entries "
 	  "with reserved bits, unreadable tables, linear or recursive entries. Shared tables are "
-	  "summarised once, so the cost grows with the distinct table frames, not with the paths." },
+	  "summarised once, so the cost grows with the distinct table frames, not with the paths.",
+	  .max_args = 0 },
 	{ "help", cmd_help, 0, "show help for xenpt or a command", "[COMMAND]", no_opts,
-	  "Without COMMAND, list the commands; with one, show its help." },
+	  "Without COMMAND, list the commands; with one, show its help.",
+	  .max_args = 1, .args = { "COMMAND" } },
 	{ "info", cmd_info, CMD_TARGET, "show one domain in detail", "[OPTIONS] TARGET", info_opts,
 	  "Show a domain's type, width, paging levels, memory, vCPUs and state, the facts of its "
 	  "shared_info page (the published P2M: max_pfn, frame-list list, p2m_cr3, p2m_vaddr, "
-	  "p2m_generation) and what the source can answer." },
+	  "p2m_generation) and what the source can answer.",
+	  .max_args = 0 },
 	{ "list", cmd_list, CMD_TARGET | CMD_TARGET_OPT, "list domains", "[OPTIONS] [TARGET]", list_opts,
 	  "Without TARGET, list the domains of the host (live, needs dom0); with TARGET, the "
-	  "domain in that core file, synthetic file or live domain." },
+	  "domain in that core file, synthetic file or live domain.",
+	  .max_args = 0 },
 	{ "m2p", cmd_m2p, CMD_TARGET, "dump and look up the M2P of a PV domain", "[OPTIONS] [--raw] [--all] [--range MFN-MFN | --mfn MFN... | --pfn PFN... | --check] TARGET", m2p_opts,
 	  "Show Xen's machine-to-physical table (MFN to PFN) for the domain's frames (the MFNs its "
 	  "P2M names), or with --all for every MFN the source knows, coalesced into runs where MFNs "
@@ -125,7 +128,8 @@ const struct xenpt_cmd xenpt_cmds[] = {
 	  "not: the M2P entry is INVALID, names a PFN whose P2M entry is another frame (mismatch), "
 	  "or the frame is not the domain's (free, other). A core file has no Xen M2P: there it is "
 	  "the inverse of the core's P2M. --mfn and --pfn look frames up; --check checks both tables "
-	  "and the page tables, like 'xenpt p2m --check'." },
+	  "and the page tables, like 'xenpt p2m --check'.",
+	  .max_args = 0 },
 	{ "p2m", cmd_p2m, CMD_TARGET, "dump and look up the P2M of a PV domain, with page types", "[OPTIONS] [--raw] [--range PFN-PFN | --pfn PFN... | --mfn MFN... | --check] TARGET", p2m_opts,
 	  "Show a PV domain's physical-to-machine table (PFN to MFN) as runs where PFNs and MFNs are "
 	  "both contiguous and, for live and synthetic domains, Xen's page type and pin state are "
@@ -134,33 +138,40 @@ const struct xenpt_cmd xenpt_cmds[] = {
 	  "checks that every P2M entry's M2P entry points back, and finds INVALID_MFN holes, MFNs "
 	  "mapped by two PFNs, MFNs beyond the host, and frames the guest's page tables map or use "
 	  "(walked from every vCPU's CR3 and user L4, and shared_info's p2m_cr3) that are not in "
-	  "its P2M." },
+	  "its P2M.",
+	  .max_args = 0 },
 	{ "read", cmd_read, CMD_TARGET, "read guest memory", "[OPTIONS] TARGET {VA | --gfn GFN | --mfn MFN} [LEN]", read_opts,
 	  "Read LEN bytes (default 256) at a guest virtual address (translated through the vCPU's "
 	  "page tables), a guest frame or a machine frame, as a hexdump or raw bytes. Reads cross "
-	  "page boundaries; an unmapped or unreadable page stops the read with an error naming it." },
+	  "page boundaries; an unmapped or unreadable page stops the read with an error naming it.",
+	  .max_args = 2, .args = { "VA", "LEN" } },
 	{ "rmap", cmd_rmap, CMD_TARGET, "find every page-table entry that references a frame", "[OPTIONS] TARGET {--mfn MFN | --pfn PFN}...", rmap_opts,
 	  "For each frame given, list every page-table entry that references it: as a leaf (with the "
 	  "VAs it maps the frame at through every path from the roots, and the effective rights "
 	  "there) or as a table (the parent entries that link it in, and at which level), with the "
 	  "table frame and index of each entry as xen-mfndump lookup-pte shows them. The roots are "
 	  "every vCPU's CR3 and, for PV guests, user L4, plus --cr3. The reverse index is built once "
-	  "per run, one read per distinct table frame, and answers every query." },
+	  "per run, one read per distinct table frame, and answers every query.",
+	  .max_args = 0 },
 	{ "vcpu", cmd_vcpu, CMD_TARGET, "show vCPU registers and control registers", "[OPTIONS] TARGET [N]", vcpu_opts,
 	  "Show the registers of every vCPU (or vCPU N): general registers, RIP, flags, CR0, CR2, "
 	  "CR3 and CR4 (CR3 as MFN and PFN for PV guests, as GFN for HVM), EFER when known, the PV "
-	  "user L4, callbacks and the #PF handler of the virtual trap table." },
+	  "user L4, callbacks and the #PF handler of the virtual trap table.",
+	  .max_args = 1, .args = { "N" } },
 	{ "version", cmd_version, 0, "show versions and compiled-in features", "", no_opts,
 	  "Show the xenpt and libxenpt versions and whether the live Xen backend (libxen-dev) "
-	  "was compiled in." },
+	  "was compiled in.",
+	  .max_args = 0 },
 	{ "walk", cmd_walk, CMD_TARGET, "translate a guest virtual address, level by level", "[OPTIONS] TARGET VA", walk_opts,
 	  "Walk VA through the guest's page tables and show every level: the table frame (MFN and "
 	  "PFN for PV guests, GFN for HVM), the entry index, the entry's address and raw value, "
 	  "its decoded flags and the frame it names; then the result: the machine (PV) or "
 	  "guest-physical (HVM) address with the page size and effective rights, or where and why "
-	  "the walk stopped (not present, reserved bits, non-canonical, Xen's L4 slots)." },
+	  "the walk stopped (not present, reserved bits, non-canonical, Xen's L4 slots).",
+	  .min_args = 1, .max_args = 1, .args = { "VA" } },
 	{ "__complete", cmd_complete, CMD_HIDDEN | CMD_NO_JSON, "completion helper", "{commands | options CMD | targets}", no_opts,
-	  "Used by the shell completions." },
+	  "Used by the shell completions.",
+	  .min_args = 1, .max_args = 2, .args = { "WHAT", "CMD" } },
 };
 const size_t xenpt_ncmds = sizeof(xenpt_cmds) / sizeof(xenpt_cmds[0]);
 
@@ -175,37 +186,86 @@ static size_t opts_count(const struct cli_opt *o)
 	return n;
 }
 
-int cli_getopt(struct cli *cli, int argc, char **argv, bool *help)
+/* getopt_long's tables for cli->cmd: its options, then the common ones. */
+static struct option lopts[64];
+
+static const char *build_getopt(const struct xenpt_cmd *cmd)
 {
-	static const struct xenpt_cmd *built_for;
-	static struct option lopts[64];
 	static char shorts[128];
-	const struct cli_opt *sets[2] = { cli->cmd->opts, cli_common_opts };
+	const struct cli_opt *sets[2] = { cmd->opts, cli_common_opts };
+	size_t n = 0, s = 0, i, k;
+
+	shorts[s++] = ':';   /* a missing argument is ':', not '?' */
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < opts_count(sets[k]) && n + 1 < 64; i++) {
+			const struct cli_opt *o = &sets[k][i];
+
+			lopts[n].name = o->name;
+			lopts[n].has_arg = o->has_arg;
+			lopts[n].flag = NULL;
+			lopts[n].val = o->val;
+			n++;
+			if (o->val < 256 && s + 3 < sizeof(shorts)) {
+				shorts[s++] = (char)o->val;
+				if (o->has_arg == required_argument)
+					shorts[s++] = ':';
+			}
+		}
+	memset(&lopts[n], 0, sizeof(lopts[n]));
+	shorts[s] = 0;
+	return shorts;
+}
+
+/*
+ * getopt's complaint, in our words (opterr is 0: getopt itself prints
+ * nothing, so the message can follow the output mode).
+ */
+static int getopt_error(struct cli *cli, int c, char **argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	char name[64];
+	size_t len, i, nhit = 0;
+	char hits[256] = "";
+
+	if (strncmp(arg, "--", 2)) {   /* a short option */
+		if (c == ':')
+			return cli_usage_error(cli, "option '-%c' requires an argument", optopt);
+		if (optopt > 32 && optopt < 127)
+			return cli_usage_error(cli, "invalid option '-%c'", optopt);
+		return cli_usage_error(cli, "invalid option '%s'", arg);
+	}
+	len = strcspn(arg + 2, "=");
+	snprintf(name, sizeof(name), "%.*s", (int)(len < 60 ? len : 60), arg + 2);
+	if (c == ':')
+		return cli_usage_error(cli, "option '--%s' requires an argument", name);
+	if (optopt)
+		return cli_usage_error(cli, "option '--%s' takes no argument", name);
+	for (i = 0; lopts[i].name; i++)
+		if (!strncmp(lopts[i].name, name, strlen(name)) && strlen(hits) + 40 < sizeof(hits)) {
+			snprintf(hits + strlen(hits), sizeof(hits) - strlen(hits), " '--%s'",
+				 lopts[i].name);
+			nhit++;
+		}
+	if (nhit > 1)
+		return cli_usage_error(cli, "option '--%s' is ambiguous; possibilities:%s", name, hits);
+	return cli_usage_error(cli, "unrecognized option '--%s'", name);
+}
+
+/*
+ * Parse the options of cli->cmd: the common ones set flags in @cli, the
+ * command's own are kept in cli->optv for cli_next_opt().  Returns 0, or an
+ * exit code after reporting a usage error.
+ */
+static int parse_options(struct cli *cli, int argc, char **argv, bool *help)
+{
+	const char *shorts = build_getopt(cli->cmd);
 	int c;
 
-	if (built_for != cli->cmd) {
-		size_t n = 0, s = 0, i, k;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, shorts, lopts, NULL)) != -1) {
+		struct cli_optarg *v;
 
-		for (k = 0; k < 2; k++)
-			for (i = 0; i < opts_count(sets[k]) && n + 1 < 64; i++) {
-				const struct cli_opt *o = &sets[k][i];
-				lopts[n].name = o->name;
-				lopts[n].has_arg = o->has_arg;
-				lopts[n].flag = NULL;
-				lopts[n].val = o->val;
-				n++;
-				if (o->val < 256 && s + 3 < sizeof(shorts)) {
-					shorts[s++] = (char)o->val;
-					if (o->has_arg == required_argument)
-						shorts[s++] = ':';
-				}
-			}
-		memset(&lopts[n], 0, sizeof(lopts[n]));
-		shorts[s] = 0;
-		built_for = cli->cmd;
-	}
-	for (;;) {
-		c = getopt_long(argc, argv, shorts, lopts, NULL);
 		switch (c) {
 		case 'j':
 			cli->json = true;
@@ -227,13 +287,25 @@ int cli_getopt(struct cli *cli, int argc, char **argv, bool *help)
 			continue;
 		case '?':
 		case ':':
-			fprintf(stderr, "usage: %s %s%s%s\n", cli->prog, cli->cmd->name,
-				*cli->cmd->usage ? " " : "", cli->cmd->usage);
-			return '?';
-		default:
-			return c;
+			return getopt_error(cli, c, argv);
 		}
+		v = realloc(cli->optv, (cli->noptv + 1) * sizeof(*v));
+		if (!v)
+			return cli_error(cli, xenpt_error_create(XENPT_ERR_NOMEM, "out of memory"));
+		cli->optv = v;
+		v[cli->noptv].val = c;
+		v[cli->noptv].arg = optarg;
+		cli->noptv++;
 	}
+	return 0;
+}
+
+int cli_next_opt(struct cli *cli, size_t *i, const char **arg)
+{
+	if (*i >= cli->noptv)
+		return -1;
+	*arg = cli->optv[*i].arg;
+	return cli->optv[(*i)++].val;
 }
 
 static void print_opts(const struct cli_opt *o, FILE *f)
@@ -251,13 +323,28 @@ static void print_opts(const struct cli_opt *o, FILE *f)
 	}
 }
 
+/* "TARGET is DOMID|NAME (...), core:FILE (...) or synth:FILE (...)." from the library's registry. */
+static void print_target_help(FILE *f)
+{
+	size_t n, i;
+	const struct xenpt_target_kind *k = xenpt_target_kinds(&n);
+
+	fputs("TARGET is ", f);
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s%s (%s)", i == 0 ? "" : i + 1 == n ? " or " : ", ", k[i].syntax,
+			k[i].description);
+	fputs(".\n", f);
+}
+
 void cli_print_help(const struct xenpt_cmd *cmd)
 {
 	printf("usage: xenpt %s%s%s\n\n%s.\n\n", cmd->name, *cmd->usage ? " " : "", cmd->usage,
 	       cmd->summary);
 	printf("%s\n", cmd->description);
-	if (cmd->flags & CMD_TARGET)
-		printf("\n%s\n", TARGET_HELP);
+	if (cmd->flags & CMD_TARGET) {
+		printf("\n");
+		print_target_help(stdout);
+	}
 	if (opts_count(cmd->opts)) {
 		printf("\nOptions:\n");
 		print_opts(cmd->opts, stdout);
@@ -268,57 +355,107 @@ void cli_print_help(const struct xenpt_cmd *cmd)
 	       "See xenpt-%s(1).\n", cmd->name);
 }
 
-int cli_usage_error(struct cli *cli, const char *fmt, ...)
+/* ---- errors: on stderr, and in JSON mode as the one document on stdout ---- */
+
+static void json_error_object(struct jw *w, const char *code, const char *msg, const char *hint)
 {
-	char *msg = NULL;
-	va_list ap;
+	jw_obj_begin(w);
+	jw_kstr(w, "code", code);
+	jw_kstr(w, "message", msg);
+	if (hint)
+		jw_kstr(w, "hint", hint);
+	jw_obj_end(w);
+}
 
-	fflush(stdout);
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	va_end(ap);
-	fprintf(stderr, "%s %s: usage error: %s\n", cli->prog, cli->cmd ? cli->cmd->name : "",
-		msg ? msg : fmt);
-	if (cli->json) {
-		struct jw *w = jw_create(stdout, cli->pretty);
+/*
+ * {"error": {"code": ..., "message": ..., "hint": ...}} on stdout.  Before
+ * any output it is the whole document.  If the command already opened a
+ * document, the error goes inside it and every open container is closed, so
+ * stdout still holds one valid document: arrays nested in an object are
+ * closed and the object gets an "error" key; a top-level array gets an
+ * {"error": ...} element.  A document already
+ * complete is left alone (the error is on stderr).
+ */
+static void json_error(struct cli *cli, const char *code, const char *msg, const char *hint)
+{
+	struct jw *w = cli_jw(cli);
 
-		if (w) {
-			jw_obj_begin(w);
-			jw_key(w, "error");
-			jw_obj_begin(w);
-			jw_kstr(w, "code", "invalid_arg");
-			jw_kstr(w, "message", msg ? msg : fmt);
-			jw_obj_end(w);
-			jw_obj_end(w);
-			jw_destroy(w);
-		}
+	if (jw_depth(w) == 0 && jw_started(w))
+		return;
+	if (jw_after_key(w))
+		jw_null(w);
+	/* {"source": ..., "runs": [...: the error becomes a key of the object */
+	while (jw_depth(w) > 1 && jw_in_array(w))
+		jw_arr_end(w);
+	if (jw_depth(w) == 0 || jw_in_array(w)) {
+		jw_obj_begin(w);
+		jw_key(w, "error");
+		json_error_object(w, code, msg, hint);
+		jw_obj_end(w);
+	} else {
+		jw_key(w, "error");
+		json_error_object(w, code, msg, hint);
 	}
-	free(msg);
+	jw_close_all(w);
+}
+
+static int report(struct cli *cli, enum xenpt_error_code code, const char *msg, const char *hint,
+		  bool usage)
+{
+	fflush(stdout);   /* keep partial output before the error when piped */
 	if (cli->cmd)
+		fprintf(stderr, "%s %s: %s%s\n", cli->prog, cli->cmd->name, usage ? "usage error: " : "",
+			msg);
+	else
+		fprintf(stderr, "%s: %s%s\n", cli->prog, usage ? "usage error: " : "", msg);
+	if (hint)
+		fprintf(stderr, "hint: %s\n", hint);
+	if (usage && cli->cmd)
 		fprintf(stderr, "usage: %s %s%s%s\n", cli->prog, cli->cmd->name,
 			*cli->cmd->usage ? " " : "", cli->cmd->usage);
+	if (cli->json)
+		json_error(cli, xenpt_error_code_name(code), msg, hint);
 	return EXIT_USAGE;
+}
+
+static int vusage_error(struct cli *cli, const char *hint, const char *fmt, va_list ap)
+{
+	char *msg = NULL;
+	int rc;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	rc = report(cli, XENPT_ERR_INVALID_ARG, msg ? msg : fmt, hint, true);
+	free(msg);
+	return rc;
+}
+
+int cli_usage_error(struct cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vusage_error(cli, NULL, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int cli_usage_error_hint(struct cli *cli, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vusage_error(cli, hint, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 int cli_error(struct cli *cli, struct xenpt_error *err)
 {
-	fflush(stdout);   /* keep partial output before the error when piped */
-	fprintf(stderr, "%s %s: %s\n", cli->prog, cli->cmd ? cli->cmd->name : "",
-		xenpt_error_message(err));
-	if (cli->json) {
-		struct jw *w = jw_create(stdout, cli->pretty);
-		if (w) {
-			jw_obj_begin(w);
-			jw_key(w, "error");
-			jw_obj_begin(w);
-			jw_kstr(w, "code", xenpt_error_code_name(xenpt_error_code(err)));
-			jw_kstr(w, "message", xenpt_error_message(err));
-			jw_obj_end(w);
-			jw_obj_end(w);
-			jw_destroy(w);
-		}
-	}
+	report(cli, xenpt_error_code(err), xenpt_error_message(err), xenpt_error_hint_text(err),
+	       false);
 	xenpt_error_destroy(err);
 	return EXIT_USAGE;
 }
@@ -334,44 +471,6 @@ void cli_note(struct cli *cli, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-bool cli_parse_u64(const char *s, uint64_t *ret)
-{
-	unsigned long long v;
-	char *end;
-	int base = 10;
-
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
-		return false;
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		base = 16;
-	errno = 0;
-	v = strtoull(s, &end, base);
-	if (errno || *end || end == s || (base == 16 && end == s + 2))
-		return false;
-	*ret = v;
-	return true;
-}
-
-/* A VA: hex with 0x (underscores and ` allowed as digit separators, as in
- * "0xffffffff_81000000" or WinDbg-style "fffff800`00000000"), or decimal. */
-bool cli_parse_va(const char *s, uint64_t *ret)
-{
-	char buf[64];
-	size_t i, n = 0;
-
-	if (!s)
-		return false;
-	for (i = 0; s[i]; i++) {
-		if (s[i] == '_' || s[i] == '`')
-			continue;
-		if (n + 1 >= sizeof(buf))
-			return false;
-		buf[n++] = s[i];
-	}
-	buf[n] = 0;
-	return cli_parse_u64(buf, ret);
 }
 
 /* ---- target handling ------------------------------------------------------ */
@@ -460,7 +559,9 @@ static void print_command_list(FILE *f)
 	for (i = 0; i < xenpt_ncmds; i++)
 		if (!(xenpt_cmds[i].flags & CMD_HIDDEN))
 			fprintf(f, "  %-10s %s\n", xenpt_cmds[i].name, xenpt_cmds[i].summary);
-	fprintf(f, "\n%s\n\n'xenpt COMMAND --help' or 'man xenpt-COMMAND' for details.\n", TARGET_HELP);
+	fputc('\n', f);
+	print_target_help(f);
+	fprintf(f, "\n'xenpt COMMAND --help' or 'man xenpt-COMMAND' for details.\n");
 }
 
 static const struct xenpt_cmd *find_cmd(const char *name, bool *ambiguous)
@@ -484,51 +585,46 @@ static const struct xenpt_cmd *find_cmd(const char *name, bool *ambiguous)
 	return *ambiguous ? NULL : hit;
 }
 
+/* An unknown or ambiguous command name, as a usage error. */
+static int bad_command(struct cli *cli, const char *name, bool ambiguous)
+{
+	char list[256] = "";
+	size_t k, len = strlen(name);
+
+	if (!ambiguous)
+		return cli_usage_error_hint(cli, "'xenpt help' lists the commands",
+					    "unknown command '%s'", name);
+	for (k = 0; k < xenpt_ncmds; k++)
+		if (!(xenpt_cmds[k].flags & CMD_HIDDEN) && !strncmp(xenpt_cmds[k].name, name, len) &&
+		    strlen(list) + strlen(xenpt_cmds[k].name) + 2 < sizeof(list)) {
+			strcat(list, " ");
+			strcat(list, xenpt_cmds[k].name);
+		}
+	return cli_usage_error(cli, "'%s' is ambiguous:%s", name, list);
+}
+
 int cmd_help(struct cli *cli, int argc, char **argv)
 {
 	const struct xenpt_cmd *c;
-	bool amb, help = false;
-	int o;
+	bool amb;
 
-	while ((o = cli_getopt(cli, argc, argv, &help)) != -1)
-		if (o == '?')
-			return EXIT_USAGE;
-	if (help) {
-		cli_print_help(cli->cmd);
-		return EXIT_OK;
-	}
-	if (argc - optind > 1)
-		return cli_usage_error(cli, "unexpected argument '%s'", argv[optind + 1]);
+	if (argc && !(c = find_cmd(argv[0], &amb)))
+		return bad_command(cli, argv[0], amb);
 	if (cli->json) {
 		jw_null(cli_jw(cli));   /* help is for humans (bpftool does the same) */
 		return EXIT_OK;
 	}
-	if (optind >= argc) {
+	if (!argc)
 		print_command_list(stdout);
-		return EXIT_OK;
-	}
-	c = find_cmd(argv[optind], &amb);
-	if (!c)
-		return cli_usage_error(cli, amb ? "'%s' is ambiguous" : "unknown command '%s'",
-				       argv[optind]);
-	cli_print_help(c);
+	else
+		cli_print_help(c);
 	return EXIT_OK;
 }
 
 int cmd_version(struct cli *cli, int argc, char **argv)
 {
-	bool help = false;
-	int c;
-
-	while ((c = cli_getopt(cli, argc, argv, &help)) != -1)
-		if (c == '?')
-			return EXIT_USAGE;
-	if (help) {
-		cli_print_help(cli->cmd);
-		return EXIT_OK;
-	}
-	if (optind < argc)
-		return cli_usage_error(cli, "unexpected argument '%s'", argv[optind]);
+	(void)argc;
+	(void)argv;
 	if (cli->json) {
 		struct jw *w = cli_jw(cli);
 
@@ -550,34 +646,35 @@ int cmd_version(struct cli *cli, int argc, char **argv)
 /* Completion helper: the shells ask the binary instead of keeping lists. */
 int cmd_complete(struct cli *cli, int argc, char **argv)
 {
-	size_t i;
+	size_t i, n;
 
-	(void)cli;
-	if (argc >= 2 && !strcmp(argv[1], "commands")) {
+	if (argc == 1 && !strcmp(argv[0], "commands")) {
 		for (i = 0; i < xenpt_ncmds; i++)
 			if (!(xenpt_cmds[i].flags & CMD_HIDDEN))
 				printf("%s\n", xenpt_cmds[i].name);
 		return EXIT_OK;
 	}
-	if (argc >= 3 && !strcmp(argv[1], "options")) {
+	if (argc == 2 && !strcmp(argv[0], "options")) {
 		bool amb;
-		const struct xenpt_cmd *c = find_cmd(argv[2], &amb);
+		const struct xenpt_cmd *c = find_cmd(argv[1], &amb);
 		const struct cli_opt *o;
 
 		if (!c)
-			return EXIT_USAGE;
+			return bad_command(cli, argv[1], amb);
 		for (o = c->opts; o && o->name; o++)
 			printf("--%s\n", o->name);
 		for (o = cli_common_opts; o->name; o++)
 			printf("--%s\n", o->name);
 		return EXIT_OK;
 	}
-	if (argc >= 2 && !strcmp(argv[1], "targets")) {
+	if (argc == 1 && !strcmp(argv[0], "targets")) {
+		const struct xenpt_target_kind *k = xenpt_target_kinds(&n);
 		struct xenpt_domain_info *doms = NULL;
-		size_t n = 0;
 		struct xenpt_error *err;
 
-		printf("core:\nsynth:\n");
+		for (i = 0; i < n; i++)
+			if (*k[i].prefix)
+				printf("%s\n", k[i].prefix);
 		if (!xenpt_have_xen())
 			return EXIT_OK;
 		err = xenpt_xen_list_domains(&doms, &n);
@@ -593,7 +690,66 @@ int cmd_complete(struct cli *cli, int argc, char **argv)
 		free(doms);
 		return EXIT_OK;
 	}
-	return EXIT_USAGE;
+	return cli_usage_error(cli, "'%s%s%s' is not something to complete", argv[0],
+			       argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
+}
+
+/* ---- dispatch --------------------------------------------------------------- */
+
+/*
+ * Run cli->cmd from its argv (argv[0] is the command's name): options,
+ * --help, the positional counts of the table entry, and the TARGET, then the
+ * command with the positionals after TARGET.
+ */
+static int run_command(struct cli *cli, int argc, char **argv)
+{
+	const struct xenpt_cmd *cmd = cli->cmd;
+	struct xenpt_error *err;
+	const char *target = NULL;
+	bool help = false;
+	int rc, npos, first;
+
+	rc = parse_options(cli, argc, argv, &help);
+	if (rc)
+		return rc;
+	if (help) {
+		cli_print_help(cmd);
+		return EXIT_OK;
+	}
+	first = optind;
+	npos = argc - first;
+	if (cmd->flags & CMD_TARGET) {
+		if (!npos && !(cmd->flags & CMD_TARGET_OPT))
+			return cli_usage_error(cli, "no TARGET given");
+		if (npos) {
+			target = cli->target = argv[first++];
+			npos--;
+		}
+	}
+	if (npos < cmd->min_args)
+		return cli_usage_error(cli, "no %s given",
+				       npos < CLI_MAX_ARGS && cmd->args[npos] ? cmd->args[npos] : "argument");
+	if (cmd->max_args >= 0 && npos > cmd->max_args)
+		return cli_usage_error(cli, "unexpected argument '%s'", argv[first + cmd->max_args]);
+	if (target) {
+		err = cli_open_target(cli, target);
+		if (err)
+			return cli_error(cli, err);
+	}
+	return cmd->fn(cli, npos, argv + first);
+}
+
+/* --json and --pretty anywhere (before "--"): errors found before getopt reaches them follow them too. */
+static void prescan_json(struct cli *cli, int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
+			cli->json = true;
+		else if (!strcmp(argv[i], "-p") || !strcmp(argv[i], "--pretty"))
+			cli->json = cli->pretty = true;
+	}
 }
 
 int main(int argc, char **argv)
@@ -603,6 +759,7 @@ int main(int argc, char **argv)
 	bool ambiguous;
 	int rc, i;
 
+	prescan_json(&cli, argc, argv);
 	/* global options before the command */
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
@@ -624,52 +781,41 @@ int main(int argc, char **argv)
 			printf("xenpt %s\n", XENPT_VERSION_STRING);
 			return EXIT_OK;
 		} else {
-			fprintf(stderr, "xenpt: usage error: unknown global option '%s'\n", a);
-			print_command_list(stderr);
-			return EXIT_USAGE;
+			rc = cli_usage_error_hint(&cli, "'xenpt help' lists the global options and commands",
+						  "unknown global option '%s'", a);
+			if (!cli.json)
+				print_command_list(stderr);
+			goto out;
 		}
 	}
 	if (i >= argc) {
-		print_command_list(stderr);
-		return EXIT_USAGE;
+		if (cli.json)
+			rc = cli_usage_error_hint(&cli, "'xenpt help' lists the commands",
+						  "no command given");
+		else
+			print_command_list(stderr);
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	cmd = find_cmd(argv[i], &ambiguous);
 	if (!cmd) {
-		size_t k, len = strlen(argv[i]);
-
-		if (ambiguous) {
-			fprintf(stderr, "xenpt: usage error: '%s' is ambiguous:", argv[i]);
-			for (k = 0; k < xenpt_ncmds; k++)
-				if (!(xenpt_cmds[k].flags & CMD_HIDDEN) &&
-				    !strncmp(xenpt_cmds[k].name, argv[i], len))
-					fprintf(stderr, " %s", xenpt_cmds[k].name);
-			fputc('\n', stderr);
-		} else {
-			fprintf(stderr, "xenpt: usage error: unknown command '%s'; see 'xenpt help'\n",
-				argv[i]);
-		}
-		return EXIT_USAGE;
+		rc = bad_command(&cli, argv[i], ambiguous);
+		goto out;
 	}
 	cli.cmd = cmd;
 	argc -= i;
 	argv += i;
-	/* getopt names the program by argv[0]: make its messages say "xenpt walk" */
-	{
-		static char progname[64];
-
-		snprintf(progname, sizeof(progname), "xenpt %s", cmd->name);
-		argv[0] = progname;
-	}
-	optind = 1;
-	/* commands create the JSON writer with cli_jw() once options are parsed */
-	rc = cmd->fn(&cli, argc, argv);
+	rc = run_command(&cli, argc, argv);
+out:
 	jw_destroy(cli.jw);
 	cli_print_stats(&cli);
 	signal_src = NULL;
 	xenpt_source_close(cli.src);
+	free(cli.optv);
 	fflush(stdout);
 	if (ferror(stdout)) {
-		fprintf(stderr, "xenpt %s: error writing output\n", cmd->name);
+		fprintf(stderr, "xenpt%s%s: error writing output\n", cli.cmd ? " " : "",
+			cli.cmd ? cli.cmd->name : "");
 		return EXIT_USAGE;
 	}
 	return rc;

@@ -5,11 +5,12 @@
 # targets all come from the binary, so this file never lists them:
 #   xenpt __complete commands        command names
 #   xenpt __complete options CMD     CMD's long options (plus the common ones)
-#   xenpt __complete targets         core:, synth: and, in dom0, live ids/names
+#   xenpt __complete targets         the kinds' prefixes (core:, synth:) and,
+#                                    in dom0, live ids/names
 #   xenpt help CMD                   which options take an argument (and the
 #                                    values their help lists), and what the
 #                                    positional arguments are (its usage line)
-# After core: and synth: it completes file names.  Works without the
+# After a prefix it lists it completes file names.  Works without the
 # bash-completion package; tests/cli/t004-completion-bash.sh tests it.
 
 # Run the xenpt being completed (the word the user typed, if it runs).
@@ -54,7 +55,7 @@ _xenpt_reply()
 	fi
 }
 
-# File names after core: or synth:, directories with a trailing '/'.
+# File names after a kind's prefix (core:, synth:), directories with a trailing '/'.
 _xenpt_target_files()
 {
 	local cur=$1 kind=${1%%:*}: path=${1#*:} f
@@ -72,17 +73,18 @@ _xenpt_target_files()
 
 _xenpt_targets()
 {
-	local cur=$1
-	case $cur in
-	core:* | synth:*)
-		_xenpt_target_files "$cur"
-		return
-		;;
-	esac
+	local cur=$1 p
 	local -a t
 	mapfile -t t < <(_xenpt_run __complete targets)
+	# after a kind's prefix (core:, synth:, whatever the binary lists), a file
+	for p in "${t[@]}"; do
+		if [[ $p == *: && $cur == "$p"* ]]; then
+			_xenpt_target_files "$cur"
+			return
+		fi
+	done
 	_xenpt_reply "$cur" "${t[@]}"
-	# core: and synth: go on with a file name: no space after them
+	# prefixes go on with a file name: no space after them
 	local c
 	for c in "${COMPREPLY[@]}"; do
 		[[ $c == *: ]] && compopt -o nospace 2>/dev/null

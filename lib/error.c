@@ -13,6 +13,7 @@ struct xenpt_error {
 	int errnum;
 	bool is_static;
 	char *message;
+	char *hint;             /* what the user should do; NULL if nothing */
 };
 
 static char enomem_message[] = "out of memory";
@@ -33,6 +34,7 @@ static struct xenpt_error *error_vcreate(enum xenpt_error_code code, int errnum,
 	err->code = code;
 	err->errnum = errnum;
 	err->is_static = false;
+	err->hint = NULL;
 	err->message = xenpt_vasprintf(fmt, ap);
 	if (!err->message) {
 		free(err);
@@ -75,9 +77,9 @@ XENPT_PUBLIC struct xenpt_error *xenpt_error_os(int errnum, const char *fmt, ...
 	return err;
 }
 
-/* Replace the message with prefix + sep + message (or message + sep + suffix). */
-static struct xenpt_error *error_vjoin(struct xenpt_error *err, bool prefix, const char *sep,
-				       const char *fmt, va_list ap)
+/* Replace the message with prefix + sep + message. */
+static struct xenpt_error *error_vprefix(struct xenpt_error *err, const char *sep,
+					 const char *fmt, va_list ap)
 {
 	char *extra, *joined;
 
@@ -86,8 +88,7 @@ static struct xenpt_error *error_vjoin(struct xenpt_error *err, bool prefix, con
 	extra = xenpt_vasprintf(fmt, ap);
 	if (!extra)
 		return err;   /* keep the original message rather than lose it */
-	joined = prefix ? xenpt_asprintf("%s%s%s", extra, sep, err->message)
-			: xenpt_asprintf("%s%s%s", err->message, sep, extra);
+	joined = xenpt_asprintf("%s%s%s", extra, sep, err->message);
 	free(extra);
 	if (joined) {
 		free(err->message);
@@ -101,19 +102,39 @@ XENPT_PUBLIC struct xenpt_error *xenpt_error_prefix(struct xenpt_error *err, con
 	va_list ap;
 
 	va_start(ap, fmt);
-	err = error_vjoin(err, true, ": ", fmt, ap);
+	err = error_vprefix(err, ": ", fmt, ap);
 	va_end(ap);
 	return err;
 }
 
 XENPT_PUBLIC struct xenpt_error *xenpt_error_hint(struct xenpt_error *err, const char *fmt, ...)
 {
+	char *extra, *joined;
 	va_list ap;
 
+	if (!err || err->is_static)
+		return err;
 	va_start(ap, fmt);
-	err = error_vjoin(err, false, "; ", fmt, ap);
+	extra = xenpt_vasprintf(fmt, ap);
 	va_end(ap);
+	if (!extra)
+		return err;   /* an error without its hint beats no error */
+	if (!err->hint) {
+		err->hint = extra;
+		return err;
+	}
+	joined = xenpt_asprintf("%s; %s", err->hint, extra);
+	free(extra);
+	if (joined) {
+		free(err->hint);
+		err->hint = joined;
+	}
 	return err;
+}
+
+XENPT_PUBLIC const char *xenpt_error_hint_text(const struct xenpt_error *err)
+{
+	return err ? err->hint : NULL;
 }
 
 XENPT_PUBLIC enum xenpt_error_code xenpt_error_code(const struct xenpt_error *err)
@@ -152,5 +173,6 @@ XENPT_PUBLIC void xenpt_error_destroy(struct xenpt_error *err)
 	if (!err || err->is_static)
 		return;
 	free(err->message);
+	free(err->hint);
 	free(err);
 }

@@ -484,20 +484,42 @@ void frame_cache_flush(struct frame_cache *fc)
 	fc->st.resident = 0;
 }
 
+/* The copying-mode table of @fc, moved between caches as a whole. */
+#define FC_TABLE_FIELDS(X) X(cap) X(data) X(keys) X(kspace) X(gens) X(prev) X(next) \
+	X(head) X(tail) X(nfree) X(freelist) X(hash) X(hmask)
+
+static void fc_swap_table(struct frame_cache *a, struct frame_cache *b)
+{
+#define SWAP(f) { __typeof__(a->f) t_ = a->f; a->f = b->f; b->f = t_; }
+	FC_TABLE_FIELDS(SWAP)
+#undef SWAP
+}
+
+/*
+ * Build the new table aside and swap it in only when every allocation
+ * succeeded: on failure the old table (and its contents) stay.
+ */
 bool frame_cache_set_capacity(struct frame_cache *fc, size_t frames)
 {
+	struct frame_cache fresh;
 	struct xenpt_cache_stats keep = fc->st;
-	size_t old = fc->cap;
 
 	if (fc->stable)
 		return true;   /* pointer cache: fixed size, no copies */
-	fc_free_copy(fc);
-	if (!fc_alloc_copy(fc, frames ? frames : 8192) && !fc_alloc_copy(fc, old))
+	memset(&fresh, 0, sizeof(fresh));
+	if (!fc_alloc_copy(&fresh, frames ? frames : 8192))
 		return false;
-	keep.capacity = fc->st.capacity;
+	fc_swap_table(fc, &fresh);
+	fc_free_copy(&fresh);
+	keep.capacity = fresh.st.capacity;
 	keep.resident = 0;
 	fc->st = keep;
 	return true;
+}
+
+size_t frame_cache_capacity(const struct frame_cache *fc)
+{
+	return fc->st.capacity;
 }
 
 void frame_cache_stats(const struct frame_cache *fc, struct xenpt_cache_stats *ret)

@@ -100,14 +100,14 @@ struct xenpt_error *frame_cache_get(struct frame_cache *fc, struct xenpt_source 
 				    enum xenpt_space space, const uint64_t *frames, size_t n,
 				    const uint8_t **pages, int *errs);
 void frame_cache_flush(struct frame_cache *fc);
-/* False on allocation failure (the cache is then unusable: close the source). */
+/* False on allocation failure; the cache then keeps its old table and contents. */
 bool frame_cache_set_capacity(struct frame_cache *fc, size_t frames);
+size_t frame_cache_capacity(const struct frame_cache *fc);
 void frame_cache_stats(const struct frame_cache *fc, struct xenpt_cache_stats *ret);
 
 /* Helpers (lib/util.c). */
 char *xenpt_vasprintf(const char *fmt, va_list ap);
 char *xenpt_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Parse an unsigned number (0x.. hex, else decimal); false on junk or overflow. */
-bool xenpt_parse_u64(const char *s, uint64_t *ret);
+/* Numbers: xenpt_parse_number() (include/xenpt/types.h). */
 
 #endif

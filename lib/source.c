@@ -136,21 +136,85 @@ struct xenpt_error *xenpt_source_finish(struct xenpt_source *src, struct xenpt_s
 	return opened(NULL, src, ret);
 }
 
+static struct xenpt_error *open_core(const char *path, unsigned flags, struct xenpt_source **ret)
+{
+	(void)flags;
+	return xenpt_source_open_core(path, ret);
+}
+
+static struct xenpt_error *open_synth_kind(const char *path, unsigned flags,
+					   struct xenpt_source **ret)
+{
+	(void)flags;
+	return open_synth(path, ret);
+}
+
+/* The TARGET grammar: help, completion and messages are made from this table. */
+static const struct xenpt_target_kind target_kinds[] = {
+	{ "core", "core:", "core:FILE", "an xl dump-core file", open_core },
+	{ "synth", "synth:", "synth:FILE", "a synthetic domain", open_synth_kind },
+	{ "xen", "", "DOMID|NAME", "a live domain by id or name, from dom0", xenpt_source_open_xen },
+};
+
+XENPT_PUBLIC const struct xenpt_target_kind *xenpt_target_kinds(size_t *n_ret)
+{
+	*n_ret = XENPT_ARRAY_SIZE(target_kinds);
+	return target_kinds;
+}
+
+/* "DOMID|NAME (a live domain ...), core:FILE (...) or synth:FILE (...)" */
+static struct xenpt_error *hint_kinds(struct xenpt_error *err)
+{
+	char buf[512];
+	size_t i, n = XENPT_ARRAY_SIZE(target_kinds), o = 0;
+
+	buf[0] = 0;
+	for (i = 0; i < n && o < sizeof(buf); i++)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s (%s)",
+				      i == 0 ? "" : i + 1 == n ? " or " : ", ",
+				      target_kinds[i].syntax, target_kinds[i].description);
+	return xenpt_error_hint(err, "TARGET is %s", buf);
+}
+
 XENPT_PUBLIC struct xenpt_error *xenpt_source_open_target(const char *target, unsigned flags,
 							  struct xenpt_source **ret)
 {
+	const struct xenpt_target_kind *live = NULL;
+	const char *colon;
+	size_t i;
+
 	if (!target || !*target)
-		return xenpt_error_create(XENPT_ERR_INVALID_ARG,
-					  "no TARGET given (a domain id or name, core:FILE or synth:FILE)");
-	if (!strncmp(target, "core:", 5))
-		return xenpt_source_open_core(target + 5, ret);
-	if (!strncmp(target, "synth:", 6))
-		return open_synth(target + 6, ret);
-	if (strchr(target, '/') || strchr(target, ':'))
-		return xenpt_error_create(XENPT_ERR_INVALID_ARG,
-					  "target '%s' is neither a domain id or name nor core:FILE or synth:FILE",
-					  target);
-	return xenpt_source_open_xen(target, flags, ret);
+		return hint_kinds(xenpt_error_create(XENPT_ERR_INVALID_ARG, "no TARGET given"));
+	for (i = 0; i < XENPT_ARRAY_SIZE(target_kinds); i++) {
+		const struct xenpt_target_kind *k = &target_kinds[i];
+		size_t len = strlen(k->prefix);
+
+		if (!len) {
+			live = k;
+			continue;
+		}
+		if (!strncmp(target, k->prefix, len))
+			return k->open(target + len, flags, ret);
+		/* "core" alone: the kind without its colon and FILE */
+		if (!strncmp(target, k->prefix, len - 1) && !target[len - 1])
+			return xenpt_error_hint(
+				xenpt_error_create(XENPT_ERR_INVALID_ARG,
+						   "target '%s' is a kind of target without its file", target),
+				"write %s", k->syntax);
+	}
+	colon = strchr(target, ':');
+	if (colon)
+		return hint_kinds(xenpt_error_create(XENPT_ERR_INVALID_ARG,
+						     "unknown kind of target '%.*s:' in '%s'",
+						     (int)(colon - target), target, target));
+	if (strchr(target, '/'))
+		return hint_kinds(xenpt_error_create(XENPT_ERR_INVALID_ARG,
+						     "target '%s' looks like a file but names no kind",
+						     target));
+	if (!live)
+		return hint_kinds(xenpt_error_create(XENPT_ERR_INVALID_ARG,
+						     "target '%s' names no kind", target));
+	return live->open(target, flags, ret);
 }
 
 XENPT_PUBLIC void xenpt_source_close(struct xenpt_source *src)
@@ -313,7 +377,16 @@ XENPT_PUBLIC void xenpt_source_cache_flush(struct xenpt_source *src)
 	frame_cache_flush(src->cache);
 }
 
-XENPT_PUBLIC void xenpt_source_cache_set_capacity(struct xenpt_source *src, size_t frames)
+XENPT_PUBLIC struct xenpt_error *xenpt_source_cache_set_capacity(struct xenpt_source *src,
+								 size_t frames)
 {
-	frame_cache_set_capacity(src->cache, frames);
+	if (frames > XENPT_CACHE_MAX_FRAMES)
+		return xenpt_error_create(XENPT_ERR_INVALID_ARG,
+					  "%s: frame cache of %zu frames: at most %zu", src->desc,
+					  frames, XENPT_CACHE_MAX_FRAMES);
+	if (!frame_cache_set_capacity(src->cache, frames))
+		return xenpt_error_create(XENPT_ERR_NOMEM,
+					  "%s: no memory for a frame cache of %zu frames (kept %zu)",
+					  src->desc, frames, frame_cache_capacity(src->cache));
+	return NULL;
 }

@@ -1386,7 +1386,7 @@ static uint32_t own_domid(struct xs_handle *xs)
 
 	if (v) {
 		snprintf(buf, sizeof(buf), "%.*s", (int)len, v);
-		if (!xenpt_parse_u64(buf, &id) || id > 0x7fef)
+		if (!xenpt_parse_number(buf, 0, &id) || id > 0x7fef)
 			id = 0;
 		free(v);
 	}
@@ -1466,7 +1466,7 @@ struct xenpt_error *xenpt_xen_open(const char *domain, unsigned flags, struct xe
 	}
 	xs = xs_open(XS_OPEN_READONLY);   // NULL is fine: no names then
 
-	if (xenpt_parse_u64(domain, &id)) {
+	if (xenpt_parse_number(domain, 0, &id)) {
 		if (id >= DOMID_FIRST_RESERVED) {
 			err = xenpt_error_create(XENPT_ERR_INVALID_ARG,
 						 "%s is not a domain id (ids are below %u)", domain,

@@ -31,18 +31,45 @@ char *xenpt_asprintf(const char *fmt, ...)
 	return s;
 }
 
-bool xenpt_parse_u64(const char *s, uint64_t *ret)
+XENPT_PUBLIC bool xenpt_parse_number(const char *s, unsigned flags, uint64_t *ret)
 {
+	char buf[80];
 	unsigned long long v;
+	unsigned shift = 0;
+	size_t i, n = 0;
 	char *end;
+	int base;
 
 	if (!s || !*s || isspace((unsigned char)*s) || *s == '-' || *s == '+')
 		return false;
-	errno = 0;
-	v = strtoull(s, &end, (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? 16 : 10);
-	if (errno || *end || end == s)
+	for (i = 0; s[i]; i++) {
+		if ((flags & XENPT_NUM_SEPARATORS) && (s[i] == '_' || s[i] == '`') && n)
+			continue;
+		if (n + 1 >= sizeof(buf))
+			return false;
+		buf[n++] = s[i];
+	}
+	buf[n] = 0;
+	if ((flags & XENPT_NUM_SIZE) && n > 1) {
+		switch (buf[n - 1]) {
+		case 'k': case 'K': shift = 10; break;
+		case 'm': case 'M': shift = 20; break;
+		case 'g': case 'G': shift = 30; break;
+		case 't': case 'T': shift = 40; break;
+		}
+		if (shift)
+			buf[--n] = 0;
+	}
+	base = buf[0] == '0' && (buf[1] == 'x' || buf[1] == 'X') ? 16 : 10;
+	if (base == 16 && (!buf[2] || buf[2] == '-' || buf[2] == '+' || isspace((unsigned char)buf[2])))
 		return false;
-	*ret = v;
+	errno = 0;
+	v = strtoull(buf, &end, base);
+	if (errno || *end || end == buf)
+		return false;
+	if (shift && v > (UINT64_MAX >> shift))
+		return false;
+	*ret = (uint64_t)v << shift;
 	return true;
 }
 

@@ -41,12 +41,20 @@ struct xenpt_error *xenpt_error_os(int errnum, const char *fmt, ...)
  */
 struct xenpt_error *xenpt_error_prefix(struct xenpt_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/** Append "; hint" to the message (what the user should do). */
+/**
+ * Attach a hint (what the user should do), in place, and return @p err.
+ * The hint is kept apart from the message: read it with
+ * xenpt_error_hint_text().  A second hint is appended to the first after
+ * "; ".  NULL in, NULL out.
+ */
 struct xenpt_error *xenpt_error_hint(struct xenpt_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 enum xenpt_error_code xenpt_error_code(const struct xenpt_error *err);
+/** The message, without the hint. */
 const char *xenpt_error_message(const struct xenpt_error *err);
+/** The hint given with xenpt_error_hint(), or NULL when there is none. */
+const char *xenpt_error_hint_text(const struct xenpt_error *err);
 /** errno for XENPT_ERR_OS (and others that carry one), else 0. */
 int xenpt_error_errno(const struct xenpt_error *err);
 /** Stable lower-case name of the code, e.g. "bad_data" (for JSON). */

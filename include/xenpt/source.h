@@ -127,8 +127,30 @@ struct xenpt_cache_stats {
 typedef void (*xenpt_log_fn)(void *arg, int level, const char *msg);
 
 /**
- * Open a TARGET: "core:FILE", "synth:FILE", or a live domain id or name.
- * Anything else, or an ambiguous spec, is XENPT_ERR_INVALID_ARG.
+ * One kind of TARGET (xenpt_target_kinds()): the grammar
+ * `TARGET := { DOMID | NAME | core:FILE | synth:FILE }` is this table, from
+ * which help texts, completions and error messages are made.
+ */
+struct xenpt_target_kind {
+	const char *name;         /**< "core", "synth", "xen" (xenpt_source_kind()) */
+	const char *prefix;       /**< "core:", "synth:"; "" for the live DOMID|NAME */
+	const char *syntax;       /**< "core:FILE", "DOMID|NAME" */
+	const char *description;  /**< "an xl dump-core file" */
+	/** Open the part after the prefix (the whole TARGET for the live kind). */
+	struct xenpt_error *(*open)(const char *arg, unsigned flags, struct xenpt_source **ret);
+};
+
+/**
+ * The TARGET kinds, in the order help texts list them; *n_ret is their
+ * number.  The prefixed kinds come first and the unprefixed live kind last.
+ */
+const struct xenpt_target_kind *xenpt_target_kinds(size_t *n_ret);
+
+/**
+ * Open a TARGET: "core:FILE", "synth:FILE", or a live domain id or name
+ * (xenpt_target_kinds()).  Anything else, or an ambiguous spec (an unknown
+ * "kind:", a kind's name without its colon, a path without a kind), is
+ * XENPT_ERR_INVALID_ARG with a hint listing the kinds.
  */
 struct xenpt_error *xenpt_source_open_target(const char *target, unsigned flags,
 					     struct xenpt_source **ret);
@@ -201,8 +223,16 @@ struct xenpt_error *xenpt_source_page_types(struct xenpt_source *src, enum xenpt
 void xenpt_source_cache_stats(const struct xenpt_source *src, struct xenpt_cache_stats *ret);
 /** Drop every cached frame (e.g. after the domain ran). */
 void xenpt_source_cache_flush(struct xenpt_source *src);
-/** Frames the cache may hold for copying (live) sources; 0 = default. */
-void xenpt_source_cache_set_capacity(struct xenpt_source *src, size_t frames);
+/**
+ * Frames the cache may hold for copying (live) sources; 0 = default.  Stable
+ * sources keep their fixed pointer table.  On failure (XENPT_ERR_INVALID_ARG
+ * beyond XENPT_CACHE_MAX_FRAMES, XENPT_ERR_NOMEM) the cache keeps its
+ * previous capacity and stays usable.  The cached frames are dropped either
+ * way on success.
+ */
+struct xenpt_error *xenpt_source_cache_set_capacity(struct xenpt_source *src, size_t frames);
+/** The largest capacity xenpt_source_cache_set_capacity() accepts (64 GiB of frames). */
+#define XENPT_CACHE_MAX_FRAMES ((size_t)1 << 24)
 
 #ifdef __cplusplus
 }

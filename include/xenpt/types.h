@@ -89,6 +89,21 @@ typedef uint8_t xenpt_page_type_t;
 /** Short name: "none", "l1", ..., "l4", "broken", "xalloc", "xtab". */
 const char *xenpt_page_type_name(xenpt_page_type_t t);
 
+/** Flags of xenpt_parse_number(). */
+enum {
+	/** Allow a binary size suffix: K, M, G, T (either case; 1K = 1024). */
+	XENPT_NUM_SIZE       = 1u << 0,
+	/** Allow '_' and '`' as digit separators ("0xffffffff_81000000", "fffff800`00000000"). */
+	XENPT_NUM_SEPARATORS = 1u << 1,
+};
+
+/**
+ * Parse an unsigned 64-bit number: hex with 0x (or 0X), else decimal; no
+ * sign, no surrounding space.  @p flags (XENPT_NUM_*) allow more.  Returns
+ * false, leaving *ret untouched, on junk or overflow.
+ */
+bool xenpt_parse_number(const char *s, unsigned flags, uint64_t *ret);
+
 #ifdef __cplusplus
 }
 #endif

@@ -20,7 +20,10 @@ expect_fail 2 "core file tests/fixtures/nonexistent.core" xenpt list core:tests/
 expect_fail 2 "'bogus/target'" xenpt list bogus/target
 expect_fail 2 "'foo:bar'" xenpt list foo:bar
 expect_fail 2 "core: no file name" xenpt list core:
-expect_fail 2 "core file tests/fixtures/xenlab-domu.README: .*not an .xl dump-core. file" \
+expect_fail 2 "^xenpt list: core file tests/fixtures/xenlab-domu.README: no ELF magic" \
+	xenpt list core:tests/fixtures/xenlab-domu.README
+# the advice is a hint of its own, on its own line
+expect_fail 2 "^hint: .*not an .xl dump-core. file" \
 	xenpt list core:tests/fixtures/xenlab-domu.README
 expect_json -s 2 error-list-nonexistent.json xenpt -j list core:tests/fixtures/nonexistent.core
 # without a TARGET: the live host; off dom0 that is an error with a hint

@@ -56,5 +56,5 @@ expect_fail 2 "cannot be combined" xenpt dump --cr3 0x1000 --user "$SYNTH_PV"
 expect_fail 2 "no vCPU 2" xenpt dump --vcpu 2 "$SYNTH_PV"
 expect_fail 2 "tests/fixtures/nonexistent.synth" xenpt dump synth:tests/fixtures/nonexistent.synth
 expect_json -s 2 error-dump-synth-nonexistent.json xenpt -j dump synth:tests/fixtures/nonexistent.synth
-expect_fail 2 "neither a domain id" xenpt dump nosuch:thing
+expect_fail 2 "unknown kind of target 'nosuch:' in 'nosuch:thing'" xenpt dump nosuch:thing
 done_testing
