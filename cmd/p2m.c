@@ -259,6 +259,9 @@ static void check_plain(struct cli *cli, const struct xenpt_p2m_check *k)
 	       xenpt_source_describe(cli->src), k->p2m_size, k->p2m_valid,
 	       p2m_m2p_origin(cli->src), k->host_frames,
 	       k->host_known ? "" : " (not known: 52-bit limit)");
+	if (k->shinfo_max_pfn != XENPT_INVALID_FRAME && k->shinfo_max_pfn != k->p2m_size)
+		printf("note: shared_info arch.max_pfn 0x%" PRIx64 " is not the P2M size the source holds (0x%" PRIx64 " entries): the check covers 0x%" PRIx64 "\n",
+		       k->shinfo_max_pfn, k->p2m_size, k->p2m_size);
 	if (k->walked)
 		printf("page tables: %u root%s walked, 0x%" PRIx64 " frames used (0x%" PRIx64 " tables)%s%s\n",
 		       k->roots, k->roots == 1 ? "" : "s", k->frames_checked, k->tables_checked,
@@ -283,17 +286,53 @@ static void check_plain(struct cli *cli, const struct xenpt_p2m_check *k)
 	}
 	if (k->nr_total > k->nr_findings)
 		printf("... %" PRIu64 " more findings not listed\n", k->nr_total - k->nr_findings);
+	if (k->nr_notes) {
+		static const char *const ntitles[] = { "NOTE", "MFN", ">COUNT", "WHERE" };
+		struct table *t = table_create(ntitles, 4);
+
+		if (!t)
+			abort();
+		printf("frames the domain maps but does not own (information, not findings):\n");
+		for (i = 0; i < k->nr_notes; i++) {
+			const struct xenpt_p2m_finding *f = &k->notes[i];
+
+			snprintf(b[3], sizeof(b[3]), "%" PRIu64, f->count);
+			table_add(t, xenpt_p2m_note_name(f->note), fmt_frame(b[1], sizeof(b[1]), f->mfn),
+				  b[3], f->where);
+		}
+		table_print(t, stdout, true);
+		table_destroy(t);
+	}
+	if (k->nr_notes_total > k->nr_notes)
+		printf("... %" PRIu64 " more notes not listed\n", k->nr_notes_total - k->nr_notes);
 	if (!k->nr_total) {
-		printf("result: clean\n");
-		return;
+		printf("result: clean");
+	} else {
+		printf("result: %" PRIu64 " finding%s (", k->nr_total, k->nr_total == 1 ? "" : "s");
+		for (kind = 0, i = 0; kind < XENPT_FIND_COUNT; kind++) {
+			if (!k->counts[kind])
+				continue;
+			printf("%s%s %" PRIu64, i++ ? ", " : "", xenpt_p2m_finding_name(kind),
+			       k->counts[kind]);
+		}
+		printf(")");
 	}
-	printf("result: %" PRIu64 " finding%s (", k->nr_total, k->nr_total == 1 ? "" : "s");
-	for (kind = 0, i = 0; kind < XENPT_FIND_COUNT; kind++) {
-		if (!k->counts[kind])
-			continue;
-		printf("%s%s %" PRIu64, i++ ? ", " : "", xenpt_p2m_finding_name(kind), k->counts[kind]);
+	if (k->nr_notes_total) {
+		uint64_t frames = 0;
+
+		for (kind = 0; kind < XENPT_NOTE_COUNT; kind++)
+			frames += k->note_frames[kind];
+		printf("; %" PRIu64 " frame%s mapped that the domain does not own (", frames,
+		       frames == 1 ? "" : "s");
+		for (kind = 0, i = 0; kind < XENPT_NOTE_COUNT; kind++) {
+			if (!k->note_frames[kind])
+				continue;
+			printf("%s%s %" PRIu64, i++ ? ", " : "", xenpt_p2m_note_name(kind),
+			       k->note_frames[kind]);
+		}
+		printf(")");
 	}
-	printf(")\n");
+	printf("\n");
 }
 
 static void check_json(struct cli *cli, const struct xenpt_p2m_check *k)
@@ -306,6 +345,7 @@ static void check_json(struct cli *cli, const struct xenpt_p2m_check *k)
 	jw_kstr(w, "source", xenpt_source_describe(cli->src));
 	jw_kbool(w, "clean", k->nr_total == 0);
 	jw_ku64(w, "p2m_size", k->p2m_size);
+	jw_kframe(w, "shinfo_max_pfn", k->shinfo_max_pfn);
 	jw_ku64(w, "p2m_valid", k->p2m_valid);
 	jw_khex(w, "host_frames", k->host_frames);
 	jw_kbool(w, "host_known", k->host_known);
@@ -356,6 +396,33 @@ static void check_json(struct cli *cli, const struct xenpt_p2m_check *k)
 			if (f->typed)
 				jw_kstr(w, "type", xenpt_page_type_name(f->type));
 		}
+		jw_kstr(w, "where", f->where);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_key(w, "note_frames");
+	jw_obj_begin(w);
+	for (kind = 1; kind < XENPT_NOTE_COUNT; kind++)
+		jw_ku64(w, xenpt_p2m_note_name(kind), k->note_frames[kind]);
+	jw_obj_end(w);
+	jw_ku64(w, "nr_notes", k->nr_notes_total);
+	jw_key(w, "notes");
+	jw_arr_begin(w);
+	for (i = 0; i < k->nr_notes; i++) {
+		const struct xenpt_p2m_finding *f = &k->notes[i];
+
+		jw_obj_begin(w);
+		jw_kstr(w, "kind", xenpt_p2m_note_name(f->note));
+		jw_kframe(w, "mfn", f->mfn);
+		jw_ku64(w, "count", f->count);
+		jw_kframe(w, "m2p_pfn", f->m2p_pfn);
+		jw_kframe(w, "va", f->va);
+		jw_kframe(w, "root_mfn", f->root);
+		jw_kframe(w, "table_mfn", f->table);
+		jw_ku64(w, "level", f->level);
+		jw_ku64(w, "index", f->index);
+		if (f->typed)
+			jw_kstr(w, "type", xenpt_page_type_name(f->type));
 		jw_kstr(w, "where", f->where);
 		jw_obj_end(w);
 	}
