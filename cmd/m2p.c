@@ -55,6 +55,7 @@ int m2p_dump(struct cli *cli, const struct p2m_opts *o)
 	bool known, done = false, all;
 	unsigned mw, pw, cw, s;
 
+	p2m_note_claim(cli);
 	err = xenpt_p2m_index_create(cli->src, &idx);
 	if (!err)
 		err = xenpt_m2p_iter_create(cli->src, idx, first, last, flags, &it);

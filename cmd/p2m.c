@@ -45,6 +45,17 @@ const char *p2m_m2p_origin(struct xenpt_source *src)
 	return "Xen's M2P";
 }
 
+void p2m_note_claim(struct cli *cli)
+{
+	const char *field = NULL;
+	uint64_t claim = 0;
+
+	if (xenpt_p2m_size_claimed(cli->src, &claim, &field))
+		cli_note(cli, "%s: %s is 0x%" PRIx64 ", more P2M entries than the source backs: the P2M is taken as 0x%" PRIx64 " entries",
+			 xenpt_source_describe(cli->src), field, claim,
+			 xenpt_source_domain(cli->src)->p2m_size);
+}
+
 /* xen-mfndump's words: none, L1..L4, pinned L1..L4, broken, xalloc, xtab. */
 static const char *type_label(xenpt_page_type_t t)
 {
@@ -259,9 +270,9 @@ static void check_plain(struct cli *cli, const struct xenpt_p2m_check *k)
 	       xenpt_source_describe(cli->src), k->p2m_size, k->p2m_valid,
 	       p2m_m2p_origin(cli->src), k->host_frames,
 	       k->host_known ? "" : " (not known: 52-bit limit)");
-	if (k->shinfo_max_pfn != XENPT_INVALID_FRAME && k->shinfo_max_pfn != k->p2m_size)
-		printf("note: shared_info arch.max_pfn 0x%" PRIx64 " is not the P2M size the source holds (0x%" PRIx64 " entries): the check covers 0x%" PRIx64 "\n",
-		       k->shinfo_max_pfn, k->p2m_size, k->p2m_size);
+	if (k->size_claim != XENPT_INVALID_FRAME)
+		printf("note: %s is 0x%" PRIx64 ", more P2M entries than the source backs: the check covers 0x%" PRIx64 "\n",
+		       k->size_claim_field, k->size_claim, k->p2m_size);
 	if (k->walked)
 		printf("page tables: %u root%s walked, 0x%" PRIx64 " frames used (0x%" PRIx64 " tables)%s%s\n",
 		       k->roots, k->roots == 1 ? "" : "s", k->frames_checked, k->tables_checked,
@@ -346,6 +357,15 @@ static void check_json(struct cli *cli, const struct xenpt_p2m_check *k)
 	jw_kbool(w, "clean", k->nr_total == 0);
 	jw_ku64(w, "p2m_size", k->p2m_size);
 	jw_kframe(w, "shinfo_max_pfn", k->shinfo_max_pfn);
+	jw_key(w, "p2m_size_claim");
+	if (k->size_claim == XENPT_INVALID_FRAME) {
+		jw_null(w);
+	} else {
+		jw_obj_begin(w);
+		jw_kstr(w, "field", k->size_claim_field);
+		jw_khex(w, "value", k->size_claim);
+		jw_obj_end(w);
+	}
 	jw_ku64(w, "p2m_valid", k->p2m_valid);
 	jw_khex(w, "host_frames", k->host_frames);
 	jw_kbool(w, "host_known", k->host_known);
@@ -467,6 +487,7 @@ static int p2m_dump(struct cli *cli, const struct p2m_opts *o)
 				    (typed ? XENPT_P2M_TYPES : 0) | (o->raw ? XENPT_P2M_RAW : 0), &it);
 	if (err)
 		return cli_error(cli, err);
+	p2m_note_claim(cli);
 	if (last > info->p2m_size - 1)
 		last = info->p2m_size - 1;
 	if (!known) {

@@ -33,6 +33,8 @@ int m2p_dump(struct cli *cli, const struct p2m_opts *o);
 unsigned p2m_hex_digits(uint64_t max);
 /* "0x1a2b" or "0x1a2b-0x1a2f" into buf, for @count frames from @first. */
 const char *p2m_fmt_span(char *buf, size_t len, uint64_t first, uint64_t count);
+/* A note on stderr when the source holds a claim of a bigger P2M than it backs. */
+void p2m_note_claim(struct cli *cli);
 /* Where the M2P of this source comes from, for headers. */
 const char *p2m_m2p_origin(struct xenpt_source *src);
 

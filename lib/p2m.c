@@ -112,26 +112,49 @@ XENPT_PUBLIC const char *xenpt_p2m_note_name(enum xenpt_p2m_note_kind kind)
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-XENPT_PUBLIC bool xenpt_p2m_size_claimed(struct xenpt_source *src, uint64_t *max_pfn_ret)
+XENPT_PUBLIC uint64_t xenpt_p2m_shinfo_max_pfn(struct xenpt_source *src)
 {
 	const struct xenpt_domain_info *info = xenpt_source_domain(src);
 	struct xenpt_shared_info si;
 	struct xenpt_error *err;
 
-	if (max_pfn_ret)
-		*max_pfn_ret = INV;
 	if (info->hvm || !(xenpt_source_caps(src) & XENPT_CAP_SHARED_INFO))
-		return false;
+		return INV;
 	err = xenpt_source_shared_info(src, &si);
 	if (err) {
 		xenpt_error_destroy(err);
-		return false;
+		return INV;
 	}
-	if (!si.max_pfn)
-		return false;   /* not published: no claim */
-	if (max_pfn_ret)
-		*max_pfn_ret = si.max_pfn;
-	return si.max_pfn != info->p2m_size;
+	return si.max_pfn ? si.max_pfn : INV;   /* 0: not published */
+}
+
+XENPT_PUBLIC bool xenpt_p2m_size_claimed(struct xenpt_source *src, uint64_t *claim_ret,
+					 const char **field_ret)
+{
+	const struct xenpt_domain_info *info = xenpt_source_domain(src);
+	uint64_t max_pfn = xenpt_p2m_shinfo_max_pfn(src);
+
+	if (claim_ret)
+		*claim_ret = INV;
+	if (field_ret)
+		*field_ret = NULL;
+	if (info->hvm)
+		return false;
+	if (max_pfn != INV && max_pfn > info->p2m_size) {
+		if (claim_ret)
+			*claim_ret = max_pfn;
+		if (field_ret)
+			*field_ret = "shared_info arch.max_pfn";
+		return true;
+	}
+	if (info->max_gfn != INV && info->max_gfn >= info->p2m_size) {
+		if (claim_ret)
+			*claim_ret = info->max_gfn + 1;
+		if (field_ret)
+			*field_ret = "the highest PFN listed + 1";
+		return true;
+	}
+	return false;
 }
 
 XENPT_PUBLIC uint64_t xenpt_p2m_host_frames(const struct xenpt_source *src, bool *known_ret)
@@ -193,10 +216,40 @@ static struct xenpt_error *p2m_batch(struct xenpt_source *src, const uint64_t *p
 	return xenpt_source_p2m(src, (const xenpt_gfn_t *)pfns, n, (xenpt_mfn_t *)mfns);
 }
 
+/* The M2P as the backend has it: the check needs the unconfirmed answers. */
 static struct xenpt_error *m2p_batch(struct xenpt_source *src, const uint64_t *mfns, size_t n,
 				     uint64_t *pfns)
 {
-	return xenpt_source_m2p(src, (const xenpt_mfn_t *)mfns, n, (xenpt_gfn_t *)pfns);
+	if (!(xenpt_source_caps(src) & XENPT_CAP_M2P) || !src->ops->m2p)
+		return xenpt_error_create(XENPT_ERR_UNSUPPORTED, "%s has no M2P",
+					  xenpt_source_describe(src));
+	return src->ops->m2p(src, mfns, n, pfns);
+}
+
+struct xenpt_error *xenpt_m2p_confirm(struct xenpt_source *src, const uint64_t *mfns, size_t n,
+				      uint64_t *pfns)
+{
+	const struct xenpt_domain_info *info = xenpt_source_domain(src);
+	uint64_t ask[BATCH], back[BATCH];
+	size_t done, i;
+
+	if (info->hvm || !(xenpt_source_caps(src) & XENPT_CAP_P2M) || !src->ops->p2m)
+		return NULL;
+	for (done = 0; done < n; done += BATCH) {
+		size_t k = n - done < BATCH ? n - done : BATCH;
+		struct xenpt_error *err;
+
+		/* not bounded by p2m_size: a source may cap that below PFNs it holds */
+		for (i = 0; i < k; i++)
+			ask[i] = pfns[done + i];
+		err = src->ops->p2m(src, ask, k, back);
+		if (err)
+			return err;
+		for (i = 0; i < k; i++)
+			if (ask[i] == INV || back[i] != mfns[done + i])
+				pfns[done + i] = INV;
+	}
+	return NULL;
 }
 
 /* Page types of @n MFNs in batches; INVALID MFNs are XTAB without asking. */
@@ -1581,8 +1634,8 @@ XENPT_PUBLIC struct xenpt_error *xenpt_p2m_check(struct xenpt_source *src,
 	c.host = xenpt_p2m_host_frames(src, &c.chk->host_known);
 	c.chk->host_frames = c.host;
 	c.chk->p2m_size = c.size;
-	c.chk->shinfo_max_pfn = INV;
-	(void)xenpt_p2m_size_claimed(src, &c.chk->shinfo_max_pfn);
+	c.chk->shinfo_max_pfn = xenpt_p2m_shinfo_max_pfn(src);
+	(void)xenpt_p2m_size_claimed(src, &c.chk->size_claim, &c.chk->size_claim_field);
 	err = xenpt_p2m_index_create(src, &idx);
 	if (!err)
 		err = check_p2m(&c, idx);

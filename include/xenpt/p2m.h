@@ -72,15 +72,20 @@ bool xenpt_frame_status_bad(enum xenpt_frame_status s);
  */
 uint64_t xenpt_p2m_host_frames(const struct xenpt_source *src, bool *known_ret);
 
+/** shared_info's arch.max_pfn (the P2M size the guest claims), XENPT_INVALID_FRAME if none. */
+uint64_t xenpt_p2m_shinfo_max_pfn(struct xenpt_source *src);
+
 /**
- * Whether shared_info's arch.max_pfn (the P2M size the guest claims)
- * differs from the P2M size the source uses (xenpt_source_domain()->
- * p2m_size): a source caps a claim it cannot back (a core holds no more
- * entries than its .xen_p2m lists, plus a margin for trailing holes).
- * *max_pfn_ret gets the claim (XENPT_INVALID_FRAME when the source has no
- * shared_info; then the answer is false).  May be NULL.
+ * Whether something the source holds claims a bigger P2M than the size the
+ * source uses (xenpt_source_domain()->p2m_size): a source caps what it
+ * cannot back (a PV core backs at most twice its pages plus 2^20 entries,
+ * whatever its shared_info or a listed PFN says; live refuses more than
+ * twice the host's frames).  *claim_ret gets the claimed size and
+ * *field_ret names where it comes from ("shared_info arch.max_pfn", "the
+ * highest PFN listed + 1"); both may be NULL.
  */
-bool xenpt_p2m_size_claimed(struct xenpt_source *src, uint64_t *max_pfn_ret);
+bool xenpt_p2m_size_claimed(struct xenpt_source *src, uint64_t *claim_ret,
+			    const char **field_ret);
 
 /* ---- the P2M reversed -------------------------------------------------- */
 
@@ -311,6 +316,9 @@ struct xenpt_p2m_check {
 	uint64_t note_counts[XENPT_NOTE_COUNT]; /**< records per note kind */
 	uint64_t note_frames[XENPT_NOTE_COUNT]; /**< frames per note kind */
 	uint64_t shinfo_max_pfn;             /**< shared_info arch.max_pfn (XENPT_INVALID_FRAME: none) */
+	uint64_t size_claim;                 /**< a bigger P2M size claimed (xenpt_p2m_size_claimed()),
+					          or XENPT_INVALID_FRAME */
+	const char *size_claim_field;        /**< where it is claimed (static), or NULL */
 };
 
 /**
