@@ -532,6 +532,61 @@ XENPT_PUBLIC struct xenpt_error *xenpt_p2m_lookup(struct xenpt_source *src,
 	return NULL;
 }
 
+/* ---- one run coalescer ------------------------------------------------------------------ */
+
+/*
+ * The P2M and M2P views both turn a stream of one-frame runs into runs:
+ * a run grows while the next frame continues it.  This is that loop, once;
+ * each view says what its next frame is and when it continues a run.
+ */
+struct coalescer {
+	bool have_cur, done;
+};
+
+struct coalesce_ops {
+	size_t size;   /* of one run */
+	/* The next one-frame run into @r; *end (r untouched) at the end of the input. */
+	struct xenpt_error *(*next)(void *it, void *r, bool *end);
+	/* Whether @r continues @cur; if so @cur has grown by it. */
+	bool (*extend)(void *it, void *cur, const void *r);
+};
+
+/* Next run into @ret (@cur: the run being built, @r: scratch, both ops->size). */
+static struct xenpt_error *coalesce_next(void *it, const struct coalesce_ops *ops,
+					 struct coalescer *co, void *cur, void *r, void *ret,
+					 bool *done_ret)
+{
+	*done_ret = false;
+	while (!co->done) {
+		struct xenpt_error *err;
+		bool end = false;
+
+		err = ops->next(it, r, &end);
+		if (err)
+			return err;
+		if (end) {
+			co->done = true;
+			break;
+		}
+		if (co->have_cur && ops->extend(it, cur, r))
+			continue;
+		if (co->have_cur) {
+			memcpy(ret, cur, ops->size);
+			memcpy(cur, r, ops->size);
+			return NULL;
+		}
+		memcpy(cur, r, ops->size);
+		co->have_cur = true;
+	}
+	if (co->have_cur) {
+		memcpy(ret, cur, ops->size);
+		co->have_cur = false;
+		return NULL;
+	}
+	*done_ret = true;
+	return NULL;
+}
+
 /* ---- P2M runs ------------------------------------------------------------------------ */
 
 struct xenpt_p2m_iter {
@@ -544,7 +599,7 @@ struct xenpt_p2m_iter {
 	size_t pos, n;            /* buffered entries: pfn = buf_pfn + pos */
 	uint64_t buf_pfn;
 	struct xenpt_p2m_run cur;
-	bool have_cur, done;
+	struct coalescer co;
 };
 
 XENPT_PUBLIC struct xenpt_error *xenpt_p2m_iter_create(struct xenpt_source *src,
@@ -606,54 +661,56 @@ static struct xenpt_error *p2m_iter_fill(struct xenpt_p2m_iter *it)
 	return NULL;
 }
 
+static struct xenpt_error *p2m_iter_one(void *arg, void *out, bool *end)
+{
+	struct xenpt_p2m_iter *it = arg;
+	struct xenpt_p2m_run *r = out;
+	bool typed = it->flags & XENPT_P2M_TYPES;
+	struct xenpt_error *err;
+
+	if (it->pos == it->n) {
+		if (!it->left) {
+			*end = true;
+			return NULL;
+		}
+		err = p2m_iter_fill(it);
+		if (err)
+			return err;
+	}
+	r->pfn = it->buf_pfn + it->pos;
+	r->mfn = it->mfns[it->pos];
+	r->count = 1;
+	r->typed = typed;
+	r->type = typed ? (r->mfn == INV ? XENPT_PT_XTAB : it->types[it->pos]) : XENPT_PT_NONE;
+	it->pos++;
+	return NULL;
+}
+
+/* PFNs and MFNs both contiguous (or both INVALID_MFN), one type. */
+static bool p2m_iter_extend(void *arg, void *cur_arg, const void *r_arg)
+{
+	const struct xenpt_p2m_iter *it = arg;
+	struct xenpt_p2m_run *cur = cur_arg;
+	const struct xenpt_p2m_run *r = r_arg;
+
+	if ((it->flags & XENPT_P2M_RAW) || r->type != cur->type ||
+	    (cur->mfn == INV ? r->mfn != INV : r->mfn == INV || r->mfn - cur->mfn != cur->count))
+		return false;
+	cur->count++;
+	return true;
+}
+
 XENPT_PUBLIC struct xenpt_error *xenpt_p2m_iter_next(struct xenpt_p2m_iter *it,
 						     struct xenpt_p2m_run *ret, bool *done_ret)
 {
-	bool typed = it->flags & XENPT_P2M_TYPES;
+	static const struct coalesce_ops ops = {
+		.size = sizeof(struct xenpt_p2m_run),
+		.next = p2m_iter_one,
+		.extend = p2m_iter_extend,
+	};
+	struct xenpt_p2m_run r;
 
-	*done_ret = false;
-	while (!it->done) {
-		struct xenpt_p2m_run r;
-
-		if (it->pos == it->n) {
-			struct xenpt_error *err;
-
-			if (!it->left) {
-				it->done = true;
-				break;
-			}
-			err = p2m_iter_fill(it);
-			if (err)
-				return err;
-		}
-		r.pfn = it->buf_pfn + it->pos;
-		r.mfn = it->mfns[it->pos];
-		r.count = 1;
-		r.typed = typed;
-		r.type = typed ? (r.mfn == INV ? XENPT_PT_XTAB : it->types[it->pos])
-			       : XENPT_PT_NONE;
-		it->pos++;
-		if (it->have_cur && !(it->flags & XENPT_P2M_RAW) && r.type == it->cur.type &&
-		    (it->cur.mfn == INV ? r.mfn == INV
-					: r.mfn != INV && r.mfn - it->cur.mfn == it->cur.count)) {
-			it->cur.count++;
-			continue;
-		}
-		if (it->have_cur) {
-			*ret = it->cur;
-			it->cur = r;
-			return NULL;
-		}
-		it->cur = r;
-		it->have_cur = true;
-	}
-	if (it->have_cur) {
-		*ret = it->cur;
-		it->have_cur = false;
-		return NULL;
-	}
-	*done_ret = true;
-	return NULL;
+	return coalesce_next(it, &ops, &it->co, &it->cur, &r, ret, done_ret);
 }
 
 /* ---- M2P runs -------------------------------------------------------------------------- */
@@ -671,7 +728,7 @@ struct xenpt_m2p_iter {
 	uint64_t mfns[BATCH], m2p[BATCH], back[BATCH], dom_pfn[BATCH];
 	size_t pos, n;
 	struct xenpt_m2p_run cur;
-	bool have_cur, done;
+	struct coalescer co;
 };
 
 XENPT_PUBLIC struct xenpt_error *xenpt_m2p_iter_create(struct xenpt_source *src,
@@ -776,60 +833,64 @@ static bool m2p_coalesces(enum xenpt_frame_status s)
 	return s == XENPT_FS_OK || s == XENPT_FS_FREE || s == XENPT_FS_OTHER;
 }
 
+static struct xenpt_error *m2p_iter_one(void *arg, void *out, bool *end)
+{
+	struct xenpt_m2p_iter *it = arg;
+	struct xenpt_m2p_run *r = out;
+	size_t p;
+
+	if (it->pos == it->n) {
+		struct xenpt_error *err;
+
+		if (it->all ? !it->left : it->ipos >= it->iend) {
+			*end = true;
+			return NULL;
+		}
+		err = m2p_iter_fill(it);
+		if (err)
+			return err;
+		if (!it->n) {
+			*end = true;
+			return NULL;
+		}
+	}
+	p = it->pos++;
+	r->mfn = it->mfns[p];
+	r->pfn = it->m2p[p];
+	r->count = 1;
+	r->domain = it->dom_pfn[p] != INV;
+	r->p2m_pfn = it->dom_pfn[p];
+	r->m2p_p2m_mfn = it->back[p];
+	r->status = pair_status(INV, r->mfn, r->pfn, r->m2p_p2m_mfn, r->domain, it->host);
+	return NULL;
+}
+
+/* OK, FREE and OTHER runs of contiguous MFNs and M2P entries coalesce; the rest are one frame each. */
+static bool m2p_iter_extend(void *arg, void *cur_arg, const void *r_arg)
+{
+	const struct xenpt_m2p_iter *it = arg;
+	struct xenpt_m2p_run *cur = cur_arg;
+	const struct xenpt_m2p_run *r = r_arg;
+
+	if ((it->flags & XENPT_P2M_RAW) || !m2p_coalesces(r->status) || r->status != cur->status ||
+	    r->domain != cur->domain || r->mfn - cur->mfn != cur->count ||
+	    (cur->pfn == INV ? r->pfn != INV : r->pfn == INV || r->pfn - cur->pfn != cur->count))
+		return false;
+	cur->count++;
+	return true;
+}
+
 XENPT_PUBLIC struct xenpt_error *xenpt_m2p_iter_next(struct xenpt_m2p_iter *it,
 						     struct xenpt_m2p_run *ret, bool *done_ret)
 {
-	*done_ret = false;
-	while (!it->done) {
-		struct xenpt_m2p_run r;
-		size_t p;
+	static const struct coalesce_ops ops = {
+		.size = sizeof(struct xenpt_m2p_run),
+		.next = m2p_iter_one,
+		.extend = m2p_iter_extend,
+	};
+	struct xenpt_m2p_run r;
 
-		if (it->pos == it->n) {
-			struct xenpt_error *err;
-
-			if (it->all ? !it->left : it->ipos >= it->iend) {
-				it->done = true;
-				break;
-			}
-			err = m2p_iter_fill(it);
-			if (err)
-				return err;
-			if (!it->n) {
-				it->done = true;
-				break;
-			}
-		}
-		p = it->pos++;
-		r.mfn = it->mfns[p];
-		r.pfn = it->m2p[p];
-		r.count = 1;
-		r.domain = it->dom_pfn[p] != INV;
-		r.p2m_pfn = it->dom_pfn[p];
-		r.m2p_p2m_mfn = it->back[p];
-		r.status = pair_status(INV, r.mfn, r.pfn, r.m2p_p2m_mfn, r.domain, it->host);
-		if (it->have_cur && !(it->flags & XENPT_P2M_RAW) && m2p_coalesces(r.status) &&
-		    r.status == it->cur.status && r.domain == it->cur.domain &&
-		    r.mfn - it->cur.mfn == it->cur.count &&
-		    (it->cur.pfn == INV ? r.pfn == INV
-					: r.pfn != INV && r.pfn - it->cur.pfn == it->cur.count)) {
-			it->cur.count++;
-			continue;
-		}
-		if (it->have_cur) {
-			*ret = it->cur;
-			it->cur = r;
-			return NULL;
-		}
-		it->cur = r;
-		it->have_cur = true;
-	}
-	if (it->have_cur) {
-		*ret = it->cur;
-		it->have_cur = false;
-		return NULL;
-	}
-	*done_ret = true;
-	return NULL;
+	return coalesce_next(it, &ops, &it->co, &it->cur, &r, ret, done_ret);
 }
 
 /* ---- the check ----------------------------------------------------------------------------- */
