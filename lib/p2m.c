@@ -45,6 +45,12 @@
  * it also bounds the set of frames checked (8 bytes a frame).
  */
 #define CHECK_DEFAULT_MAX_RANGES ((uint64_t)1 << 25)
+/*
+ * ... and at most twice the P2M's entries plus this: a healthy guest's
+ * tables use its own frames and a few it does not own, so the memory of a
+ * check follows the P2M the source backs, not what hostile tables name.
+ */
+#define CHECK_RANGES_SLACK ((uint64_t)1 << 20)
 
 /* ---- names ------------------------------------------------------------------ */
 
@@ -1687,6 +1693,8 @@ XENPT_PUBLIC struct xenpt_error *xenpt_p2m_check(struct xenpt_source *src,
 	c.src = src;
 	c.max_findings = opts && opts->max_findings ? opts->max_findings : CHECK_DEFAULT_MAX_FINDINGS;
 	c.max_ranges = opts && opts->max_ranges ? opts->max_ranges : CHECK_DEFAULT_MAX_RANGES;
+	if (!(opts && opts->max_ranges) && c.max_ranges > 2 * c.size + CHECK_RANGES_SLACK)
+		c.max_ranges = 2 * c.size + CHECK_RANGES_SLACK;
 	c.typed = xenpt_source_caps(src) & XENPT_CAP_PAGE_TYPES;
 	c.shinfo = xenpt_source_domain(src)->shared_info_frame;
 	c.chk = calloc(1, sizeof(*c.chk));

@@ -288,7 +288,8 @@ struct xenpt_p2m_check_opts {
 	size_t max_findings;     /**< findings kept (the counts go on); 0 = 10000 */
 	uint64_t max_ranges;     /**< distinct frames the walk may check: tables, and each 4K
 				      frame of a leaf (each distinct table is scanned once, and a
-				      large leaf seen before is not checked again); 0 = 2^25 */
+				      large leaf seen before is not checked again); 0 = 2^25, or
+				      twice the P2M size plus 2^20 if that is less */
 };
 
 struct xenpt_p2m_check {
