@@ -6,7 +6,7 @@
  * rule of tools/libs/guest/xg_sr_common_x86_pv.c).  xen-mfndump's
  * `dump-m2p` (tools/misc/xen-mfndump.c) prints the raw table for the whole
  * host; here the domain's view comes first.  Options, lookups and --check
- * are shared with `xenpt p2m` (cmd/p2m.c).
+ * are shared with `xenpt p2m` through cmd/p2m_common.c.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -42,7 +42,7 @@ static const char *run_detail(const struct xenpt_m2p_run *r, char *buf, size_t l
 	return buf;
 }
 
-int m2p_dump(struct cli *cli, const struct p2m_opts *o)
+static int m2p_dump(struct cli *cli, const struct p2m_opts *o)
 {
 	uint64_t first = o->have_range ? o->first : 0, last = o->have_range ? o->last : UINT64_MAX;
 	uint64_t by_status[XENPT_FS_COUNT] = { 0 }, frames = 0, runs = 0, host, top;
@@ -55,6 +55,7 @@ int m2p_dump(struct cli *cli, const struct p2m_opts *o)
 	bool known, done = false, all;
 	unsigned mw, pw, cw, s;
 
+	p2m_note_claim(cli);
 	err = xenpt_p2m_index_create(cli->src, &idx);
 	if (!err)
 		err = xenpt_m2p_iter_create(cli->src, idx, first, last, flags, &it);
@@ -165,5 +166,5 @@ int m2p_dump(struct cli *cli, const struct p2m_opts *o)
 
 int cmd_m2p(struct cli *cli, int argc, char **argv)
 {
-	return p2m_run(cli, argc, argv, true);
+	return p2m_run(cli, argc, argv, true, m2p_dump);
 }

@@ -86,6 +86,17 @@ struct xenpt_error *xenpt_source_finish(struct xenpt_source *src, struct xenpt_s
 void xenpt_source_logf(const struct xenpt_source *src, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * lib/p2m.c: the M2P is global and stale for frames the domain does not
+ * own: keep only the answers (@pfns, from a backend's raw M2P) that the
+ * domain's P2M confirms, P2M[M2P[mfn]] == mfn, as the save code's
+ * mfn_to_pfn() does (tools/libs/guest/xg_sr_common_x86_pv.c).  The rest
+ * become XENPT_INVALID_FRAME.  PV sources with a P2M only; one policy for
+ * every source.
+ */
+struct xenpt_error *xenpt_m2p_confirm(struct xenpt_source *src, const uint64_t *mfns, size_t n,
+				      uint64_t *pfns);
+
 /* Backend constructors (lib/src_*.c). */
 struct xenpt_error *xenpt_core_open(const char *path, struct xenpt_source **ret);
 struct xenpt_error *xenpt_xen_open(const char *domain, unsigned flags,

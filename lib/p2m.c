@@ -20,6 +20,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@
 #include <xenpt/walk.h>
 
 #include "internal.h"
+#include "ptgraph.h"
 
 #define INV XENPT_INVALID_FRAME
 #define BATCH XENPT_P2M_BATCH
@@ -37,8 +39,18 @@
 /* The most P2M entries scanned (16 TiB of guest memory). */
 #define P2M_MAX_SCAN ((uint64_t)1 << 32)
 #define CHECK_DEFAULT_MAX_FINDINGS 10000u
-/* Ranges the walk may visit: hostile tables that share subtrees can name 2^36 of them. */
-#define CHECK_DEFAULT_MAX_RANGES ((uint64_t)1 << 30)
+/*
+ * Frames the walk may check (tables and the 4K frames of leaves, each
+ * distinct table scanned once): 2^25 frames is 128 GiB of guest memory;
+ * it also bounds the set of frames checked (8 bytes a frame).
+ */
+#define CHECK_DEFAULT_MAX_RANGES ((uint64_t)1 << 25)
+/*
+ * ... and at most twice the P2M's entries plus this: a healthy guest's
+ * tables use its own frames and a few it does not own, so the memory of a
+ * check follows the P2M the source backs, not what hostile tables name.
+ */
+#define CHECK_RANGES_SLACK ((uint64_t)1 << 20)
 
 /* ---- names ------------------------------------------------------------------ */
 
@@ -90,7 +102,66 @@ XENPT_PUBLIC const char *xenpt_p2m_finding_name(enum xenpt_p2m_finding_kind kind
 	return "unknown";
 }
 
+XENPT_PUBLIC const char *xenpt_p2m_note_name(enum xenpt_p2m_note_kind kind)
+{
+	static const char *const names[] = {
+		[XENPT_NOTE_NONE] = "none",
+		[XENPT_NOTE_SHARED_INFO] = "shared_info",
+		[XENPT_NOTE_XEN_OR_FOREIGN] = "xen_or_foreign",
+		[XENPT_NOTE_NOT_OWNED] = "not_owned",
+	};
+
+	if ((unsigned)kind < XENPT_ARRAY_SIZE(names))
+		return names[kind];
+	return "unknown";
+}
+
 /* ---- helpers ------------------------------------------------------------------ */
+
+XENPT_PUBLIC uint64_t xenpt_p2m_shinfo_max_pfn(struct xenpt_source *src)
+{
+	const struct xenpt_domain_info *info = xenpt_source_domain(src);
+	struct xenpt_shared_info si;
+	struct xenpt_error *err;
+
+	if (info->hvm || !(xenpt_source_caps(src) & XENPT_CAP_SHARED_INFO))
+		return INV;
+	err = xenpt_source_shared_info(src, &si);
+	if (err) {
+		xenpt_error_destroy(err);
+		return INV;
+	}
+	return si.max_pfn ? si.max_pfn : INV;   /* 0: not published */
+}
+
+XENPT_PUBLIC bool xenpt_p2m_size_claimed(struct xenpt_source *src, uint64_t *claim_ret,
+					 const char **field_ret)
+{
+	const struct xenpt_domain_info *info = xenpt_source_domain(src);
+	uint64_t max_pfn = xenpt_p2m_shinfo_max_pfn(src);
+
+	if (claim_ret)
+		*claim_ret = INV;
+	if (field_ret)
+		*field_ret = NULL;
+	if (info->hvm)
+		return false;
+	if (max_pfn != INV && max_pfn > info->p2m_size) {
+		if (claim_ret)
+			*claim_ret = max_pfn;
+		if (field_ret)
+			*field_ret = "shared_info arch.max_pfn";
+		return true;
+	}
+	if (info->max_gfn != INV && info->max_gfn >= info->p2m_size) {
+		if (claim_ret)
+			*claim_ret = info->max_gfn + 1;
+		if (field_ret)
+			*field_ret = "the highest PFN listed + 1";
+		return true;
+	}
+	return false;
+}
 
 XENPT_PUBLIC uint64_t xenpt_p2m_host_frames(const struct xenpt_source *src, bool *known_ret)
 {
@@ -151,10 +222,40 @@ static struct xenpt_error *p2m_batch(struct xenpt_source *src, const uint64_t *p
 	return xenpt_source_p2m(src, (const xenpt_gfn_t *)pfns, n, (xenpt_mfn_t *)mfns);
 }
 
+/* The M2P as the backend has it: the check needs the unconfirmed answers. */
 static struct xenpt_error *m2p_batch(struct xenpt_source *src, const uint64_t *mfns, size_t n,
 				     uint64_t *pfns)
 {
-	return xenpt_source_m2p(src, (const xenpt_mfn_t *)mfns, n, (xenpt_gfn_t *)pfns);
+	if (!(xenpt_source_caps(src) & XENPT_CAP_M2P) || !src->ops->m2p)
+		return xenpt_error_create(XENPT_ERR_UNSUPPORTED, "%s has no M2P",
+					  xenpt_source_describe(src));
+	return src->ops->m2p(src, mfns, n, pfns);
+}
+
+struct xenpt_error *xenpt_m2p_confirm(struct xenpt_source *src, const uint64_t *mfns, size_t n,
+				      uint64_t *pfns)
+{
+	const struct xenpt_domain_info *info = xenpt_source_domain(src);
+	uint64_t ask[BATCH], back[BATCH];
+	size_t done, i;
+
+	if (info->hvm || !(xenpt_source_caps(src) & XENPT_CAP_P2M) || !src->ops->p2m)
+		return NULL;
+	for (done = 0; done < n; done += BATCH) {
+		size_t k = n - done < BATCH ? n - done : BATCH;
+		struct xenpt_error *err;
+
+		/* not bounded by p2m_size: a source may cap that below PFNs it holds */
+		for (i = 0; i < k; i++)
+			ask[i] = pfns[done + i];
+		err = src->ops->p2m(src, ask, k, back);
+		if (err)
+			return err;
+		for (i = 0; i < k; i++)
+			if (ask[i] == INV || back[i] != mfns[done + i])
+				pfns[done + i] = INV;
+	}
+	return NULL;
 }
 
 /* Page types of @n MFNs in batches; INVALID MFNs are XTAB without asking. */
@@ -437,6 +538,61 @@ XENPT_PUBLIC struct xenpt_error *xenpt_p2m_lookup(struct xenpt_source *src,
 	return NULL;
 }
 
+/* ---- one run coalescer ------------------------------------------------------------------ */
+
+/*
+ * The P2M and M2P views both turn a stream of one-frame runs into runs:
+ * a run grows while the next frame continues it.  This is that loop, once;
+ * each view says what its next frame is and when it continues a run.
+ */
+struct coalescer {
+	bool have_cur, done;
+};
+
+struct coalesce_ops {
+	size_t size;   /* of one run */
+	/* The next one-frame run into @r; *end (r untouched) at the end of the input. */
+	struct xenpt_error *(*next)(void *it, void *r, bool *end);
+	/* Whether @r continues @cur; if so @cur has grown by it. */
+	bool (*extend)(void *it, void *cur, const void *r);
+};
+
+/* Next run into @ret (@cur: the run being built, @r: scratch, both ops->size). */
+static struct xenpt_error *coalesce_next(void *it, const struct coalesce_ops *ops,
+					 struct coalescer *co, void *cur, void *r, void *ret,
+					 bool *done_ret)
+{
+	*done_ret = false;
+	while (!co->done) {
+		struct xenpt_error *err;
+		bool end = false;
+
+		err = ops->next(it, r, &end);
+		if (err)
+			return err;
+		if (end) {
+			co->done = true;
+			break;
+		}
+		if (co->have_cur && ops->extend(it, cur, r))
+			continue;
+		if (co->have_cur) {
+			memcpy(ret, cur, ops->size);
+			memcpy(cur, r, ops->size);
+			return NULL;
+		}
+		memcpy(cur, r, ops->size);
+		co->have_cur = true;
+	}
+	if (co->have_cur) {
+		memcpy(ret, cur, ops->size);
+		co->have_cur = false;
+		return NULL;
+	}
+	*done_ret = true;
+	return NULL;
+}
+
 /* ---- P2M runs ------------------------------------------------------------------------ */
 
 struct xenpt_p2m_iter {
@@ -449,7 +605,7 @@ struct xenpt_p2m_iter {
 	size_t pos, n;            /* buffered entries: pfn = buf_pfn + pos */
 	uint64_t buf_pfn;
 	struct xenpt_p2m_run cur;
-	bool have_cur, done;
+	struct coalescer co;
 };
 
 XENPT_PUBLIC struct xenpt_error *xenpt_p2m_iter_create(struct xenpt_source *src,
@@ -511,54 +667,56 @@ static struct xenpt_error *p2m_iter_fill(struct xenpt_p2m_iter *it)
 	return NULL;
 }
 
+static struct xenpt_error *p2m_iter_one(void *arg, void *out, bool *end)
+{
+	struct xenpt_p2m_iter *it = arg;
+	struct xenpt_p2m_run *r = out;
+	bool typed = it->flags & XENPT_P2M_TYPES;
+	struct xenpt_error *err;
+
+	if (it->pos == it->n) {
+		if (!it->left) {
+			*end = true;
+			return NULL;
+		}
+		err = p2m_iter_fill(it);
+		if (err)
+			return err;
+	}
+	r->pfn = it->buf_pfn + it->pos;
+	r->mfn = it->mfns[it->pos];
+	r->count = 1;
+	r->typed = typed;
+	r->type = typed ? (r->mfn == INV ? XENPT_PT_XTAB : it->types[it->pos]) : XENPT_PT_NONE;
+	it->pos++;
+	return NULL;
+}
+
+/* PFNs and MFNs both contiguous (or both INVALID_MFN), one type. */
+static bool p2m_iter_extend(void *arg, void *cur_arg, const void *r_arg)
+{
+	const struct xenpt_p2m_iter *it = arg;
+	struct xenpt_p2m_run *cur = cur_arg;
+	const struct xenpt_p2m_run *r = r_arg;
+
+	if ((it->flags & XENPT_P2M_RAW) || r->type != cur->type ||
+	    (cur->mfn == INV ? r->mfn != INV : r->mfn == INV || r->mfn - cur->mfn != cur->count))
+		return false;
+	cur->count++;
+	return true;
+}
+
 XENPT_PUBLIC struct xenpt_error *xenpt_p2m_iter_next(struct xenpt_p2m_iter *it,
 						     struct xenpt_p2m_run *ret, bool *done_ret)
 {
-	bool typed = it->flags & XENPT_P2M_TYPES;
+	static const struct coalesce_ops ops = {
+		.size = sizeof(struct xenpt_p2m_run),
+		.next = p2m_iter_one,
+		.extend = p2m_iter_extend,
+	};
+	struct xenpt_p2m_run r;
 
-	*done_ret = false;
-	while (!it->done) {
-		struct xenpt_p2m_run r;
-
-		if (it->pos == it->n) {
-			struct xenpt_error *err;
-
-			if (!it->left) {
-				it->done = true;
-				break;
-			}
-			err = p2m_iter_fill(it);
-			if (err)
-				return err;
-		}
-		r.pfn = it->buf_pfn + it->pos;
-		r.mfn = it->mfns[it->pos];
-		r.count = 1;
-		r.typed = typed;
-		r.type = typed ? (r.mfn == INV ? XENPT_PT_XTAB : it->types[it->pos])
-			       : XENPT_PT_NONE;
-		it->pos++;
-		if (it->have_cur && !(it->flags & XENPT_P2M_RAW) && r.type == it->cur.type &&
-		    (it->cur.mfn == INV ? r.mfn == INV
-					: r.mfn != INV && r.mfn - it->cur.mfn == it->cur.count)) {
-			it->cur.count++;
-			continue;
-		}
-		if (it->have_cur) {
-			*ret = it->cur;
-			it->cur = r;
-			return NULL;
-		}
-		it->cur = r;
-		it->have_cur = true;
-	}
-	if (it->have_cur) {
-		*ret = it->cur;
-		it->have_cur = false;
-		return NULL;
-	}
-	*done_ret = true;
-	return NULL;
+	return coalesce_next(it, &ops, &it->co, &it->cur, &r, ret, done_ret);
 }
 
 /* ---- M2P runs -------------------------------------------------------------------------- */
@@ -576,7 +734,7 @@ struct xenpt_m2p_iter {
 	uint64_t mfns[BATCH], m2p[BATCH], back[BATCH], dom_pfn[BATCH];
 	size_t pos, n;
 	struct xenpt_m2p_run cur;
-	bool have_cur, done;
+	struct coalescer co;
 };
 
 XENPT_PUBLIC struct xenpt_error *xenpt_m2p_iter_create(struct xenpt_source *src,
@@ -681,65 +839,69 @@ static bool m2p_coalesces(enum xenpt_frame_status s)
 	return s == XENPT_FS_OK || s == XENPT_FS_FREE || s == XENPT_FS_OTHER;
 }
 
+static struct xenpt_error *m2p_iter_one(void *arg, void *out, bool *end)
+{
+	struct xenpt_m2p_iter *it = arg;
+	struct xenpt_m2p_run *r = out;
+	size_t p;
+
+	if (it->pos == it->n) {
+		struct xenpt_error *err;
+
+		if (it->all ? !it->left : it->ipos >= it->iend) {
+			*end = true;
+			return NULL;
+		}
+		err = m2p_iter_fill(it);
+		if (err)
+			return err;
+		if (!it->n) {
+			*end = true;
+			return NULL;
+		}
+	}
+	p = it->pos++;
+	r->mfn = it->mfns[p];
+	r->pfn = it->m2p[p];
+	r->count = 1;
+	r->domain = it->dom_pfn[p] != INV;
+	r->p2m_pfn = it->dom_pfn[p];
+	r->m2p_p2m_mfn = it->back[p];
+	r->status = pair_status(INV, r->mfn, r->pfn, r->m2p_p2m_mfn, r->domain, it->host);
+	return NULL;
+}
+
+/* OK, FREE and OTHER runs of contiguous MFNs and M2P entries coalesce; the rest are one frame each. */
+static bool m2p_iter_extend(void *arg, void *cur_arg, const void *r_arg)
+{
+	const struct xenpt_m2p_iter *it = arg;
+	struct xenpt_m2p_run *cur = cur_arg;
+	const struct xenpt_m2p_run *r = r_arg;
+
+	if ((it->flags & XENPT_P2M_RAW) || !m2p_coalesces(r->status) || r->status != cur->status ||
+	    r->domain != cur->domain || r->mfn - cur->mfn != cur->count ||
+	    (cur->pfn == INV ? r->pfn != INV : r->pfn == INV || r->pfn - cur->pfn != cur->count))
+		return false;
+	cur->count++;
+	return true;
+}
+
 XENPT_PUBLIC struct xenpt_error *xenpt_m2p_iter_next(struct xenpt_m2p_iter *it,
 						     struct xenpt_m2p_run *ret, bool *done_ret)
 {
-	*done_ret = false;
-	while (!it->done) {
-		struct xenpt_m2p_run r;
-		size_t p;
+	static const struct coalesce_ops ops = {
+		.size = sizeof(struct xenpt_m2p_run),
+		.next = m2p_iter_one,
+		.extend = m2p_iter_extend,
+	};
+	struct xenpt_m2p_run r;
 
-		if (it->pos == it->n) {
-			struct xenpt_error *err;
-
-			if (it->all ? !it->left : it->ipos >= it->iend) {
-				it->done = true;
-				break;
-			}
-			err = m2p_iter_fill(it);
-			if (err)
-				return err;
-			if (!it->n) {
-				it->done = true;
-				break;
-			}
-		}
-		p = it->pos++;
-		r.mfn = it->mfns[p];
-		r.pfn = it->m2p[p];
-		r.count = 1;
-		r.domain = it->dom_pfn[p] != INV;
-		r.p2m_pfn = it->dom_pfn[p];
-		r.m2p_p2m_mfn = it->back[p];
-		r.status = pair_status(INV, r.mfn, r.pfn, r.m2p_p2m_mfn, r.domain, it->host);
-		if (it->have_cur && !(it->flags & XENPT_P2M_RAW) && m2p_coalesces(r.status) &&
-		    r.status == it->cur.status && r.domain == it->cur.domain &&
-		    r.mfn - it->cur.mfn == it->cur.count &&
-		    (it->cur.pfn == INV ? r.pfn == INV
-					: r.pfn != INV && r.pfn - it->cur.pfn == it->cur.count)) {
-			it->cur.count++;
-			continue;
-		}
-		if (it->have_cur) {
-			*ret = it->cur;
-			it->cur = r;
-			return NULL;
-		}
-		it->cur = r;
-		it->have_cur = true;
-	}
-	if (it->have_cur) {
-		*ret = it->cur;
-		it->have_cur = false;
-		return NULL;
-	}
-	*done_ret = true;
-	return NULL;
+	return coalesce_next(it, &ops, &it->co, &it->cur, &r, ret, done_ret);
 }
 
 /* ---- the check ----------------------------------------------------------------------------- */
 
-/* An open-addressing set of MFNs (the frames the page tables use, checked once). */
+/* An open-addressing set of 64-bit keys (frames checked, large leaves checked). */
 struct mfn_set {
 	uint64_t *slots;         /* INV = empty */
 	size_t cap, n;
@@ -790,59 +952,66 @@ static bool mfn_set_add(struct mfn_set *s, uint64_t mfn, bool *oom)
 
 /* A frame the page tables use, waiting for its batched M2P/P2M check. */
 struct used_frame {
-	uint64_t mfn, va, table;
+	uint64_t mfn, va, table, root;
 	unsigned level, index;
+	uint32_t root_no;        /* index into checker.root_desc */
 	bool as_table;
 };
+
+#define CHECK_MAX_ROOTS 520u   /* 256 vCPUs x (kernel, user) + p2m_cr3, with room */
 
 struct checker {
 	struct xenpt_source *src;
 	struct xenpt_p2m_check *chk;
 	size_t max_findings;
-	uint64_t size, host;
+	uint64_t size, host, shinfo;
 	bool typed;
 	/* the walk */
 	uint64_t max_ranges;
 	struct mfn_set seen;               /* frames checked */
-	struct mfn_set subtrees;           /* L3 tables named by an L4 slot already walked */
+	struct mfn_set leaves;             /* large leaves checked: frame | size class */
+	uint64_t leaf_work;                /* frames of large leaves looked at */
 	struct used_frame pend[BATCH];
 	size_t npend;
-	uint64_t root;
-	char root_desc[64];
-	/* the last mapped_not_in_p2m finding, to extend with the next frame of a large leaf */
+	char (*root_desc)[64];             /* per root of the graph */
+	uint32_t nroots;
+	/* the last mapped frame that failed, to extend with the next frame of a large leaf */
 	bool have_last;
 	uint64_t last_mfn_end, last_table, last_va_end;
 	unsigned last_level, last_index, last_class;
-	struct xenpt_p2m_finding *last;
-	size_t cap;                        /* of chk->findings */
+	struct xenpt_p2m_finding *last;    /* NULL if it was not kept */
+	uint64_t *last_frames;             /* the per-kind frame counter it went to */
+	size_t cap, ncap;                  /* of chk->findings, chk->notes */
 	struct xenpt_p2m_finding sink;     /* findings beyond max_findings land here */
 };
 
-static struct xenpt_p2m_finding *add_finding(struct checker *c, enum xenpt_p2m_finding_kind kind,
-					     uint64_t pfn, uint64_t mfn, uint64_t count,
-					     struct xenpt_error **err)
+/* A record in @list (growing it), or the sink when max_findings are kept. */
+static struct xenpt_p2m_finding *new_record(struct checker *c, struct xenpt_p2m_finding **list,
+					    size_t *nr, size_t *cap, struct xenpt_error **err)
 {
-	struct xenpt_p2m_check *chk = c->chk;
 	struct xenpt_p2m_finding *f = &c->sink;   /* counted, not kept */
 
-	chk->nr_total++;
-	chk->counts[kind]++;
-	chk->frames[kind] += count;
-	if (chk->nr_findings < c->max_findings) {
-		if (chk->nr_findings == c->cap) {
-			size_t ncap = c->cap ? c->cap * 2 : 16;
-			struct xenpt_p2m_finding *nf = realloc(chk->findings, ncap * sizeof(*nf));
+	if (*nr < c->max_findings) {
+		if (*nr == *cap) {
+			size_t ncap = *cap ? *cap * 2 : 16;
+			struct xenpt_p2m_finding *nf = realloc(*list, ncap * sizeof(*nf));
 
 			if (nf) {
-				chk->findings = nf;
-				c->cap = ncap;
+				*list = nf;
+				*cap = ncap;
 			} else if (!*err) {
 				*err = nomem();
 			}
 		}
-		if (chk->nr_findings < c->cap)
-			f = &chk->findings[chk->nr_findings++];
+		if (*nr < *cap)
+			f = &(*list)[(*nr)++];
 	}
+	return f;
+}
+
+static void init_record(struct xenpt_p2m_finding *f, enum xenpt_p2m_finding_kind kind,
+			uint64_t pfn, uint64_t mfn, uint64_t count)
+{
 	memset(f, 0, sizeof(*f));
 	f->kind = kind;
 	f->pfn = pfn;
@@ -853,13 +1022,38 @@ static struct xenpt_p2m_finding *add_finding(struct checker *c, enum xenpt_p2m_f
 	f->va = INV;
 	f->root = INV;
 	f->table = INV;
+	f->note = XENPT_NOTE_NONE;
+}
+
+static struct xenpt_p2m_finding *add_finding(struct checker *c, enum xenpt_p2m_finding_kind kind,
+					     uint64_t pfn, uint64_t mfn, uint64_t count,
+					     struct xenpt_error **err)
+{
+	struct xenpt_p2m_check *chk = c->chk;
+	struct xenpt_p2m_finding *f;
+
+	chk->nr_total++;
+	chk->counts[kind]++;
+	chk->frames[kind] += count;
+	f = new_record(c, &chk->findings, &chk->nr_findings, &c->cap, err);
+	init_record(f, kind, pfn, mfn, count);
 	return f;
 }
 
-/*
- * Pass 1: the P2M in PFN order: holes, MFNs beyond the host, and M2P
- * entries that do not point back.  Fills the index for pass 2.
- */
+static struct xenpt_p2m_finding *add_note(struct checker *c, enum xenpt_p2m_note_kind note,
+					  uint64_t mfn, struct xenpt_error **err)
+{
+	struct xenpt_p2m_check *chk = c->chk;
+	struct xenpt_p2m_finding *f;
+
+	chk->nr_notes_total++;
+	chk->note_counts[note]++;
+	chk->note_frames[note]++;
+	f = new_record(c, &chk->notes, &chk->nr_notes, &c->ncap, err);
+	init_record(f, XENPT_FIND_MAPPED_NOT_IN_P2M, INV, mfn, 1);
+	f->note = note;
+	return f;
+}
 static struct xenpt_error *check_p2m(struct checker *c, struct xenpt_p2m_index *idx)
 {
 	uint64_t pfns[BATCH], m2p[BATCH], back[BATCH];
@@ -981,6 +1175,48 @@ static const char *level_name(unsigned level)
 	return level < XENPT_ARRAY_SIZE(n) ? n[level] : "L?";
 }
 
+/*
+ * What a frame outside the pseudo-physical map is.  A healthy PV guest maps
+ * frames it does not own: its shared_info page, its grant-table frames (Xen
+ * heap pages shared with it, which getpageframeinfo3 reports as XTAB:
+ * is_special_page() in xen/arch/x86/domctl.c), and other domains' frames
+ * through grant or foreign mappings (get_page() fails: XTAB too).  Those are
+ * notes, with what they are as far as the source can tell.  A finding is
+ * kept for what no healthy guest has: a page-table frame outside the map
+ * (Xen types only the domain's own frames as tables: get_page_and_type()
+ * with the domain as owner, xen/arch/x86/mm.c), a frame beyond the host, a
+ * frame Xen says is the domain's (not XTAB) that its P2M does not hold, and,
+ * where the source has no page types, an M2P entry that names a PFN of this
+ * P2M whose entry is another frame or a hole.
+ */
+static enum xenpt_p2m_note_kind classify(const struct checker *c, const struct used_frame *u,
+					 uint64_t m2p, bool typed, xenpt_page_type_t type)
+{
+	if (u->as_table || u->mfn >= c->host)
+		return XENPT_NOTE_NONE;
+	if (u->mfn == c->shinfo)
+		return XENPT_NOTE_SHARED_INFO;
+	if (typed)
+		return type == XENPT_PT_XTAB ? XENPT_NOTE_XEN_OR_FOREIGN : XENPT_NOTE_NONE;
+	if (m2p == INV || m2p >= c->size)
+		return XENPT_NOTE_NOT_OWNED;
+	return XENPT_NOTE_NONE;
+}
+
+static void append(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void append(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t l = strlen(buf);
+	va_list ap;
+
+	if (l + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + l, len - l, fmt, ap);
+	va_end(ap);
+}
+
 /* Check the pending frames: one M2P, P2M and (for failures) type request. */
 static struct xenpt_error *flush_used(struct checker *c)
 {
@@ -1020,30 +1256,36 @@ static struct xenpt_error *flush_used(struct checker *c)
 	for (i = 0; i < nbad; i++) {
 		const struct used_frame *u = &c->pend[badpos[i]];
 		uint64_t mp = m2p[badpos[i]], bk = back[badpos[i]];
+		xenpt_page_type_t type = c->typed ? types[i] : XENPT_PT_NONE;
+		enum xenpt_p2m_note_kind note = classify(c, u, mp, c->typed, type);
 		struct xenpt_p2m_finding *f;
-		char why[112], what[80];
+		char why[200], what[96];
 		unsigned cls;
 
-		/* the reason, as a class: frames of one leaf with one reason make one finding */
-		if (u->mfn >= c->host)
-			cls = 1;
-		else if (mp == INV)
-			cls = 2;
-		else
-			cls = 3;
-		if (c->typed && types[i] == XENPT_PT_XTAB)
-			cls |= 4;
-		if (cls != 3 && cls != 7 && c->have_last && !u->as_table && u->mfn == c->last_mfn_end &&
+		/*
+		 * The reason as a class: the frames of one large leaf that fail
+		 * alike make one record.  Frames whose M2P names a PFN each have
+		 * their own.
+		 */
+		cls = u->mfn >= c->host ? 1 : mp == INV ? 2 : 3;
+		cls |= (unsigned)note << 4;
+		if ((cls & 3) != 3 && c->have_last && !u->as_table && u->mfn == c->last_mfn_end &&
 		    u->va == c->last_va_end && u->table == c->last_table &&
 		    u->level == c->last_level && u->index == c->last_index && cls == c->last_class) {
-			c->chk->frames[XENPT_FIND_MAPPED_NOT_IN_P2M]++;
+			(*c->last_frames)++;
 			if (c->last)
 				c->last->count++;
 			c->last_mfn_end++;
 			c->last_va_end += XENPT_PAGE_SIZE;
 			continue;
 		}
-		f = add_finding(c, XENPT_FIND_MAPPED_NOT_IN_P2M, INV, u->mfn, 1, &err);
+		if (note != XENPT_NOTE_NONE) {
+			f = add_note(c, note, u->mfn, &err);
+			c->last_frames = &c->chk->note_frames[note];
+		} else {
+			f = add_finding(c, XENPT_FIND_MAPPED_NOT_IN_P2M, INV, u->mfn, 1, &err);
+			c->last_frames = &c->chk->frames[XENPT_FIND_MAPPED_NOT_IN_P2M];
+		}
 		c->have_last = !u->as_table;
 		c->last = f == &c->sink ? NULL : f;
 		c->last_mfn_end = u->mfn + 1;
@@ -1054,13 +1296,13 @@ static struct xenpt_error *flush_used(struct checker *c)
 		c->last_class = cls;
 		f->m2p_pfn = mp;
 		f->va = u->va;
-		f->root = c->root;
+		f->root = u->root;
 		f->table = u->table;
 		f->level = u->level;
 		f->index = u->index;
 		f->as_table = u->as_table;
 		f->typed = c->typed;
-		f->type = c->typed ? types[i] : XENPT_PT_NONE;
+		f->type = type;
 		if (u->mfn >= c->host)
 			snprintf(why, sizeof(why), "beyond the host's 0x%" PRIx64 " frames", c->host);
 		else if (mp == INV)
@@ -1072,11 +1314,26 @@ static struct xenpt_error *flush_used(struct checker *c)
 		else
 			snprintf(why, sizeof(why), "m2p says pfn 0x%" PRIx64 ", whose p2m entry is mfn 0x%" PRIx64,
 				 mp, bk);
-		if (c->typed && f->type == XENPT_PT_XTAB)
-			snprintf(why + strlen(why), sizeof(why) - strlen(why), "; not the domain's (type xtab)");
-		if (u->mfn == xenpt_source_domain(c->src)->shared_info_frame)
-			snprintf(why + strlen(why), sizeof(why) - strlen(why),
-				 "; it is the shared_info page, Xen's, never in a P2M");
+		switch (note) {
+		case XENPT_NOTE_SHARED_INFO:
+			append(why, sizeof(why), "; the domain's shared_info page (Xen's, never in a P2M)");
+			break;
+		case XENPT_NOTE_XEN_OR_FOREIGN:
+			append(why, sizeof(why), "; not the domain's (type xtab): a Xen page shared with it (grant table) or another domain's frame (grant or foreign mapping)");
+			break;
+		case XENPT_NOTE_NOT_OWNED:
+			append(why, sizeof(why), "; not the domain's as far as the source tells: a Xen page (grant table) or another domain's frame (grant or foreign mapping)");
+			break;
+		default:
+			if (u->as_table && u->mfn < c->host)
+				append(why, sizeof(why), "; a page table the domain does not own");
+			else if (c->typed && type == XENPT_PT_XTAB)
+				append(why, sizeof(why), "; not the domain's (type xtab)");
+			else if (c->typed && u->mfn < c->host)
+				append(why, sizeof(why), "; yet Xen says the domain owns it (type %s)",
+				       xenpt_page_type_name(type));
+			break;
+		}
 		if (u->as_table)
 			snprintf(what, sizeof(what), "used as a table by %s entry %u of mfn 0x%" PRIx64,
 				 level_name(u->level), u->index, u->table);
@@ -1084,7 +1341,7 @@ static struct xenpt_error *flush_used(struct checker *c)
 			snprintf(what, sizeof(what), "mapped at va 0x%" PRIx64 " by %s entry %u of mfn 0x%" PRIx64,
 				 u->va, level_name(u->level), u->index, u->table);
 		snprintf(f->where, sizeof(f->where), "mfn 0x%" PRIx64 " %s (%s): %s", u->mfn, what,
-			 c->root_desc, why);
+			 c->root_desc[u->root_no], why);
 		if (err)
 			return err;
 	}
@@ -1092,13 +1349,19 @@ static struct xenpt_error *flush_used(struct checker *c)
 }
 
 static struct xenpt_error *use_frame(struct checker *c, uint64_t mfn, uint64_t va,
-				     uint64_t table, unsigned level, unsigned index, bool as_table)
+				     uint64_t table, unsigned level, unsigned index, bool as_table,
+				     uint32_t root_no, uint64_t root)
 {
 	bool oom = false;
 	struct used_frame *u;
 
+	if (c->chk->ranges >= c->max_ranges) {
+		c->chk->walk_truncated = true;
+		return NULL;
+	}
 	if (!mfn_set_add(&c->seen, mfn, &oom))
 		return oom ? nomem() : NULL;
+	c->chk->ranges++;
 	c->chk->frames_checked++;
 	if (as_table)
 		c->chk->tables_checked++;
@@ -1109,168 +1372,144 @@ static struct xenpt_error *use_frame(struct checker *c, uint64_t mfn, uint64_t v
 	u->level = level;
 	u->index = index;
 	u->as_table = as_table;
+	u->root_no = root_no;
+	u->root = root;
 	return c->npend == BATCH ? flush_used(c) : NULL;
 }
 
-/* Iterate [@start, @end] of one root: every frame its tables map or use. */
-static struct xenpt_error *walk_range(struct checker *c, const struct xenpt_aspace *as,
-				      uint64_t start, uint64_t end)
-{
-	struct xenpt_pt_iter *it = NULL;
-	struct xenpt_pt_range r;
-	struct xenpt_error *err;
-	bool done = false;
-
-	err = xenpt_pt_iter_create(c->src, as, start, end, &it);
-	while (!err) {
-		if (c->chk->ranges >= c->max_ranges) {
-			c->chk->walk_truncated = true;
-			break;
-		}
-		err = xenpt_pt_iter_next(it, &r, &done);
-		if (err || done)
-			break;
-		c->chk->ranges++;
-		switch (r.kind) {
-		case XENPT_RANGE_MAPPED: {
-			uint64_t pages = (r.end - r.start) / XENPT_PAGE_SIZE + 1, i;
-
-			err = use_frame(c, r.table, r.start, r.table, r.level, r.index, true);
-			if (r.frame == INV)
-				break;
-			/* every frame of a large leaf counts against the budget */
-			for (i = 0; i < pages && !err; i++) {
-				if (r.frame + i < r.frame)
-					break;   /* wraps: hostile entry */
-				if (i && c->chk->ranges++ >= c->max_ranges) {
-					c->chk->walk_truncated = true;
-					break;
-				}
-				err = use_frame(c, r.frame + i, r.start + i * XENPT_PAGE_SIZE, r.table,
-						r.level, r.index, false);
-			}
-			break;
-		}
-		case XENPT_RANGE_UNREADABLE:
-		case XENPT_RANGE_CYCLE:
-			err = use_frame(c, r.table, r.start, r.table, r.level, r.index, true);
-			if (!err && r.frame != INV)
-				err = use_frame(c, r.frame, r.start, r.table, r.level, r.index, true);
-			break;
-		case XENPT_RANGE_HOLE:
-		case XENPT_RANGE_RESERVED:
-		case XENPT_RANGE_XEN_SLOT:
-			err = use_frame(c, r.table, r.start, r.table, r.level, r.index, true);
-			break;
-		case XENPT_RANGE_NON_CANONICAL:
-		default:
-			break;
-		}
-	}
-	xenpt_pt_iter_destroy(it);
-	return err;
-}
-
-/* First VA of L4 slot @slot (4-level, canonical). */
-static uint64_t l4_slot_va(unsigned slot)
-{
-	uint64_t va = (uint64_t)slot << 39;
-
-	return slot >= 256 ? va | 0xffff000000000000ull : va;
-}
+/* The graph of the roots of one paging mode, and where each root's description is. */
+struct check_graph {
+	struct checker *c;
+	uint32_t *root_no;       /* per graph root: index into checker.root_desc */
+};
 
 /*
- * Walk one root.  4-level roots go slot by slot, and an L4 slot naming an
- * L3 another root (or slot) already walked is not walked again: the kernel
- * half that Linux shares between every pgd is read once, not once per root.
+ * ptg_build() visitor: called once per distinct table (lib/ptgraph.h), so
+ * the pass costs one read and one scan per table whatever the sharing.
+ * Every table the entries name (followed or not) and every frame a leaf
+ * maps is checked once; a large leaf already checked (same first frame and
+ * size) is not checked again.
  */
-static struct xenpt_error *walk_root(struct checker *c, const struct xenpt_aspace *as)
+static struct xenpt_error *check_visit(void *arg, struct ptg *g, uint32_t id,
+				       const uint8_t *tbl)
 {
-	uint64_t ents[512];
-	const uint8_t *page = NULL;
-	struct xenpt_error *err;
-	unsigned slot;
-	int ferr = 0;
+	struct check_graph *cg = arg;
+	struct checker *c = cg->c;
+	unsigned level = g->t[id].level, nent = ptg_nent(g, level), idx;
+	uint64_t frame = g->t[id].frame, base = g->t[id].first_va;
+	uint32_t gr = g->t[id].first_root;
+	uint64_t root = g->t[g->roots[gr]].frame;
+	struct xenpt_error *err = NULL;
 
-	err = use_frame(c, as->root, 0, as->root, as->mode == XENPT_PM_5LEVEL ? 5 : 4, 0, true);
-	if (err)
-		return err;
-	if (as->mode != XENPT_PM_4LEVEL)
-		goto whole;
-	err = xenpt_source_get_frames(c->src, as->space, &as->root, 1, &page, &ferr);
-	if (err)
-		return err;
-	if (!page)
-		goto whole;   /* the iterator reports the unreadable root */
-	memcpy(ents, page, sizeof(ents));
-	for (slot = 0; slot < 512 && !err; slot++) {
-		uint64_t e = ents[slot], va = l4_slot_va(slot);
+	for (idx = 0; idx < nent && !err && !c->chk->walk_truncated; idx++) {
+		uint64_t e = pt_read_entry(&g->g, tbl, idx), va, pages, i;
+		struct pt_entry d;
 		bool oom = false;
 
-		if (!(e & XENPT_PTE_P))
+		if (!(e & XENPT_PTE_P) || pt_is_xen_slot(&g->g, level, idx))
 			continue;
-		if (as->pv && slot >= 256 && slot <= 271)
-			continue;   /* Xen's slots: never walked */
-		if (!(e & XENPT_PTE_PSE) &&
-		    !mfn_set_add(&c->subtrees, (e & XENPT_PTE_ADDR_MASK) >> XENPT_PAGE_SHIFT, &oom)) {
-			if (oom)
-				return nomem();
-			c->chk->subtrees_shared++;
+		pt_decode(&g->g, level, e, &d);
+		if (d.rsvd)
+			continue;   /* Xen refuses such entries; the frame is not used */
+		va = ptg_entry_va(g, level, base, idx);
+		if (!d.leaf) {
+			err = use_frame(c, d.next, va, frame, level, idx, true, cg->root_no[gr], root);
 			continue;
 		}
-		err = walk_range(c, as, va, va + ((uint64_t)1 << 39) - 1);
+		pages = (uint64_t)1 << (d.page_shift - XENPT_PAGE_SHIFT);
+		if (pages > 1 && !mfn_set_add(&c->leaves, d.next ^ ((uint64_t)d.page_shift << 58),
+					      &oom)) {
+			if (oom)
+				err = nomem();
+			continue;
+		}
+		for (i = 0; i < pages && !err && !c->chk->walk_truncated; i++) {
+			/* frames of large leaves cost budget even when seen before */
+			if (pages > 1 && ++c->leaf_work > c->max_ranges) {
+				c->chk->walk_truncated = true;
+				break;
+			}
+			err = use_frame(c, d.next + i, va + i * XENPT_PAGE_SIZE, frame, level, idx,
+					false, cg->root_no[gr], root);
+		}
 	}
-	if (!err)
-		err = flush_used(c);
-	return err;
-whole:
-	err = walk_range(c, as, 0, UINT64_MAX);
-	if (!err)
-		err = flush_used(c);
 	return err;
 }
 
-/* Walk @as unless a root with the same L4 was walked. */
-static struct xenpt_error *walk_new_root(struct checker *c, const struct xenpt_aspace *as,
-					 uint64_t *roots, unsigned *nroots)
+/* Walk the roots @as[0..n) (all of one paging mode) as one graph. */
+static struct xenpt_error *walk_graph(struct checker *c, const struct xenpt_aspace *as,
+				      const uint32_t *desc_no, size_t n)
 {
+	struct check_graph cg = { .c = c };
 	struct xenpt_error *err;
-	unsigned k;
+	struct ptg g;
+	size_t k;
+	uint32_t i;
 
-	for (k = 0; k < *nroots; k++)
-		if (roots[k] == as->root)
-			return NULL;
-	roots[(*nroots)++] = as->root;
-	c->root = as->root;
-	err = walk_root(c, as);
+	err = ptg_init(&g, c->src, &as[0]);
 	if (err)
-		return xenpt_error_prefix(err, "walking %s", c->root_desc);
-	c->chk->roots++;
-	return NULL;
+		return err;
+	cg.root_no = calloc(n ? n : 1, sizeof(*cg.root_no));
+	if (!cg.root_no) {
+		err = nomem();
+		goto out;
+	}
+	for (k = 0; k < n && !err; k++) {
+		uint32_t before = g.nroots;
+
+		err = ptg_add_root(&g, as[k].root, NULL);
+		if (err || g.nroots == before)
+			continue;   /* the same root as an earlier one */
+		cg.root_no[g.nroots - 1] = desc_no[k];
+		err = use_frame(c, as[k].root, 0, as[k].root, g.g.top, 0, true, desc_no[k],
+					as[k].root);
+	}
+	if (!err)
+		err = ptg_build(&g, true, check_visit, &cg);
+	if (!err)
+		err = flush_used(c);
+	if (!err) {
+		c->chk->roots += g.nroots;
+		for (i = 0; i < g.n; i++)
+			if (!(g.t[i].flags & PTG_ROOT) && g.t[i].refs > 1)
+				c->chk->subtrees_shared += g.t[i].refs - 1;
+	}
+out:
+	free(cg.root_no);
+	ptg_deinit(&g);
+	return err;
 }
 
 /* Pass 2: the page tables of every vCPU (kernel and user L4) and p2m_cr3. */
 static struct xenpt_error *check_tables(struct checker *c)
 {
 	const struct xenpt_domain_info *info = xenpt_source_domain(c->src);
-	unsigned nroots = 0, caps = xenpt_source_caps(c->src);
+	unsigned caps = xenpt_source_caps(c->src);
 	uint32_t v, nv = (caps & XENPT_CAP_VCPU) ? info->nr_vcpus : 0;
 	struct xenpt_error *err = NULL;
-	uint64_t *roots;
+	struct xenpt_aspace *as = NULL, *grp = NULL;
+	uint32_t *desc_no = NULL, *gdesc = NULL;
+	bool *done = NULL;
+	size_t n = 0, max = (size_t)nv * 2 + 1, k, j;
 
 	if (!(caps & XENPT_CAP_MFN_FRAMES))
 		return NULL;
-	roots = malloc(((size_t)nv * 2 + 1) * sizeof(*roots));
-	if (!roots)
-		return nomem();
+	as = calloc(max, sizeof(*as));
+	grp = calloc(max, sizeof(*grp));
+	desc_no = calloc(max, sizeof(*desc_no));
+	gdesc = calloc(max, sizeof(*gdesc));
+	done = calloc(max, sizeof(*done));
+	c->root_desc = calloc(max, sizeof(*c->root_desc));
+	if (!as || !grp || !desc_no || !gdesc || !done || !c->root_desc) {
+		err = nomem();
+		goto out;
+	}
 	c->chk->walked = true;
 	for (v = 0; v < nv && !err; v++) {
 		int user;
 
 		for (user = 0; user < 2 && !err; user++) {
-			struct xenpt_aspace as;
-
-			err = xenpt_aspace_from_vcpu(c->src, v, user, &as);
+			err = xenpt_aspace_from_vcpu(c->src, v, user, &as[n]);
 			if (err && xenpt_error_code(err) == XENPT_ERR_NOT_FOUND) {
 				/* no CR3 (offline, not started) or no user L4 */
 				xenpt_error_destroy(err);
@@ -1283,33 +1522,157 @@ static struct xenpt_error *check_tables(struct checker *c)
 			}
 			if (err)
 				break;
-			snprintf(c->root_desc, sizeof(c->root_desc),
+			snprintf(c->root_desc[n], sizeof(c->root_desc[n]),
 				 "vcpu %" PRIu32 " %s L4 mfn 0x%" PRIx64, v, user ? "user" : "kernel",
-				 as.root);
-			err = walk_new_root(c, &as, roots, &nroots);
+				 as[n].root);
+			desc_no[n] = (uint32_t)n;
+			n++;
 		}
 	}
 	if (!err && (caps & XENPT_CAP_SHARED_INFO)) {
 		struct xenpt_shared_info si;
-		struct xenpt_aspace as;
 		struct xenpt_error *e2;
 
 		/* A missing or odd shared_info just means one root fewer. */
 		e2 = xenpt_source_shared_info(c->src, &si);
 		if (!e2 && si.p2m_cr3 && si.p2m_cr3 != INV)
 			e2 = xenpt_aspace_from_cr3(c->src, si.p2m_cr3 & XENPT_PAGE_MASK, XENPT_PM_NONE,
-						   &as);
+						   &as[n]);
 		else if (!e2)
 			e2 = xenpt_error_create(XENPT_ERR_NOT_FOUND, "no p2m_cr3");
 		if (!e2) {
-			snprintf(c->root_desc, sizeof(c->root_desc),
-				 "shared_info p2m_cr3 L4 mfn 0x%" PRIx64, as.root);
-			err = walk_new_root(c, &as, roots, &nroots);
+			snprintf(c->root_desc[n], sizeof(c->root_desc[n]),
+				 "shared_info p2m_cr3 L4 mfn 0x%" PRIx64, as[n].root);
+			desc_no[n] = (uint32_t)n;
+			n++;
 		}
 		xenpt_error_destroy(e2);
 	}
-	free(roots);
+	/* one graph per paging geometry (in practice one: PV 4-level) */
+	for (k = 0; k < n && !err; k++) {
+		size_t m = 0;
+
+		if (done[k])
+			continue;
+		for (j = k; j < n; j++) {
+			if (done[j] || as[j].mode != as[k].mode || as[j].pv != as[k].pv ||
+			    as[j].space != as[k].space)
+				continue;
+			done[j] = true;
+			grp[m] = as[j];
+			gdesc[m++] = desc_no[j];
+		}
+		err = walk_graph(c, grp, gdesc, m);
+		if (err)
+			err = xenpt_error_prefix(err, "walking %s", c->root_desc[desc_no[k]]);
+	}
+out:
+	free(as);
+	free(grp);
+	free(desc_no);
+	free(gdesc);
+	free(done);
 	return err;
+}
+
+/*
+ * A source that does not know the shared_info MFN (a core file: the format
+ * has no field for it) may still hold the guest's start_info page, whose
+ * `shared_info` is the machine address of the shared_info page
+ * (xen/include/public/xen.h struct start_info: magic[32] "xen-<version>-
+ * <platform>", nr_pages, shared_info).  Linux and the test guest keep that
+ * page.  The domain builder puts it among the first frames (xg_dom_core.c
+ * xc_dom_alloc_page "start info"), so only the first START_INFO_SCAN PFNs
+ * are looked at.  Every page that looks like one must agree, and the frame
+ * it names must not be the domain's.  *mfn_ret is INV when nothing is known.
+ */
+#define START_INFO_SCAN 0x20000u
+#define START_INFO_BATCH 512u
+
+static struct xenpt_error *find_start_info_shinfo(struct checker *c, uint64_t *mfn_ret,
+						  uint64_t *pfn_ret)
+{
+	uint64_t pfns[START_INFO_BATCH], limit = c->size < START_INFO_SCAN ? c->size : START_INFO_SCAN;
+	const uint8_t *pages[START_INFO_BATCH];
+	int errs[START_INFO_BATCH];
+	uint64_t pfn, found = INV, where = INV;
+	bool conflict = false;
+
+	*mfn_ret = INV;
+	*pfn_ret = INV;
+	if (!(xenpt_source_caps(c->src) & XENPT_CAP_GFN_FRAMES))
+		return NULL;
+	for (pfn = 0; pfn < limit && !conflict; pfn += START_INFO_BATCH) {
+		size_t k = limit - pfn < START_INFO_BATCH ? (size_t)(limit - pfn) : START_INFO_BATCH, i;
+		struct xenpt_error *err;
+
+		for (i = 0; i < k; i++)
+			pfns[i] = pfn + i;
+		err = xenpt_source_get_frames(c->src, XENPT_SPACE_GFN, pfns, k, pages, errs);
+		if (err)
+			return err;
+		for (i = 0; i < k; i++) {
+			const uint8_t *p = pages[i];
+			const char *nul;
+			uint64_t nr, maddr;
+
+			if (!p || memcmp(p, "xen-", 4) != 0)
+				continue;
+			nul = memchr(p, 0, 32);
+			if (!nul || nul - (const char *)p < 11 ||
+			    memcmp(nul - 7, "-x86_64", 7) != 0)
+				continue;
+			memcpy(&nr, p + 32, 8);
+			memcpy(&maddr, p + 40, 8);
+			if (!nr || !maddr || (maddr & (XENPT_PAGE_SIZE - 1)) ||
+			    (maddr >> XENPT_PAGE_SHIFT) >= c->host)
+				continue;
+			if (found != INV && found != maddr >> XENPT_PAGE_SHIFT) {
+				conflict = true;
+				break;
+			}
+			found = maddr >> XENPT_PAGE_SHIFT;
+			where = pfns[i];
+		}
+	}
+	if (!conflict) {
+		*mfn_ret = found;
+		*pfn_ret = where;
+	}
+	return NULL;
+}
+
+/* Relabel the not_owned notes of the shared_info frame the start_info page names. */
+static struct xenpt_error *label_shared_info(struct checker *c, const struct xenpt_p2m_index *idx)
+{
+	struct xenpt_p2m_check *chk = c->chk;
+	uint64_t mfn, pfn;
+	struct xenpt_error *err;
+	size_t i;
+
+	if (c->shinfo != INV || !chk->note_counts[XENPT_NOTE_NOT_OWNED])
+		return NULL;
+	err = find_start_info_shinfo(c, &mfn, &pfn);
+	if (err || mfn == INV || xenpt_p2m_index_find(idx, xenpt_mfn(mfn), NULL))
+		return err;
+	for (i = 0; i < chk->nr_notes; i++) {
+		struct xenpt_p2m_finding *f = &chk->notes[i];
+		char *tail;
+
+		if (f->note != XENPT_NOTE_NOT_OWNED || f->mfn != mfn)
+			continue;
+		chk->note_counts[XENPT_NOTE_NOT_OWNED]--;
+		chk->note_frames[XENPT_NOTE_NOT_OWNED] -= f->count;
+		chk->note_counts[XENPT_NOTE_SHARED_INFO]++;
+		chk->note_frames[XENPT_NOTE_SHARED_INFO] += f->count;
+		f->note = XENPT_NOTE_SHARED_INFO;
+		tail = strstr(f->where, "; not the domain's as far as");
+		if (tail)
+			snprintf(tail, sizeof(f->where) - (size_t)(tail - f->where),
+				 "; the domain's shared_info page (named by its start_info page at pfn 0x%" PRIx64 "; Xen's, never in a P2M)",
+				 pfn);
+	}
+	return NULL;
 }
 
 XENPT_PUBLIC struct xenpt_error *xenpt_p2m_check(struct xenpt_source *src,
@@ -1330,21 +1693,29 @@ XENPT_PUBLIC struct xenpt_error *xenpt_p2m_check(struct xenpt_source *src,
 	c.src = src;
 	c.max_findings = opts && opts->max_findings ? opts->max_findings : CHECK_DEFAULT_MAX_FINDINGS;
 	c.max_ranges = opts && opts->max_ranges ? opts->max_ranges : CHECK_DEFAULT_MAX_RANGES;
+	if (!(opts && opts->max_ranges) && c.max_ranges > 2 * c.size + CHECK_RANGES_SLACK)
+		c.max_ranges = 2 * c.size + CHECK_RANGES_SLACK;
 	c.typed = xenpt_source_caps(src) & XENPT_CAP_PAGE_TYPES;
+	c.shinfo = xenpt_source_domain(src)->shared_info_frame;
 	c.chk = calloc(1, sizeof(*c.chk));
 	if (!c.chk)
 		return nomem();
 	c.host = xenpt_p2m_host_frames(src, &c.chk->host_known);
 	c.chk->host_frames = c.host;
 	c.chk->p2m_size = c.size;
+	c.chk->shinfo_max_pfn = xenpt_p2m_shinfo_max_pfn(src);
+	(void)xenpt_p2m_size_claimed(src, &c.chk->size_claim, &c.chk->size_claim_field);
 	err = xenpt_p2m_index_create(src, &idx);
 	if (!err)
 		err = check_p2m(&c, idx);
 	if (!err && !(flags & XENPT_P2M_CHECK_NO_WALK))
 		err = check_tables(&c);
+	if (!err)
+		err = label_shared_info(&c, idx);
 	xenpt_p2m_index_destroy(idx);
 	free(c.seen.slots);
-	free(c.subtrees.slots);
+	free(c.leaves.slots);
+	free(c.root_desc);
 	if (err) {
 		xenpt_p2m_check_free(c.chk);
 		return xenpt_error_prefix(err, "%s: P2M check", xenpt_source_describe(src));
@@ -1358,5 +1729,6 @@ XENPT_PUBLIC void xenpt_p2m_check_free(struct xenpt_p2m_check *chk)
 	if (!chk)
 		return;
 	free(chk->findings);
+	free(chk->notes);
 	free(chk);
 }

@@ -350,9 +350,14 @@ XENPT_PUBLIC struct xenpt_error *xenpt_source_p2m(struct xenpt_source *src, cons
 XENPT_PUBLIC struct xenpt_error *xenpt_source_m2p(struct xenpt_source *src, const xenpt_mfn_t *mfns,
 						  size_t n, xenpt_gfn_t *gfns_ret)
 {
+	struct xenpt_error *err;
+
 	if (!(src->caps & XENPT_CAP_M2P) || !src->ops->m2p)
 		return unsupported(src, "the M2P (MFN to PFN)");
-	return src->ops->m2p(src, (const uint64_t *)mfns, n, (uint64_t *)gfns_ret);
+	err = src->ops->m2p(src, (const uint64_t *)mfns, n, (uint64_t *)gfns_ret);
+	if (!err)
+		err = xenpt_m2p_confirm(src, (const uint64_t *)mfns, n, (uint64_t *)gfns_ret);
+	return err;
 }
 
 XENPT_PUBLIC struct xenpt_error *xenpt_source_page_types(struct xenpt_source *src,

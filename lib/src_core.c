@@ -58,8 +58,8 @@
 /* The dense PFN index may waste this many slots beyond 2 per page. */
 #define CORE_DENSE_SLACK ((uint64_t)1 << 20)
 
-/* Sane bound for shared_info arch.max_pfn: 2^40 frames = 52-bit addresses. */
-#define CORE_MAX_P2M_SIZE ((uint64_t)1 << 40)
+/* P2M entries a PV core backs beyond twice its pages (core_fill_info()). */
+#define CORE_P2M_SLACK ((uint64_t)1 << 20)
 
 #define CORE_HINT "the file is truncated, damaged or not an `xl dump-core` file"
 
@@ -71,6 +71,7 @@ struct core_sec {
 
 struct core {
 	char *path;
+	int fd;                  /* open until the layout is checked, then -1 */
 	const uint8_t *map;      /* the whole file, PROT_READ */
 	size_t size;
 
@@ -494,6 +495,35 @@ static struct xenpt_error *core_check_layout(struct core *c)
 				"%" PRIu64 " pages: xenpt reads cores of at most %" PRIu64 " pages",
 				c->nr_pages, CORE_MAX_PAGES);
 	return NULL;
+}
+
+/*
+ * Memory follows what the file holds, not what its headers claim: the
+ * indexes cost about 10 bytes per page listed in .xen_p2m / .xen_pfn, and
+ * building them reads the whole table.  A sparse file can claim 2^28
+ * pages in a few KiB on disk; its table is then a hole, which reads as
+ * zeros at the price of page-cache memory.  The table must be stored:
+ * no hole in its range (SEEK_HOLE; a file system that cannot tell reports
+ * no holes, and the check passes).  .xen_pages may have holes: a page of
+ * zeros needs no disk.
+ */
+static struct xenpt_error *core_check_stored(struct core *c)
+{
+	const struct core_sec *t = &c->table;
+	off_t hole;
+
+	if (c->fd < 0 || !t->size)
+		return NULL;
+	hole = lseek(c->fd, (off_t)t->offset, SEEK_HOLE);
+	if (hole < 0)
+		return NULL;   /* not supported here: nothing known */
+	if ((uint64_t)hole >= t->offset + t->size)
+		return NULL;
+	return core_bad(c, "section %s (0x%" PRIx64 " bytes at offset 0x%" PRIx64 " for the header "
+			"note's %" PRIu64 " pages) is not stored: a hole at offset 0x%jx (a sparse "
+			"file claiming pages it does not hold)",
+			c->hvm ? CORE_SEC_PFN : CORE_SEC_P2M, t->size, t->offset, c->nr_pages,
+			(intmax_t)hole);
 }
 
 /* ---- indexes ---------------------------------------------------------- */
@@ -968,6 +998,8 @@ static void core_free(struct core *c)
 {
 	if (!c)
 		return;
+	if (c->fd >= 0)
+		close(c->fd);
 	if (c->map)
 		munmap((void *)c->map, c->size);
 	free(c->dense);
@@ -1044,8 +1076,11 @@ static struct xenpt_error *core_map(struct core *c)
 	}
 	c->map = map;
 	c->size = (size_t)st.st_size;
+	c->fd = fd;   /* core_check_stored() asks it where the holes are */
+	fd = -1;
 out:
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return err;
 }
 
@@ -1083,13 +1118,29 @@ static void core_fill_info(struct xenpt_source *src, const struct core *c)
 	info->nr_frames = c->nr_pages;
 	info->max_gfn = st->nr_valid ? st->max_pfn : 0;
 	info->p2m_size = st->nr_valid ? st->max_pfn + 1 : 0;
-	if (!c->hvm && c->shinfo.index) {
-		/* arch.max_pfn is the number of P2M entries (xen-verified.md, section 1). */
-		uint64_t max_pfn = core_rd64(c->shinfo.data + XEN_SHINFO_ARCH +
-					     XEN_ARCH_SHINFO_MAX_PFN);
+	if (!c->hvm) {
+		/*
+		 * What the core can back: the entries its .xen_p2m lists, and
+		 * trailing holes up to twice its pages plus 2^20 entries (a
+		 * ballooned guest).  Beyond that a P2M size, whether from
+		 * shared_info's arch.max_pfn or from a listed PFN, is a claim
+		 * nothing in the file supports; scanning it would cost time
+		 * the file does not pay for.  xenpt_p2m_size_claimed()
+		 * reports the claim that was not taken.
+		 */
+		uint64_t cap = 2 * st->nr_valid + CORE_P2M_SLACK;
 
-		if (max_pfn <= CORE_MAX_P2M_SIZE && max_pfn >= info->p2m_size && max_pfn)
-			info->p2m_size = max_pfn;
+		if (c->shinfo.index) {
+			/* arch.max_pfn is the number of P2M entries (xen-verified.md, section 1). */
+			uint64_t max_pfn = core_rd64(c->shinfo.data + XEN_SHINFO_ARCH +
+						     XEN_ARCH_SHINFO_MAX_PFN);
+
+			/* a claim beyond the cap is not taken at all: the file backs no part of it */
+			if (max_pfn <= cap && max_pfn >= info->p2m_size && max_pfn)
+				info->p2m_size = max_pfn;
+		}
+		if (info->p2m_size > cap)
+			info->p2m_size = cap;
 	}
 	snprintf(info->xen_version, sizeof(info->xen_version), "%s", c->xen_version);
 }
@@ -1105,8 +1156,10 @@ struct xenpt_error *xenpt_core_open(const char *path, struct xenpt_source **ret)
 	if (!path || !*path || !ret)
 		return xenpt_error_create(XENPT_ERR_INVALID_ARG, "core file: no path given");
 	c = calloc(1, sizeof(*c));
-	if (c)
+	if (c) {
+		c->fd = -1;
 		c->path = strdup(path);
+	}
 	if (!c || !c->path) {
 		err = xenpt_error_create(XENPT_ERR_NOMEM, "core file %s: out of memory", path);
 		goto out;
@@ -1124,6 +1177,10 @@ struct xenpt_error *xenpt_core_open(const char *path, struct xenpt_source **ret)
 	if (err)
 		goto out;
 	err = core_check_layout(c);
+	if (!err)
+		err = core_check_stored(c);
+	close(c->fd);
+	c->fd = -1;
 	if (err)
 		goto out;
 	c->stats.hvm = c->hvm;

@@ -1198,12 +1198,9 @@ static struct xenpt_error *xen_m2p(struct xenpt_source *src, const uint64_t *mfn
 		pfn = p->m2p[mfn];
 		if (pfn == M2P_INVALID || pfn == M2P_SHARED)
 			continue;
-		// The M2P is global and may be stale for frames this domain
-		// does not own: with the guest's P2M at hand, keep only
-		// answers it confirms (xg_sr_common_x86_pv.c mfn_to_pfn checks
-		// the same way).
-		if (!p->hvm && p->p2m && (pfn >= p->p2m_size || p->p2m[pfn] != mfn))
-			continue;
+		// Raw: the M2P is global and names other domains' PFNs too.
+		// xenpt_source_m2p() keeps only what the P2M confirms, for
+		// every source alike; the P2M check reads it raw.
 		gfns[i] = pfn;
 	}
 	return NULL;

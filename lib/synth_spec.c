@@ -1071,7 +1071,8 @@ XENPT_PUBLIC struct xenpt_error *xenpt_synth_load(const char *path, struct xenpt
 
 	if (!path || !*path)
 		return xenpt_error_create(XENPT_ERR_INVALID_ARG, "synth: no file name given");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		err = xenpt_error_os(errno, "synth: cannot open %s", path);
 		goto out;
@@ -1080,7 +1081,17 @@ XENPT_PUBLIC struct xenpt_error *xenpt_synth_load(const char *path, struct xenpt
 		err = xenpt_error_os(errno, "synth: cannot stat %s", path);
 		goto out;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size > MAX_SPEC) {
+	if (S_ISDIR(st.st_mode)) {
+		err = xenpt_error_create(XENPT_ERR_BAD_DATA, "synth: %s: is a directory", path);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = xenpt_error_create(XENPT_ERR_BAD_DATA,
+					 "synth: %s: not a regular file (a FIFO, device or socket is never read)",
+					 path);
+		goto out;
+	}
+	if (st.st_size > MAX_SPEC) {
 		err = xenpt_error_create(XENPT_ERR_INVALID_ARG,
 					 "synth: %s is not a regular file of at most %u bytes", path,
 					 MAX_SPEC);

@@ -72,6 +72,21 @@ bool xenpt_frame_status_bad(enum xenpt_frame_status s);
  */
 uint64_t xenpt_p2m_host_frames(const struct xenpt_source *src, bool *known_ret);
 
+/** shared_info's arch.max_pfn (the P2M size the guest claims), XENPT_INVALID_FRAME if none. */
+uint64_t xenpt_p2m_shinfo_max_pfn(struct xenpt_source *src);
+
+/**
+ * Whether something the source holds claims a bigger P2M than the size the
+ * source uses (xenpt_source_domain()->p2m_size): a source caps what it
+ * cannot back (a PV core backs at most twice its pages plus 2^20 entries,
+ * whatever its shared_info or a listed PFN says; live refuses more than
+ * twice the host's frames).  *claim_ret gets the claimed size and
+ * *field_ret names where it comes from ("shared_info arch.max_pfn", "the
+ * highest PFN listed + 1"); both may be NULL.
+ */
+bool xenpt_p2m_size_claimed(struct xenpt_source *src, uint64_t *claim_ret,
+			    const char **field_ret);
+
 /* ---- the P2M reversed -------------------------------------------------- */
 
 /**
@@ -222,6 +237,26 @@ enum xenpt_p2m_finding_kind {
 /** "m2p_mismatch", "p2m_hole", "duplicate_mfn", "mfn_beyond_host", "mapped_not_in_p2m". */
 const char *xenpt_p2m_finding_name(enum xenpt_p2m_finding_kind kind);
 
+/**
+ * What a frame the page tables map outside the pseudo-physical map is, when
+ * a healthy guest may map it (a note, not a finding), as far as the source
+ * can tell.
+ */
+enum xenpt_p2m_note_kind {
+	XENPT_NOTE_NONE = 0,        /**< not a note: a finding */
+	XENPT_NOTE_SHARED_INFO,     /**< the domain's shared_info page (the source knows its MFN) */
+	XENPT_NOTE_XEN_OR_FOREIGN,  /**< Xen's page types say XTAB: a Xen page shared with the
+				         domain (grant table) or another domain's frame (grant or
+				         foreign mapping) */
+	XENPT_NOTE_NOT_OWNED,       /**< no page types; the M2P names no PFN of this P2M: not the
+				         domain's as far as the source tells (a core holds only its
+				         own frames) */
+};
+#define XENPT_NOTE_COUNT (XENPT_NOTE_NOT_OWNED + 1)
+
+/** "none", "shared_info", "xen_or_foreign", "not_owned". */
+const char *xenpt_p2m_note_name(enum xenpt_p2m_note_kind kind);
+
 struct xenpt_p2m_finding {
 	enum xenpt_p2m_finding_kind kind;
 	uint64_t pfn;            /**< first PFN (XENPT_INVALID_FRAME if none) */
@@ -240,6 +275,7 @@ struct xenpt_p2m_finding {
 	bool as_table;           /**< the frame is used as a page table, not mapped as data */
 	bool typed;
 	xenpt_page_type_t type;  /**< the frame's page type, when typed */
+	enum xenpt_p2m_note_kind note; /**< in xenpt_p2m_check.notes: what the frame is */
 	char where[320];         /**< the finding in words, naming frames and addresses */
 };
 
@@ -250,9 +286,10 @@ enum {
 struct xenpt_p2m_check_opts {
 	unsigned flags;
 	size_t max_findings;     /**< findings kept (the counts go on); 0 = 10000 */
-	uint64_t max_ranges;     /**< ranges the walk may visit, each 4K frame of a large leaf
-				      counting as one (hostile tables that share subtrees multiply
-				      them); 0 = 2^30 */
+	uint64_t max_ranges;     /**< distinct frames the walk may check: tables, and each 4K
+				      frame of a leaf (each distinct table is scanned once, and a
+				      large leaf seen before is not checked again); 0 = 2^25, or
+				      twice the P2M size plus 2^20 if that is less */
 };
 
 struct xenpt_p2m_check {
@@ -269,9 +306,20 @@ struct xenpt_p2m_check {
 	unsigned vcpus_skipped;              /**< vCPUs without a CR3 (offline) */
 	uint64_t frames_checked;             /**< distinct frames the tables map or use */
 	uint64_t tables_checked;             /**< ... of which page tables */
-	uint64_t ranges;                     /**< ranges walked (+ frames of large leaves) */
-	uint64_t subtrees_shared;            /**< L4 slots not walked again: their L3 was */
+	uint64_t ranges;                     /**< distinct frames offered (the budget spent) */
+	uint64_t subtrees_shared;            /**< entries naming a table another entry names (each
+					          table is scanned once) */
 	bool walk_truncated;                 /**< stopped at max_ranges */
+	/* frames a healthy guest maps without owning them: information, not findings */
+	struct xenpt_p2m_finding *notes;     /**< kind mapped_not_in_p2m, .note says what */
+	size_t nr_notes;                     /**< kept (at most max_findings) */
+	uint64_t nr_notes_total;
+	uint64_t note_counts[XENPT_NOTE_COUNT]; /**< records per note kind */
+	uint64_t note_frames[XENPT_NOTE_COUNT]; /**< frames per note kind */
+	uint64_t shinfo_max_pfn;             /**< shared_info arch.max_pfn (XENPT_INVALID_FRAME: none) */
+	uint64_t size_claim;                 /**< a bigger P2M size claimed (xenpt_p2m_size_claimed()),
+					          or XENPT_INVALID_FRAME */
+	const char *size_claim_field;        /**< where it is claimed (static), or NULL */
 };
 
 /**
@@ -279,8 +327,11 @@ struct xenpt_p2m_check {
  * M2P entry points back, INVALID_MFN holes, MFNs mapped by two PFNs, MFNs
  * beyond the host, and (unless XENPT_P2M_CHECK_NO_WALK) every frame
  * reachable from the vCPUs' CR3s, their user L4s (ctrlreg[1]) and
- * shared_info's p2m_cr3, walked with the range iterator (Xen's L4 slots
- * are not walked), is in the pseudo-physical map.  @p opts may be NULL.
+ * shared_info's p2m_cr3, walked as one graph of distinct tables (lib/
+ * ptgraph.h; Xen's L4 slots are not walked), is in the pseudo-physical map.
+ * Frames outside it that a healthy guest maps (shared_info, Xen pages,
+ * other domains' frames) go to .notes, not to .findings.  The result is
+ * "clean" when nr_total is 0, whatever the notes.  @p opts may be NULL.
  * Free the result with xenpt_p2m_check_free().
  */
 struct xenpt_error *xenpt_p2m_check(struct xenpt_source *src,

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <xenpt/core.h>
+#include <xenpt/p2m.h>
 #include <xenpt/source.h>
 
 #include "core_internal.h"
@@ -1357,7 +1358,17 @@ TEST(read_sparse_pfns)
 		CHECK_OK(xenpt_core_stats(src, &st));
 		CHECK(st.pfn_sorted);
 		CHECK(!st.pfn_index_dense);
-		CHECK_EQ(xenpt_source_domain(src)->p2m_size, 0x7ffffffff001);
+		/*
+		 * A listed PFN of 2^47 is a P2M nothing backs: the size is
+		 * capped at twice the pages plus 2^20, and the claim reported.
+		 */
+		const char *field = NULL;
+		uint64_t claim = 0;
+
+		CHECK_EQ(xenpt_source_domain(src)->p2m_size, 2 * 4 + 0x100000);
+		CHECK(xenpt_p2m_size_claimed(src, &claim, &field));
+		CHECK_EQ(claim, 0x7ffffffff001);
+		CHECK(field && strcmp(field, "the highest PFN listed + 1") == 0);
 		check_against(src, t);
 		CHECK_OK(src->ops->p2m(src, (const uint64_t[]){ 0x7fffffffefff }, 1, &m));
 		CHECK_EQ(m, INV);
@@ -1839,6 +1850,58 @@ TEST(hostile_not_files)
 		      "not a regular file");
 	CHECK_ERR(xenpt_core_open("", &src), XENPT_ERR_INVALID_ARG);
 	CHECK(src == NULL);
+}
+
+/*
+ * A sparse file whose headers claim 2^28 pages (1 TiB of .xen_pages and a
+ * 4 GiB .xen_p2m), holding a few KiB: refused at once, with no memory
+ * spent on a table that is a hole.  Built from the writer's sample: the
+ * header note's page count and the two sections grow, .xen_p2m and
+ * .shstrtab move past the claimed pages, the file is extended with a hole.
+ */
+TEST(hostile_sparse_claims)
+{
+	const uint64_t n = 1ull << 28;
+	const char *path = test_tmp_path("sparse-claim.core");
+	size_t len = 0;
+	uint8_t *b = sample_bytes("base.core", &len);
+	uint64_t pages_off, p2m_off, str_off, str_size;
+	struct xenpt_source *src = NULL;
+	struct xenpt_error *err;
+	struct rusage ru0, ru1;
+	double t0;
+	int fd;
+
+	REQUIRE(b);
+	pages_off = rd64(shdr_of(b, ".xen_pages") + 24);
+	str_off = rd64(b + rd64(b + 40) + 1 * 64u + 24);   /* section 1: .shstrtab */
+	str_size = rd64(b + rd64(b + 40) + 1 * 64u + 32);
+	REQUIRE(str_off + str_size == len);
+	p2m_off = pages_off + n * PAGE;
+	wr64(b + 0x230, n);                                 /* header note: nr_pages */
+	wr64(shdr_of(b, ".xen_pages") + 32, n * PAGE);
+	wr64(shdr_of(b, ".xen_p2m") + 24, p2m_off);
+	wr64(shdr_of(b, ".xen_p2m") + 32, n * 16);
+	wr64(b + rd64(b + 40) + 1 * 64u + 24, p2m_off + n * 16);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	REQUIRE(fd >= 0);
+	CHECK(pwrite(fd, b, (size_t)pages_off, 0) == (ssize_t)pages_off);
+	/* the first table entries are data; the rest of the table is a hole */
+	CHECK(pwrite(fd, b + len - str_size - 16 * 4, 16 * 4, (off_t)p2m_off) == 16 * 4);
+	CHECK(pwrite(fd, b + str_off, (size_t)str_size, (off_t)(p2m_off + n * 16)) ==
+	      (ssize_t)str_size);
+	close(fd);
+	getrusage(RUSAGE_SELF, &ru0);
+	t0 = now_s();
+	err = xenpt_source_open_core(path, &src);
+	getrusage(RUSAGE_SELF, &ru1);
+	CHECK(now_s() - t0 < 2.0);
+	/* the page cache a read of the hole would fill is counted too (maxrss) */
+	CHECK(ru1.ru_maxrss - ru0.ru_maxrss < 64 * 1024);
+	CHECK_ERR_MSG(err, XENPT_ERR_BAD_DATA, "section .xen_p2m (0x100000000 bytes");
+	CHECK(src == NULL);
+	unlink(path);
+	free(b);
 }
 
 TEST(hostile_truncation)

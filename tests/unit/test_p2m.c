@@ -506,14 +506,14 @@ TEST(p2m_check_planted_findings_exact)
 	src = source_of(pl.s);
 	REQUIRE(src);
 	REQUIRE_OK(xenpt_p2m_check(src, NULL, &k));
-	CHECK_EQ(k->nr_total, 10);
-	REQUIRE(k->nr_findings == 10);
+	CHECK_EQ(k->nr_total, 7);
+	REQUIRE(k->nr_findings == 7);
 	CHECK_EQ(k->counts[XENPT_FIND_M2P_MISMATCH], 2);
 	CHECK_EQ(k->counts[XENPT_FIND_P2M_HOLE], 1);
 	CHECK_EQ(k->frames[XENPT_FIND_P2M_HOLE], 3);
 	CHECK_EQ(k->counts[XENPT_FIND_DUPLICATE_MFN], 1);
 	CHECK_EQ(k->counts[XENPT_FIND_MFN_BEYOND_HOST], 1);
-	CHECK_EQ(k->counts[XENPT_FIND_MAPPED_NOT_IN_P2M], 5);
+	CHECK_EQ(k->counts[XENPT_FIND_MAPPED_NOT_IN_P2M], 2);
 	CHECK_EQ(k->p2m_valid, PAGES - 3);
 
 	/* pass 1, in PFN order */
@@ -546,9 +546,36 @@ TEST(p2m_check_planted_findings_exact)
 	CHECK_EQ(f->pfn, 21);
 	CHECK_EQ(f->mfn, pl.m21);
 	CHECK_EQ(f->other, 20);
-	/* the walk, in VA order */
+	/*
+	 * The walk keeps what no healthy guest maps: a frame beyond the host,
+	 * and a frame Xen says is the domain's (type none) whose M2P names a
+	 * P2M hole.
+	 */
 	f = &k->findings[5];
 	CHECK_EQ(f->kind, XENPT_FIND_MAPPED_NOT_IN_P2M);
+	CHECK_EQ(f->mfn, pl.host + 0x10);
+	CHECK_EQ(f->va, 0x502000);
+	CHECK_EQ(f->note, XENPT_NOTE_NONE);
+	CHECK(has(f->where, "beyond the host"));
+	f = &k->findings[6];
+	CHECK_EQ(f->mfn, pl.m11);
+	CHECK_EQ(f->va, 0x504000);
+	CHECK_EQ(f->m2p_pfn, 11);
+	CHECK(f->typed && f->type == XENPT_PT_NONE);
+	CHECK(has(f->where, "m2p says pfn 0xb, a P2M hole; yet Xen says the domain owns it (type none)"));
+	/*
+	 * The frames a healthy guest may map without owning them are notes:
+	 * another domain's frame and a free one (both XTAB: not the domain's)
+	 * and the shared_info page, in VA order.
+	 */
+	CHECK_EQ(k->nr_notes_total, 3);
+	REQUIRE(k->nr_notes == 3);
+	CHECK_EQ(k->note_counts[XENPT_NOTE_XEN_OR_FOREIGN], 2);
+	CHECK_EQ(k->note_counts[XENPT_NOTE_SHARED_INFO], 1);
+	CHECK_EQ(k->note_counts[XENPT_NOTE_NOT_OWNED], 0);
+	f = &k->notes[0];
+	CHECK_EQ(f->kind, XENPT_FIND_MAPPED_NOT_IN_P2M);
+	CHECK_EQ(f->note, XENPT_NOTE_XEN_OR_FOREIGN);
 	CHECK_EQ(f->mfn, pl.other);
 	CHECK_EQ(f->va, 0x500000);
 	CHECK_EQ(f->level, 1);
@@ -558,22 +585,20 @@ TEST(p2m_check_planted_findings_exact)
 	CHECK_EQ(f->root, xenpt_synth_root_frame(pl.s, XENPT_SYNTH_ROOT_DEFAULT));
 	CHECK(!f->as_table);
 	CHECK(has(f->where, "not the domain's (type xtab)"));
-	f = &k->findings[6];
+	f = &k->notes[1];
+	CHECK_EQ(f->note, XENPT_NOTE_XEN_OR_FOREIGN);
 	CHECK_EQ(f->mfn, pl.free_mfn);
 	CHECK_EQ(f->va, 0x501000);
 	CHECK_EQ(f->m2p_pfn, INV);
 	CHECK(has(f->where, "m2p is INVALID"));
-	f = &k->findings[7];
-	CHECK_EQ(f->mfn, pl.host + 0x10);
-	CHECK(has(f->where, "beyond the host"));
-	f = &k->findings[8];
+	f = &k->notes[2];
+	CHECK_EQ(f->note, XENPT_NOTE_SHARED_INFO);
 	CHECK_EQ(f->mfn, pl.shinfo);
+	CHECK_EQ(f->va, 0x503000);
 	CHECK(has(f->where, "shared_info page"));
-	f = &k->findings[9];
-	CHECK_EQ(f->mfn, pl.m11);
-	CHECK_EQ(f->va, 0x504000);
-	CHECK_EQ(f->m2p_pfn, 11);
-	CHECK(has(f->where, "m2p says pfn 0xb, a P2M hole"));
+	CHECK_STR_EQ(xenpt_p2m_note_name(XENPT_NOTE_SHARED_INFO), "shared_info");
+	CHECK_STR_EQ(xenpt_p2m_note_name(XENPT_NOTE_XEN_OR_FOREIGN), "xen_or_foreign");
+	CHECK_STR_EQ(xenpt_p2m_note_name(XENPT_NOTE_NOT_OWNED), "not_owned");
 	xenpt_p2m_check_free(k);
 
 	/* without the walk: the five table findings only */
@@ -586,8 +611,10 @@ TEST(p2m_check_planted_findings_exact)
 	opts.flags = 0;
 	opts.max_findings = 3;
 	REQUIRE_OK(xenpt_p2m_check(src, &opts, &k));
-	CHECK_EQ(k->nr_total, 10);
+	CHECK_EQ(k->nr_total, 7);
 	CHECK_EQ(k->nr_findings, 3);
+	CHECK_EQ(k->nr_notes_total, 3);
+	CHECK_EQ(k->nr_notes, 3);
 	CHECK_EQ(k->findings[2].kind, XENPT_FIND_MFN_BEYOND_HOST);
 	xenpt_p2m_check_free(k);
 	xenpt_source_close(src);
@@ -617,27 +644,34 @@ TEST(p2m_check_user_l4_and_roots)
 	REQUIRE_OK(xenpt_p2m_check(src, NULL, &k));
 	/* kernel L4 of vCPU 0, its user L4, init (vCPU 1 and p2m_cr3) */
 	CHECK_EQ(k->roots, 3);
-	CHECK(k->subtrees_shared > 0);      /* the kernel half is walked once */
-	REQUIRE(k->nr_total == 1);
-	CHECK_EQ(k->findings[0].kind, XENPT_FIND_MAPPED_NOT_IN_P2M);
-	CHECK_EQ(k->findings[0].va, 0xffffffffff600000ull);
-	CHECK_EQ(k->findings[0].root, xenpt_synth_root_frame(s, lx.root_user));
-	CHECK(has(k->findings[0].where, "user L4"));
+	CHECK(k->subtrees_shared > 0);      /* the kernel half is named by both L4s */
+	/* a free frame is XTAB, like a grant or foreign mapping: a note */
+	CHECK_EQ(k->nr_total, 0);
+	REQUIRE(k->nr_notes == 1);
+	CHECK_EQ(k->notes[0].note, XENPT_NOTE_XEN_OR_FOREIGN);
+	CHECK_EQ(k->notes[0].va, 0xffffffffff600000ull);
+	CHECK_EQ(k->notes[0].root, xenpt_synth_root_frame(s, lx.root_user));
+	CHECK(has(k->notes[0].where, "user L4"));
 	xenpt_p2m_check_free(k);
 	xenpt_source_close(src);
 	xenpt_synth_destroy(s);
 }
 
-/* Tables that share subtrees: 512 L3 entries -> one L2 -> 512 entries -> one L1. */
-TEST(p2m_check_shared_subtrees_bounded)
+/*
+ * Tables that fan out: 256 L4 slots -> one L3 -> 512 entries -> one L2 ->
+ * 512 entries -> one L1: 2^26 paths through four tables.  The check scans
+ * each distinct table once: exactly the four tables and the L1's 512 frames
+ * are checked, whatever the number of paths, with no budget cut.
+ */
+TEST(p2m_check_shared_subtrees_linear)
 {
 	struct xenpt_synth *s = new_pv(PAGES);
 	struct xenpt_source *src;
 	struct xenpt_p2m_check *k = NULL;
-	struct xenpt_p2m_check_opts opts = { .max_ranges = 100000 };
+	struct xenpt_p2m_check_opts opts = { .max_ranges = 100 };
 	struct xenpt_walk w;
 	struct xenpt_aspace as;
-	uint64_t l3, l2, e3, e2;
+	uint64_t l4, l3, l2, e4, e3, e2;
 	unsigned i;
 	clock_t t0;
 
@@ -649,21 +683,37 @@ TEST(p2m_check_shared_subtrees_bounded)
 	xenpt_synth_aspace(s, XENPT_SYNTH_ROOT_DEFAULT, &as);
 	REQUIRE_OK(xenpt_walk_va(src, &as, xenpt_va(0x400000), &w));
 	REQUIRE(w.nsteps == 4);
+	l4 = w.steps[0].table;
 	l3 = w.steps[1].table;
 	l2 = w.steps[2].table;
+	e4 = w.steps[0].entry;
 	e3 = w.steps[1].entry;
 	e2 = w.steps[2].entry;
 	for (i = 0; i < 512; i++) {
+		if (i < 256)
+			CHECK_OK(xenpt_synth_set_table_entry(s, l4, i, e4));
 		CHECK_OK(xenpt_synth_set_table_entry(s, l3, i, e3));
 		CHECK_OK(xenpt_synth_set_table_entry(s, l2, i, e2));
 	}
 	xenpt_source_cache_flush(src);
 	t0 = clock();
+	REQUIRE_OK(xenpt_p2m_check(src, NULL, &k));
+	CHECK(!k->walk_truncated);
+	CHECK_EQ(k->roots, 1);
+	CHECK_EQ(k->tables_checked, 4);
+	CHECK_EQ(k->frames_checked, 4 + 512);
+	/* entries naming a table another entry names: 255 L4 slots, 511 + 511 below */
+	CHECK_EQ(k->subtrees_shared, 255 + 511 + 511);
+	CHECK_EQ(k->nr_total, 0);   /* every frame is the domain's */
+	CHECK_EQ(k->nr_notes_total, 0);
+	CHECK((clock() - t0) / CLOCKS_PER_SEC < 2);
+	xenpt_p2m_check_free(k);
+
+	/* the budget still cuts a walk short, and says so */
 	REQUIRE_OK(xenpt_p2m_check(src, &opts, &k));
 	CHECK(k->walk_truncated);
-	CHECK(k->ranges <= 100000 + 1);
-	CHECK_EQ(k->nr_total, 0);   /* every frame is the domain's */
-	CHECK((clock() - t0) / CLOCKS_PER_SEC < 10);
+	CHECK_EQ(k->ranges, 100);
+	CHECK_EQ(k->frames_checked, 100);
 	xenpt_p2m_check_free(k);
 	xenpt_source_close(src);
 	xenpt_synth_destroy(s);
@@ -690,13 +740,15 @@ TEST(p2m_check_hostile_fixtures)
 			 * both beyond the host's 0x40000 frames */
 			CHECK_EQ(k->nr_total, 2);
 			REQUIRE(k->nr_findings == 2);
-			CHECK_EQ(k->findings[0].mfn, 0x7fffff);
-			CHECK_EQ(k->findings[0].va, 0x404000);
-			CHECK(!k->findings[0].as_table);
-			CHECK_EQ(k->findings[1].mfn, 0x1000000);
-			CHECK(k->findings[1].as_table);
-			CHECK_EQ(k->findings[1].level, 2);
-			CHECK(has(k->findings[1].where, "beyond the host's 0x40000 frames"));
+			/* tables first: the walk goes level by level */
+			CHECK_EQ(k->findings[0].mfn, 0x1000000);
+			CHECK(k->findings[0].as_table);
+			CHECK_EQ(k->findings[0].level, 2);
+			CHECK(has(k->findings[0].where, "beyond the host's 0x40000 frames"));
+			CHECK_EQ(k->findings[1].mfn, 0x7fffff);
+			CHECK_EQ(k->findings[1].va, 0x404000);
+			CHECK(!k->findings[1].as_table);
+			CHECK_EQ(k->nr_notes_total, 0);
 		}
 		xenpt_p2m_check_free(k);
 		xenpt_source_close(src);
@@ -865,7 +917,8 @@ TEST(p2m_requests_are_batched)
 	/* the check: never more than 1024 per request, every type asked in one batch */
 	memset(p->calls, 0, sizeof(p->calls));
 	REQUIRE_OK(xenpt_p2m_check(opened, NULL, &k));
-	CHECK_EQ(k->nr_total, 10);
+	CHECK_EQ(k->nr_total, 7);
+	CHECK_EQ(k->nr_notes_total, 3);
 	for (i = 0; i < 3; i++)
 		CHECK(p->max_batch[i] <= XENPT_P2M_BATCH);
 	CHECK_EQ(p->calls[2], 1);   /* the walk's five failures, asked together */
@@ -893,8 +946,16 @@ TEST(p2m_check_copying_source)
 	xenpt_source_cache_set_capacity(copying, 16);   /* evictions during the walk */
 	REQUIRE_OK(xenpt_p2m_check(stable, NULL, &a));
 	REQUIRE_OK(xenpt_p2m_check(copying, NULL, &b));
-	CHECK_EQ(a->nr_total, 10);
+	CHECK_EQ(a->nr_total, 7);
 	CHECK_EQ(b->nr_total, a->nr_total);
+	CHECK_EQ(a->nr_notes_total, 3);
+	CHECK_EQ(b->nr_notes_total, a->nr_notes_total);
+	REQUIRE(a->nr_notes == b->nr_notes);
+	for (i = 0; i < a->nr_notes; i++) {
+		CHECK_EQ(b->notes[i].note, a->notes[i].note);
+		CHECK_EQ(b->notes[i].mfn, a->notes[i].mfn);
+		CHECK_STR_EQ(b->notes[i].where, a->notes[i].where);
+	}
 	CHECK_EQ(b->frames_checked, a->frames_checked);
 	CHECK_EQ(b->tables_checked, a->tables_checked);
 	REQUIRE(a->nr_findings == b->nr_findings);
@@ -1027,15 +1088,24 @@ TEST(p2m_real_core_check)
 	 * shinfo_mfn 0x55208, fixture README), and mfn 0x55200 in vmalloc space,
 	 * a grant-table frame Xen allocated next to it.
 	 */
-	CHECK_EQ(k->nr_total, 2);
-	CHECK_EQ(k->counts[XENPT_FIND_MAPPED_NOT_IN_P2M], 2);
-	REQUIRE(k->nr_findings == 2);
-	CHECK_EQ(k->findings[0].mfn, 0x55200);
-	CHECK_EQ(k->findings[0].va, 0xffffc900400c0000ull);
-	CHECK_EQ(k->findings[1].mfn, 0x55208);
-	CHECK_EQ(k->findings[1].va, 0xffffffffff57c000ull);
-	CHECK_EQ(k->findings[1].level, 1);
-	CHECK_EQ(k->findings[1].m2p_pfn, INV);
+	CHECK_EQ(k->nr_total, 0);   /* healthy: no finding */
+	CHECK_EQ(k->nr_findings, 0);
+	CHECK_EQ(k->nr_notes_total, 2);
+	REQUIRE(k->nr_notes == 2);
+	CHECK_EQ(k->notes[0].mfn, 0x55200);
+	CHECK_EQ(k->notes[0].va, 0xffffc900400c0000ull);
+	CHECK_EQ(k->notes[0].note, XENPT_NOTE_NOT_OWNED);
+	CHECK_EQ(k->notes[0].count, 1);
+	/* the start_info page at pfn 0x4a00 names shared_info 0x55208000 */
+	CHECK_EQ(k->notes[1].mfn, 0x55208);
+	CHECK_EQ(k->notes[1].note, XENPT_NOTE_SHARED_INFO);
+	CHECK_EQ(k->notes[1].va, 0xffffffffff57c000ull);
+	CHECK_EQ(k->notes[1].level, 1);
+	CHECK_EQ(k->notes[1].m2p_pfn, INV);
+	CHECK(has(k->notes[1].where, "start_info page at pfn 0x4a00"));
+	CHECK_EQ(k->note_frames[XENPT_NOTE_SHARED_INFO], 1);
+	CHECK_EQ(k->note_frames[XENPT_NOTE_NOT_OWNED], 1);
+	CHECK_EQ(k->shinfo_max_pfn, 0x8000);   /* fixture README: max_pfn=0x8000 */
 	xenpt_p2m_check_free(k);
 
 	/* the core's M2P is its P2M inverted: every frame ok */
@@ -1056,6 +1126,36 @@ TEST(p2m_real_core_check)
 	CHECK_EQ(fi.status, XENPT_FS_OK);
 	CHECK(!fi.typed);
 	xenpt_p2m_index_destroy(idx);
+	xenpt_source_close(src);
+}
+
+/*
+ * The test guest's core (tests/fixtures/xenpt-testguest.README): clean, and
+ * the one frame it maps without owning it is the shared_info page its
+ * console names ("shared_info va=0xffffffff80006000 mfn=0x52410").
+ */
+TEST(p2m_testguest_core_check)
+{
+	struct xenpt_source *src = NULL;
+	struct xenpt_p2m_check *k = NULL;
+	struct xenpt_error *oerr = xenpt_source_open_core(core_path("xenpt-testguest.core"), &src);
+
+	if (oerr) {
+		printf("# skipped: %s\n", xenpt_error_message(oerr));
+		xenpt_error_destroy(oerr);
+		return;
+	}
+	REQUIRE_OK(xenpt_p2m_check(src, NULL, &k));
+	CHECK_EQ(k->p2m_size, 0x2000);
+	CHECK_EQ(k->p2m_valid, 0x2000);
+	CHECK_EQ(k->nr_total, 0);
+	CHECK_EQ(k->roots, 1);
+	REQUIRE(k->nr_notes == 1);
+	CHECK_EQ(k->notes[0].note, XENPT_NOTE_SHARED_INFO);
+	CHECK_EQ(k->notes[0].mfn, 0x52410);
+	CHECK_EQ(k->notes[0].va, 0xffffffff80006000ull);
+	CHECK(!k->notes[0].as_table);
+	xenpt_p2m_check_free(k);
 	xenpt_source_close(src);
 }
 
