@@ -62,6 +62,7 @@ static const struct cli_opt dump_opts[] = {
 	{ "max-lines", required_argument, 'n', "N", "at most N lines per section, then '... N entries skipped ...' (0: all; default: 16 in espfix, else all)" },
 	{ "tables", no_argument, 't', NULL, "list every page-table frame instead (level, frame, counts, Xen type)" },
 	{ "no-types", no_argument, 'T', NULL, "PV: do not look up the type of every mapped frame (faster on live domains)" },
+	{ "expand", no_argument, 'e', NULL, "print every occurrence of a repeated subtree (default: once, then one 'same subtree as at VA' line)" },
 	{ "strict", no_argument, 's', NULL, "exit 1 when there are findings" },
 	{ NULL, 0, 0, NULL, NULL },
 };

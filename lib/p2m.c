@@ -28,6 +28,7 @@
 #include <xenpt/walk.h>
 
 #include "internal.h"
+#include "xen/pv.h"
 
 #define INV XENPT_INVALID_FRAME
 #define BATCH XENPT_P2M_BATCH
@@ -1209,7 +1210,7 @@ static struct xenpt_error *walk_root(struct checker *c, const struct xenpt_aspac
 
 		if (!(e & XENPT_PTE_P))
 			continue;
-		if (as->pv && slot >= 256 && slot <= 271)
+		if (as->pv && xen_pv_is_xen_l4_slot(slot))
 			continue;   /* Xen's slots: never walked */
 		if (!(e & XENPT_PTE_PSE) &&
 		    !mfn_set_add(&c->subtrees, (e & XENPT_PTE_ADDR_MASK) >> XENPT_PAGE_SHIFT, &oom)) {

@@ -77,6 +77,7 @@ XENPT_PUBLIC const char *xenpt_rmap_kind_name(enum xenpt_rmap_kind kind)
 		[XENPT_RMAP_LEAF] = "leaf", [XENPT_RMAP_TABLE] = "table",
 		[XENPT_RMAP_XEN_SLOT] = "xen_slot", [XENPT_RMAP_LINEAR] = "linear",
 		[XENPT_RMAP_RESERVED] = "reserved_bits",
+		[XENPT_RMAP_DISALLOWED] = "disallowed_flags",
 	};
 
 	if ((unsigned)kind < XENPT_ARRAY_SIZE(n) && n[kind])
@@ -651,6 +652,10 @@ static bool entry_names(struct xenpt_rmap *r, unsigned level, unsigned idx, uint
 		if (key_frame(g, e, &d) != frame)
 			return false;
 		ref->kind = XENPT_RMAP_RESERVED;
+	} else if (d.disallowed) {
+		if (d.next != frame)
+			return false;
+		ref->kind = XENPT_RMAP_DISALLOWED;
 	} else if (d.leaf) {
 		uint64_t nframes = ref->page_size >> 12;
 
@@ -1026,11 +1031,8 @@ static void descend(struct path_walk *pw, size_t root, uint32_t id, uint64_t bas
 		p->root = root;
 		p->va = ptg_entry_va(&r->g, level, base, pw->ref->index) + pw->ref->frame_offset;
 		fold_rights(g, level, pw->ref->entry, &rw, &us, &nx);
-		if (pw->ref->kind == XENPT_RMAP_LEAF && r->as.pv &&
-		    (pw->ref->entry & XENPT_PTE_GUEST_KERNEL))
-			p->user = false;
-		else
-			p->user = us;
+		p->hw_user = us;
+		p->user = pw->ref->kind == XENPT_RMAP_LEAF ? pt_user(&r->as, us, pw->ref->entry) : us;
 		p->writable = pt_writable(rw, us, r->as.wp);
 		p->nx = nx;
 		return;
