@@ -534,10 +534,31 @@ TEST(real_core_facts)
 			REQUIRE(np == 1);
 			CHECK_EQ(p[0].va, 0xffff888000000000ull + 0x699aull * 4096);
 			CHECK(!p[0].writable);
+			/* Xen's kernel PTE: US set by Xen, bit 52 (the entry) */
 			CHECK(!p[0].user);
+			CHECK(p[0].hw_user);
+			CHECK(f->entry & XENPT_PTE_GUEST_KERNEL);
 		}
 	}
 	CHECK_EQ(xen, 1);
+	free(rs.v);
+	/* busybox text, pfn 0x330e at 0x400000 (mfn 0x5430e, as the t205 CLI
+	 * test reads the core): a user PTE (US|G, no bit 52) reached through
+	 * both L4s; user in both, the same privilege walk gives */
+	lookup(r, 0x5430e, &rs, &info);
+	for (i = 0, np = 0; i < rs.n; i++) {
+		size_t k, n;
+
+		if (rs.v[i].kind != XENPT_RMAP_LEAF || (rs.v[i].entry & XENPT_PTE_GUEST_KERNEL))
+			continue;
+		CHECK_OK(xenpt_rmap_paths(r, &rs.v[i], 4, p, &n));
+		for (k = 0; k < n; k++) {
+			CHECK_EQ(p[k].va, 0x400000);
+			CHECK(p[k].user && p[k].hw_user);
+			np++;
+		}
+	}
+	CHECK_EQ(np, 2);
 	CHECK_EQ(leaves, 1);
 	free(rs.v);
 	/* the kernel-text L1 (pfn 0x4a0e, L1 in xen-mfndump) is linked in by
