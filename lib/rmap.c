@@ -358,6 +358,7 @@ static struct xenpt_error *add_root(struct xenpt_rmap *r, const struct xenpt_asp
 	memset(&nr[r->nroots], 0, sizeof(*nr));
 	nr[r->nroots].frame = as->root;
 	nr[r->nroots].cr3 = as->cr3;
+	nr[r->nroots].user_l4 = as->pv && as->user;
 	snprintf(nr[r->nroots].name, sizeof(nr[r->nroots].name), "%s", name);
 	r->nroots++;
 	return NULL;
@@ -1032,7 +1033,15 @@ static void descend(struct path_walk *pw, size_t root, uint32_t id, uint64_t bas
 		p->va = ptg_entry_va(&r->g, level, base, pw->ref->index) + pw->ref->frame_offset;
 		fold_rights(g, level, pw->ref->entry, &rw, &us, &nx);
 		p->hw_user = us;
-		p->user = pw->ref->kind == XENPT_RMAP_LEAF ? pt_user(&r->as, us, pw->ref->entry) : us;
+		if (pw->ref->kind == XENPT_RMAP_LEAF) {
+			/* the privilege as the root's own walk decides it */
+			struct xenpt_aspace ras = r->as;
+
+			ras.user = r->roots[root].user_l4;
+			p->user = pt_user(&ras, us, pw->ref->entry);
+		} else {
+			p->user = us;
+		}
 		p->writable = pt_writable(rw, us, r->as.wp);
 		p->nx = nx;
 		return;

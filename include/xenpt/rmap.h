@@ -59,6 +59,8 @@ struct xenpt_rmap_root {
 	uint64_t frame;             /**< the top table (MFN for PV, GFN for HVM) */
 	uint64_t cr3;
 	char name[48];              /**< "vCPU 0 kernel L4", "vCPU 1 user L4", "vCPU 0 CR3", "cr3 0x..." */
+	bool user_l4;               /**< 64-bit PV: a user L4 (ctrlreg[1]): the privilege of its paths
+				         is decided as for walk --user */
 };
 
 size_t xenpt_rmap_nr_roots(const struct xenpt_rmap *r);

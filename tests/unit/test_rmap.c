@@ -622,3 +622,47 @@ TEST(roots_and_errors)
 	xenpt_rmap_destroy(r);
 	fake_destroy(f);
 }
+
+/*
+ * The privilege of a path is decided as the walk of its root decides it:
+ * one L3 (0x1001) shared by a kernel L4 (0x1000, CR3) and a user L4
+ * (0x2000, ctrlreg[1]), down to an L1 entry Xen made for the guest kernel
+ * (US | bit 52): not user through the kernel L4, user through the user L4
+ * (guest user mode runs on it and the hardware lets it in).
+ */
+TEST(privilege_per_root)
+{
+	struct fake_source *f = fake_create(0);
+	struct xenpt_vcpu v;
+	struct xenpt_rmap *r = NULL;
+	struct xenpt_rmap_path p[4];
+	struct refs rs;
+	size_t np = 0, i;
+
+	memset(&v, 0, sizeof(v));
+	v.online = true;
+	v.cr3 = 0x1000ull << 12;
+	v.user_cr3 = 0x2000ull << 12;
+	fake_set_vcpu(f, &v);
+	fake_set64(f, XENPT_SPACE_MFN, 0x1000, 0, (0x1001ull << 12) | 0x67);
+	fake_set64(f, XENPT_SPACE_MFN, 0x2000, 0, (0x1001ull << 12) | 0x67);
+	fake_set64(f, XENPT_SPACE_MFN, 0x1001, 0, (0x1002ull << 12) | 0x67);
+	fake_set64(f, XENPT_SPACE_MFN, 0x1002, 0, (0x1003ull << 12) | 0x67);
+	fake_set64(f, XENPT_SPACE_MFN, 0x1003, 5, (0x5000ull << 12) | 0x65 | XENPT_PTE_GUEST_KERNEL);
+	REQUIRE_OK(xenpt_rmap_create(fake_src(f), NULL, &r));
+	REQUIRE(xenpt_rmap_nr_roots(r) == 2);
+	CHECK(!xenpt_rmap_root(r, 0)->user_l4);
+	CHECK(xenpt_rmap_root(r, 1)->user_l4);
+	lookup(r, 0x5000, &rs, NULL);
+	REQUIRE(rs.n == 1);
+	CHECK_OK(xenpt_rmap_paths(r, &rs.v[0], 4, p, &np));
+	REQUIRE(np == 2);
+	for (i = 0; i < np; i++) {
+		CHECK_EQ(p[i].va, 0x5000);
+		CHECK(p[i].hw_user);
+		CHECK_EQ(p[i].user, p[i].root == 1);
+	}
+	free(rs.v);
+	xenpt_rmap_destroy(r);
+	fake_destroy(f);
+}
