@@ -26,7 +26,12 @@
  * XENPT_PTDUMP_LINEAR run and not followed.  Unlike the single-address
  * walker, which follows what the hardware would follow, this makes the
  * result independent of the path, which is what lets summaries be shared.
- * In a 64-bit PV guest Xen's L4 slots 256-271 are never walked.
+ * In a 64-bit PV guest Xen's L4 slots 256-271 are never walked, and an
+ * entry with flags Xen never validates (lib/xen/pv.h) is a DISALLOWED run.
+ *
+ * Output.  Emission is linear in the distinct tables too: without
+ * opts.expand a subtree printed in full once is named by REPEAT runs
+ * afterwards (see xenpt_ptdump_opts.expand).
  *
  * The library does not print: runs, section markers and "N lines skipped"
  * notices are handed to a callback in address order.
