@@ -383,6 +383,7 @@ int cmd_rmap(struct cli *cli, int argc, char **argv)
 				jw_khex(x.j, "cr3", rt->cr3);
 				snprintf(key, sizeof(key), "table_%s", x.sp);
 				jw_kframe(x.j, key, rt->frame);
+				jw_kbool(x.j, "user_l4", rt->user_l4);
 				jw_obj_end(x.j);
 			}
 			jw_arr_end(x.j);

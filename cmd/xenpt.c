@@ -39,7 +39,7 @@ const struct cli_opt cli_common_opts[] = {
 	{ "vcpu", required_argument, 'c', "N", "use vCPU N's page tables (default 0)" }, \
 	{ "cr3", required_argument, 'r', "CR3", "use this root instead (PV: the L4's machine address, MFN << 12)" }, \
 	{ "user", no_argument, 'u', NULL, "64-bit PV: the vCPU's user L4 (ctrlreg[1])" }, \
-	{ "mode", required_argument, 'm', "MODE", "paging mode: 2level, pae, 4level, 5level (default: from the vCPU)" }
+	{ "mode", required_argument, 'm', "MODE", "paging mode: 2level, pae, 4level, 5level (default: from the vCPU; 64-bit PV: 4level only)" }
 
 static const struct cli_opt no_opts[] = { { NULL, 0, 0, NULL, NULL } };
 
