@@ -190,6 +190,12 @@ struct xenpt_error *cli_aspace(struct cli *cli, const struct cli_aspace_opts *o,
 			       struct xenpt_aspace *as);
 /* "not present at L2", "mapped", ...: why a walk ended, in words. */
 const char *walk_end_text(const struct xenpt_walk *w, char *buf, size_t len);
+/* " (inferred from CR0.PG=1 ...; --mode overrides)" when the mode was inferred, else "". */
+const char *cli_mode_note(const struct xenpt_aspace *as, char *buf, size_t len);
+/* JSON keys "mode", "mode_inferred" and (when inferred) "mode_from". */
+void cli_json_mode(struct jw *j, const struct xenpt_aspace *as);
+/* Names of the PTE flag bits in @bits ("PSE G"), for messages. */
+const char *fmt_flag_names(char *buf, size_t len, uint64_t bits, unsigned level);
 const char *fmt_pte_flags(char *buf, size_t len, uint64_t entry, unsigned level, bool leaf, bool pv);
 
 /* Commands (cmd/<name>.c). */

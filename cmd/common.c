@@ -67,6 +67,6 @@ struct xenpt_error *cli_aspace(struct cli *cli, const struct cli_aspace_opts *o,
 		return xenpt_aspace_from_cr3(cli->src, o->cr3, o->mode, as);
 	err = xenpt_aspace_from_vcpu(cli->src, (uint32_t)o->vcpu, o->user, as);
 	if (!err && o->mode != XENPT_PM_NONE)
-		as->mode = o->mode;
+		err = xenpt_aspace_set_mode(cli->src, as, o->mode);
 	return err;
 }

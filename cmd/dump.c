@@ -19,7 +19,7 @@
 
 /* option characters: the table in cmd/xenpt.c */
 enum { OPT_RAW = 'R', OPT_LEVEL = 'l', OPT_RANGE = 'a', OPT_MAX_LINES = 'n', OPT_TABLES = 't',
-       OPT_NO_TYPES = 'T' };
+       OPT_NO_TYPES = 'T', OPT_EXPAND = 'e' };
 
 struct dump_ctx {
 	struct cli *cli;
@@ -102,6 +102,11 @@ static const char *fmt_desc(const struct dump_ctx *x, const struct xenpt_ptdump_
 	case XENPT_PTDUMP_XEN_SLOT:
 		snprintf(buf, len, "Xen's, not walked");
 		break;
+	case XENPT_PTDUMP_REPEAT:
+		snprintf(buf, len, "same L%u subtree (table %s 0x%" PRIx64 ") as at 0x%016" PRIx64 ", %" PRIu64 " time%s (--expand prints it)",
+			 r->named_level, x->sp, r->frame, r->same_as, r->entries,
+			 r->entries == 1 ? "" : "s");
+		break;
 	case XENPT_PTDUMP_TABLE:
 		snprintf(buf, len, "-> %" PRIu64 " L%u table%s, %s mapped below", r->entries,
 			 r->level - 1, r->entries == 1 ? "" : "s",
@@ -111,6 +116,14 @@ static const char *fmt_desc(const struct dump_ctx *x, const struct xenpt_ptdump_
 		snprintf(buf, len, "reserved bits 0x%" PRIx64 " set (not followed): %s", r->rsvd,
 			 fmt_where(x, r, w, sizeof(w)));
 		break;
+	case XENPT_PTDUMP_DISALLOWED: {
+		char names[64];
+
+		snprintf(buf, len, "flags %s (0x%" PRIx64 ") that Xen never validates at L%u (not followed): %s",
+			 fmt_flag_names(names, sizeof(names), r->disallowed, r->level), r->disallowed,
+			 r->level, fmt_where(x, r, w, sizeof(w)));
+		break;
+	}
 	case XENPT_PTDUMP_UNREADABLE:
 		snprintf(buf, len, "L%u table %s 0x%" PRIx64 " unreadable (%s): %s",
 			 r->named_level ? r->named_level : r->level - 1, x->sp, r->frame,
@@ -159,6 +172,7 @@ static void run_json(const struct dump_ctx *x, const char *section, uint64_t sta
 	jw_ku64(j, "entries", r->entries);
 	if (r->kind == XENPT_PTDUMP_MAPPED || r->kind == XENPT_PTDUMP_TABLE) {
 		jw_kbool(j, "user", r->attrs & XENPT_PTDUMP_USER);
+		jw_kbool(j, "hw_user", r->attrs & XENPT_PTDUMP_HW_USER);
 		jw_kbool(j, "writable", r->attrs & XENPT_PTDUMP_RW);
 		jw_kbool(j, "nx", r->attrs & XENPT_PTDUMP_NX);
 	}
@@ -194,6 +208,15 @@ static void run_json(const struct dump_ctx *x, const char *section, uint64_t sta
 		break;
 	case XENPT_PTDUMP_RESERVED:
 		jw_khex(j, "reserved_bits", r->rsvd);
+		break;
+	case XENPT_PTDUMP_DISALLOWED:
+		jw_khex(j, "disallowed_bits", r->disallowed);
+		break;
+	case XENPT_PTDUMP_REPEAT:
+		jw_khex(j, "same_as", r->same_as);
+		snprintf(key, sizeof(key), "target_%s", x->sp);
+		jw_kframe(j, key, r->frame);
+		jw_ku64(j, "target_level", r->named_level);
 		break;
 	case XENPT_PTDUMP_UNREADABLE:
 	case XENPT_PTDUMP_LINEAR:
@@ -252,6 +275,7 @@ static const char *const prob_title[XENPT_PTDUMP_NR_PROBLEMS] = {
 	"entries with reserved bits",
 	"unreadable tables",
 	"linear or recursive entries",
+	"entries with flags Xen never validates (PV disallow masks)",
 };
 
 static void report_plain(const struct dump_ctx *x, const struct xenpt_ptdump_report *rep)
@@ -288,6 +312,8 @@ static void report_plain(const struct dump_ctx *x, const struct xenpt_ptdump_rep
 			printf("    ... %" PRIu64 " more\n", rep->cls[k].regions - rep->cls[k].nlisted);
 	}
 	for (k = 0; k < XENPT_PTDUMP_NR_PROBLEMS; k++) {
+		if (k == XENPT_PTDUMP_P_DISALLOWED && !x->as.pv)
+			continue;
 		if (!rep->prob[k].entries) {
 			printf("  %s: none\n", prob_title[k]);
 			continue;
@@ -344,6 +370,8 @@ static void report_json(const struct dump_ctx *x, const struct xenpt_ptdump_repo
 	jw_key(j, "problems");
 	jw_obj_begin(j);
 	for (k = 0; k < XENPT_PTDUMP_NR_PROBLEMS; k++) {
+		if (k == XENPT_PTDUMP_P_DISALLOWED && !x->as.pv)
+			continue;
 		jw_key(j, xenpt_ptdump_problem_name(k));
 		jw_obj_begin(j);
 		jw_ku64(j, "entries", rep->prob[k].entries);
@@ -440,15 +468,19 @@ static bool parse_range(const char *s, uint64_t *start, uint64_t *last)
 
 static void header_plain(const struct dump_ctx *x, const struct xenpt_ptdump_opts *o)
 {
-	printf("address space of %s: %s%s paging, cr3 0x%" PRIx64 "%s", xenpt_source_describe(x->cli->src),
-	       xenpt_paging_mode_name(x->as.mode), x->as.pv ? " PV" : "", x->as.cr3,
-	       x->as.user ? " (user L4)" : "");
+	char note[200];
+
+	printf("address space of %s: %s%s paging%s, cr3 0x%" PRIx64 "%s", xenpt_source_describe(x->cli->src),
+	       xenpt_paging_mode_name(x->as.mode), x->as.pv ? " PV" : "",
+	       cli_mode_note(&x->as, note, sizeof(note)), x->as.cr3, x->as.user ? " (user L4)" : "");
 	if (o->va_start || o->va_last != UINT64_MAX)
 		printf(", range 0x%016" PRIx64 "-0x%016" PRIx64, o->va_start, o->va_last + 1);
 	if (o->max_level > 1)
 		printf(", down to level %u", o->max_level);
 	if (o->raw)
 		printf(", raw");
+	if (o->expand)
+		printf(", expanded");
 	printf("\n");
 }
 
@@ -457,7 +489,7 @@ static void header_json(const struct dump_ctx *x, const struct xenpt_ptdump_opts
 	struct jw *j = x->j;
 
 	jw_kstr(j, "source", xenpt_source_describe(x->cli->src));
-	jw_kstr(j, "mode", xenpt_paging_mode_name(x->as.mode));
+	cli_json_mode(j, &x->as);
 	jw_kstr(j, "space", x->sp);
 	jw_khex(j, "cr3", x->as.cr3);
 	jw_kbool(j, "user_l4", x->as.user);
@@ -465,6 +497,7 @@ static void header_json(const struct dump_ctx *x, const struct xenpt_ptdump_opts
 	jw_khex(j, "range_last", o->va_last);
 	jw_ku64(j, "max_level", o->max_level ? o->max_level : 1);
 	jw_kbool(j, "raw", o->raw);
+	jw_kbool(j, "expand", o->expand);
 }
 
 int cmd_dump(struct cli *cli, int argc, char **argv)
@@ -512,6 +545,9 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 			continue;
 		case OPT_NO_TYPES:
 			o.no_ftypes = true;
+			continue;
+		case OPT_EXPAND:
+			o.expand = true;
 			continue;
 		}
 		r = cli_aspace_opt(cli, c, arg, &ao);

@@ -110,6 +110,12 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 		err = cli_aspace(cli, &ao, &as);
 		if (err)
 			return cli_error(cli, err);
+		if (as.mode_inferred && !cli->json) {
+			char from[128];
+
+			cli_note(cli, "%s paging inferred from %s; --mode overrides",
+				 xenpt_paging_mode_name(as.mode), xenpt_aspace_mode_from(&as, from, sizeof(from)));
+		}
 		w = malloc(sizeof(*w));
 		if (!w)
 			return cli_error(cli, xenpt_error_create(XENPT_ERR_NOMEM, "out of memory"));
@@ -178,6 +184,8 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 		jw_obj_begin(j);
 		jw_kstr(j, "space", by_mfn ? "maddr" : by_gfn ? "gpaddr" : "va");
 		jw_khex(j, "address", start);
+		if (w)
+			cli_json_mode(j, &as);
 		jw_ku64(j, "length", done);
 		jw_kstr(j, "hex", json_hex);
 		jw_obj_end(j);

@@ -103,6 +103,7 @@ static struct xenpt_error *on_ref(void *arg, const struct xenpt_rmap_ref *ref)
 			jw_khex(j, "va", p->va);
 			jw_kstr(j, "root", xenpt_rmap_root(x->r, p->root)->name);
 			jw_kbool(j, "user", p->user);
+			jw_kbool(j, "hw_user", p->hw_user);
 			jw_kbool(j, "writable", p->writable);
 			jw_kbool(j, "nx", p->nx);
 			jw_obj_end(j);
@@ -367,6 +368,7 @@ int cmd_rmap(struct cli *cli, int argc, char **argv)
 				jw_khex(x.j, "cr3", rt->cr3);
 				snprintf(key, sizeof(key), "table_%s", x.sp);
 				jw_kframe(x.j, key, rt->frame);
+				jw_kbool(x.j, "user_l4", rt->user_l4);
 				jw_obj_end(x.j);
 			}
 			jw_arr_end(x.j);

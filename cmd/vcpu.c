@@ -44,6 +44,21 @@ static const char *cr3_label(struct cli *cli, uint64_t cr3, char *buf, size_t le
 	return buf;
 }
 
+/* HVM: the paging mode the library reads this vCPU's addresses in (false if none). */
+static bool hvm_aspace(struct cli *cli, const struct xenpt_vcpu *v, struct xenpt_aspace *as)
+{
+	struct xenpt_error *err;
+
+	if (!xenpt_source_domain(cli->src)->hvm || !v->online)
+		return false;
+	err = xenpt_aspace_from_vcpu(cli->src, v->id, false, as);
+	if (err) {
+		xenpt_error_destroy(err);
+		return false;
+	}
+	return true;
+}
+
 static void vcpu_json(struct cli *cli, const struct xenpt_vcpu *v, bool all)
 {
 	const struct xenpt_domain_info *d = xenpt_source_domain(cli->src);
@@ -80,6 +95,17 @@ static void vcpu_json(struct cli *cli, const struct xenpt_vcpu *v, bool all)
 		jw_khex(w, "efer", v->efer);
 	else
 		jw_kframe(w, "efer", XENPT_INVALID_FRAME);
+	{
+		struct xenpt_aspace as;
+		char from[128];
+
+		if (hvm_aspace(cli, v, &as)) {
+			jw_kstr(w, "paging_mode", xenpt_paging_mode_name(as.mode));
+			jw_kbool(w, "mode_inferred", as.mode_inferred);
+			if (as.mode_inferred)
+				jw_kstr(w, "mode_from", xenpt_aspace_mode_from(&as, from, sizeof(from)));
+		}
+	}
 	if (!d->hvm) {
 		jw_khex(w, "user_cr3", v->user_cr3);
 		if (v->user_cr3) {
@@ -166,6 +192,15 @@ static void vcpu_plain(struct cli *cli, const struct xenpt_vcpu *v, bool all)
 	printf("  %-6s 0x%016" PRIx64 "  %-6s %s\n", "cr4", v->cr4, "efer",
 	       v->efer_known ? (snprintf(buf, sizeof(buf), "0x%016" PRIx64, v->efer), buf)
 			     : "unknown (not saved in this source)");
+	{
+		struct xenpt_aspace as;
+		char from[128];
+
+		if (hvm_aspace(cli, v, &as))
+			printf("  paging %s%s%s%s\n", xenpt_paging_mode_name(as.mode),
+			       as.mode_inferred ? " (inferred from " : "",
+			       xenpt_aspace_mode_from(&as, from, sizeof(from)), as.mode_inferred ? ")" : "");
+	}
 	if (!d->hvm) {
 		if (v->user_cr3)
 			printf("  %-6s 0x%016" PRIx64 "  (user L4, ctrlreg[1]: %s)\n", "ucr3",

@@ -12,6 +12,47 @@
 
 #include "cli.h"
 
+const char *cli_mode_note(const struct xenpt_aspace *as, char *buf, size_t len)
+{
+	char from[128];
+
+	buf[0] = 0;
+	if (as->mode_inferred)
+		snprintf(buf, len, " (inferred from %s; --mode overrides)",
+			 xenpt_aspace_mode_from(as, from, sizeof(from)));
+	return buf;
+}
+
+void cli_json_mode(struct jw *j, const struct xenpt_aspace *as)
+{
+	char from[128];
+
+	jw_kstr(j, "mode", xenpt_paging_mode_name(as->mode));
+	jw_kbool(j, "mode_inferred", as->mode_inferred);
+	if (as->mode_inferred)
+		jw_kstr(j, "mode_from", xenpt_aspace_mode_from(as, from, sizeof(from)));
+}
+
+const char *fmt_flag_names(char *buf, size_t len, uint64_t bits, unsigned level)
+{
+	static const struct { uint64_t bit; const char *name; } f[] = {
+		{ XENPT_PTE_P, "P" }, { XENPT_PTE_RW, "RW" }, { XENPT_PTE_US, "US" },
+		{ XENPT_PTE_PWT, "PWT" }, { XENPT_PTE_PCD, "PCD" }, { XENPT_PTE_A, "A" },
+		{ XENPT_PTE_D, "D" }, { XENPT_PTE_PSE, NULL }, { XENPT_PTE_G, "G" },
+		{ XENPT_PTE_NX, "NX" },
+	};
+	size_t i, o = 0;
+
+	buf[0] = 0;
+	for (i = 0; i < sizeof(f) / sizeof(f[0]) && o < len; i++) {
+		const char *n = f[i].name ? f[i].name : level == 1 ? "PAT" : "PSE";
+
+		if (bits & f[i].bit)
+			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? " " : "", n);
+	}
+	return buf;
+}
+
 /* Fixed-width flag tokens; an absent flag prints as dashes of the same width. */
 const char *fmt_pte_flags(char *buf, size_t len, uint64_t e, unsigned level, bool leaf, bool pv)
 {
@@ -83,6 +124,15 @@ const char *walk_end_text(const struct xenpt_walk *w, char *buf, size_t len)
 	case XENPT_WALK_UNREADABLE:
 		snprintf(buf, len, "%s table could not be read", level_name(&w->as, w->end_level));
 		break;
+	case XENPT_WALK_DISALLOWED: {
+		char names[64];
+		uint64_t bits = w->nsteps ? w->steps[w->nsteps - 1].disallowed : 0;
+
+		snprintf(buf, len, "flags Xen disallows at %s: %s (0x%" PRIx64 "; Xen never validates such an entry in a PV table)",
+			 level_name(&w->as, w->end_level),
+			 fmt_flag_names(names, sizeof(names), bits, w->end_level), bits);
+		break;
+	}
 	}
 	return buf;
 }
@@ -97,7 +147,7 @@ static void walk_json(struct cli *cli, const struct xenpt_walk *w)
 
 	jw_obj_begin(j);
 	jw_khex(j, "va", w->va);
-	jw_kstr(j, "mode", xenpt_paging_mode_name(w->as.mode));
+	cli_json_mode(j, &w->as);
 	jw_kstr(j, "space", sp);
 	jw_khex(j, "cr3", w->as.cr3);
 	jw_kbool(j, "user_l4", w->as.user);
@@ -125,6 +175,8 @@ static void walk_json(struct cli *cli, const struct xenpt_walk *w)
 		}
 		if (s->rsvd)
 			jw_khex(j, "reserved_bits", s->rsvd);
+		if (s->disallowed)
+			jw_khex(j, "disallowed_bits", s->disallowed);
 		jw_obj_end(j);
 	}
 	jw_arr_end(j);
@@ -135,6 +187,8 @@ static void walk_json(struct cli *cli, const struct xenpt_walk *w)
 		jw_ku64(j, "level", w->end_level);
 	if (w->end == XENPT_WALK_UNREADABLE)
 		jw_kstr(j, "error", xenpt_source_frame_strerror(cli->src, w->end_errno));
+	if (w->end == XENPT_WALK_DISALLOWED)
+		jw_khex(j, "bits", w->steps[w->nsteps - 1].disallowed);
 	jw_obj_end(j);
 	if (w->end == XENPT_WALK_MAPPED) {
 		jw_ku64(j, "page_size", w->page_size);
@@ -144,7 +198,8 @@ static void walk_json(struct cli *cli, const struct xenpt_walk *w)
 		jw_khex(j, pv ? "maddr" : "gpaddr", w->addr);
 		jw_kbool(j, "writable", w->writable);
 		jw_kbool(j, "user", w->user);
-		jw_kbool(j, "guest_kernel", pv && (w->steps[w->nsteps - 1].entry & XENPT_PTE_GUEST_KERNEL));
+		jw_kbool(j, "hw_user", w->hw_user);
+		jw_kbool(j, "guest_kernel", w->guest_kernel);
 		jw_kbool(j, "nx", w->nx);
 		jw_kbool(j, "global", w->global);
 		jw_kbool(j, "accessed", w->accessed);
@@ -156,16 +211,16 @@ static void walk_json(struct cli *cli, const struct xenpt_walk *w)
 static void walk_plain(struct cli *cli, const struct xenpt_walk *w)
 {
 	bool pv = w->as.pv;
-	char fl[64], a[32], b[32], c[64], res[160], sz[16];
+	char fl[64], a[32], b[32], c[64], res[200], sz[16], note[200];
 	struct table *t;
 	unsigned i;
 	const char *titles_pv[] = { "LEVEL", "TABLE_MFN", "TABLE_PFN", ">IDX", "ENTRY_MADDR", "ENTRY",
 				    "FLAGS", "NEXT" };
 	const char *titles_hvm[] = { "LEVEL", "TABLE_GFN", ">IDX", "ENTRY_GPADDR", "ENTRY", "FLAGS", "NEXT" };
 
-	printf("va 0x%016" PRIx64 " in %s, %s%s paging, cr3 0x%" PRIx64 "%s\n", w->va,
+	printf("va 0x%016" PRIx64 " in %s, %s%s paging%s, cr3 0x%" PRIx64 "%s\n", w->va,
 	       xenpt_source_describe(cli->src), xenpt_paging_mode_name(w->as.mode), pv ? " PV" : "",
-	       w->as.cr3, w->as.user ? " (user L4)" : "");
+	       cli_mode_note(&w->as, note, sizeof(note)), w->as.cr3, w->as.user ? " (user L4)" : "");
 	if (!w->nsteps) {   /* non-canonical: no table was read */
 		printf("result: %s\n", walk_end_text(w, res, sizeof(res)));
 		return;
@@ -189,6 +244,8 @@ static void walk_plain(struct cli *cli, const struct xenpt_walk *w)
 			c[0] = 0;
 		else if (s->rsvd)
 			snprintf(c, sizeof(c), "reserved bits 0x%" PRIx64, s->rsvd);
+		else if (s->disallowed)
+			snprintf(c, sizeof(c), "flags Xen disallows 0x%" PRIx64, s->disallowed);
 		else if (pv)
 			snprintf(c, sizeof(c), "%s mfn %s pfn %s", s->leaf ? "page" : "table",
 				 fmt_frame(a, sizeof(a), s->next), fmt_frame(b, sizeof(b), s->next_other));
@@ -201,13 +258,9 @@ static void walk_plain(struct cli *cli, const struct xenpt_walk *w)
 	table_print(t, stdout, true);
 	table_destroy(t);
 	if (w->end == XENPT_WALK_MAPPED) {
-		const struct xenpt_walk_step *leaf = &w->steps[w->nsteps - 1];
-		/*
-		 * 64-bit PV kernels run in ring 3, so Xen sets US on their mappings and
-		 * marks them with _PAGE_GUEST_KERNEL (bit 52): adjust_guest_l1e() in
-		 * xen/arch/x86/include/asm/pv/mm.h.  Say so rather than "user".
-		 */
-		bool gk = pv && w->user && (leaf->entry & XENPT_PTE_GUEST_KERNEL);
+		/* the privilege is the library's (struct xenpt_walk.user); say
+		 * why a PV kernel mapping has US set */
+		bool gk = !w->user && w->hw_user && w->guest_kernel;
 
 		printf("result: mapped, %s page: %s 0x%" PRIx64 " (%s 0x%" PRIx64 ", %s %s), %s %s %s\n",
 		       fmt_size(sz, sizeof(sz), w->page_size), pv ? "maddr" : "gpaddr", w->addr,

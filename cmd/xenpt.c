@@ -38,7 +38,7 @@ const struct cli_opt cli_common_opts[] = {
 	{ "vcpu", required_argument, 'c', "N", "use vCPU N's page tables (default 0)" }, \
 	{ "cr3", required_argument, 'r', "CR3", "use this root instead (PV: the L4's machine address, MFN << 12)" }, \
 	{ "user", no_argument, 'u', NULL, "64-bit PV: the vCPU's user L4 (ctrlreg[1])" }, \
-	{ "mode", required_argument, 'm', "MODE", "paging mode: 2level, pae, 4level, 5level (default: from the vCPU)" }
+	{ "mode", required_argument, 'm', "MODE", "paging mode: 2level, pae, 4level, 5level (default: from the vCPU; 64-bit PV: 4level only)" }
 
 static const struct cli_opt no_opts[] = { { NULL, 0, 0, NULL, NULL } };
 
@@ -61,6 +61,7 @@ static const struct cli_opt dump_opts[] = {
 	{ "max-lines", required_argument, 'n', "N", "at most N lines per section, then '... N entries skipped ...' (0: all; default: 16 in espfix, else all)" },
 	{ "tables", no_argument, 't', NULL, "list every page-table frame instead (level, frame, counts, Xen type)" },
 	{ "no-types", no_argument, 'T', NULL, "PV: do not look up the type of every mapped frame (faster on live domains)" },
+	{ "expand", no_argument, 'e', NULL, "print every occurrence of a repeated subtree (default: once, then one 'same subtree as at VA' line)" },
 	{ "strict", no_argument, 's', NULL, "exit 1 when there are findings" },
 	{ NULL, 0, 0, NULL, NULL },
 };

@@ -1409,8 +1409,8 @@ static struct xenpt_error *check_visit(void *arg, struct ptg *g, uint32_t id,
 		if (!(e & XENPT_PTE_P) || pt_is_xen_slot(&g->g, level, idx))
 			continue;
 		pt_decode(&g->g, level, e, &d);
-		if (d.rsvd)
-			continue;   /* Xen refuses such entries; the frame is not used */
+		if (pt_bad(&d))
+			continue;   /* Xen refuses such entries (reserved or disallowed bits): the frame is not used */
 		va = ptg_entry_va(g, level, base, idx);
 		if (!d.leaf) {
 			err = use_frame(c, d.next, va, frame, level, idx, true, cg->root_no[gr], root);

@@ -59,6 +59,7 @@ XENPT_PUBLIC const char *xenpt_range_kind_name(enum xenpt_range_kind kind)
 		[XENPT_RANGE_RESERVED] = "reserved_bits",
 		[XENPT_RANGE_UNREADABLE] = "unreadable",
 		[XENPT_RANGE_CYCLE] = "cycle",
+		[XENPT_RANGE_DISALLOWED] = "disallowed_flags",
 	};
 
 	if ((unsigned)kind < XENPT_ARRAY_SIZE(names))
@@ -174,7 +175,7 @@ static struct xenpt_error *prefetch_children(struct xenpt_pt_iter *it, unsigned 
 		if (!(e & XENPT_PTE_P) || pt_is_xen_slot(g, level, i))
 			continue;
 		pt_decode(g, level, e, &d);
-		if (d.leaf || d.rsvd || on_path(it, level, d.next))
+		if (d.leaf || pt_bad(&d) || on_path(it, level, d.next))
 			continue;
 		if (n && it->pf_frames[n - 1] == d.next)
 			continue;
@@ -278,7 +279,7 @@ XENPT_PUBLIC struct xenpt_error *xenpt_pt_iter_next(struct xenpt_pt_iter *it,
 		range_init(&r, XENPT_RANGE_MAPPED, 0, it->as.root);
 		r.frame = va >> 12;
 		r.page_size = XENPT_PAGE_SIZE;
-		r.writable = r.user = true;
+		r.writable = r.user = r.hw_user = true;
 		emit(it, &r, g->va_max_low);
 		goto out;
 	}
@@ -336,6 +337,11 @@ XENPT_PUBLIC struct xenpt_error *xenpt_pt_iter_next(struct xenpt_pt_iter *it,
 			emit(it, &r, last);
 			goto out;
 		}
+		if (d.disallowed) {
+			r.kind = XENPT_RANGE_DISALLOWED;
+			emit(it, &r, last);
+			goto out;
+		}
 		rw = lv->rw;
 		us = lv->us;
 		nx = lv->nx;
@@ -349,7 +355,8 @@ XENPT_PUBLIC struct xenpt_error *xenpt_pt_iter_next(struct xenpt_pt_iter *it,
 			r.kind = XENPT_RANGE_MAPPED;
 			r.frame = d.next + ((va - estart) >> 12);
 			r.writable = pt_writable(rw, us, it->as.wp);
-			r.user = us;
+			r.hw_user = us;
+			r.user = pt_user(&it->as, us, e);
 			r.nx = nx;
 			emit(it, &r, last);
 			goto out;

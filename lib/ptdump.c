@@ -49,14 +49,14 @@
 /* ---- packed run attributes ---------------------------------------------------- */
 
 /*
- * bits 0-3 kind, 4-6 level, 7 "never merges", 8-15 XENPT_PTDUMP_USER...,
- * 16-19 frame type.  Two pieces merge into one run iff their words are
+ * bits 0-3 kind, 4-6 level, 7 "never merges", 8-16 XENPT_PTDUMP_USER...,
+ * 17-20 frame type.  Two pieces merge into one run iff their words are
  * equal and the no-merge bit is clear.
  */
 #define A_LEVEL_SHIFT 4
 #define A_NOMERGE     (1u << 7)
 #define A_FLAGS_SHIFT 8
-#define A_FT_SHIFT    16
+#define A_FT_SHIFT    17
 
 static inline uint32_t mkattr(unsigned kind, unsigned level, unsigned flags, unsigned ft,
 			      bool nomerge)
@@ -67,7 +67,7 @@ static inline uint32_t mkattr(unsigned kind, unsigned level, unsigned flags, uns
 
 static inline unsigned a_kind(uint32_t a) { return a & 0xf; }
 static inline unsigned a_level(uint32_t a) { return (a >> A_LEVEL_SHIFT) & 7; }
-static inline unsigned a_flags(uint32_t a) { return (a >> A_FLAGS_SHIFT) & 0xff; }
+static inline unsigned a_flags(uint32_t a) { return (a >> A_FLAGS_SHIFT) & 0x1ff; }
 static inline unsigned a_ft(uint32_t a) { return (a >> A_FT_SHIFT) & 0xf; }
 
 static inline bool mergeable(uint32_t a, uint32_t b)
@@ -102,6 +102,7 @@ static inline int a_problem(uint32_t a)
 	case XENPT_PTDUMP_RESERVED: return XENPT_PTDUMP_P_RESERVED;
 	case XENPT_PTDUMP_UNREADABLE: return XENPT_PTDUMP_P_UNREADABLE;
 	case XENPT_PTDUMP_LINEAR: return XENPT_PTDUMP_P_LINEAR;
+	case XENPT_PTDUMP_DISALLOWED: return XENPT_PTDUMP_P_DISALLOWED;
 	default: return -1;
 	}
 }
@@ -255,7 +256,8 @@ XENPT_PUBLIC const char *xenpt_ptdump_kind_name(enum xenpt_ptdump_kind kind)
 		[XENPT_PTDUMP_MAPPED] = "mapped", [XENPT_PTDUMP_HOLE] = "hole",
 		[XENPT_PTDUMP_TABLE] = "table", [XENPT_PTDUMP_XEN_SLOT] = "xen_slot",
 		[XENPT_PTDUMP_RESERVED] = "reserved_bits", [XENPT_PTDUMP_UNREADABLE] = "unreadable",
-		[XENPT_PTDUMP_LINEAR] = "linear",
+		[XENPT_PTDUMP_LINEAR] = "linear", [XENPT_PTDUMP_DISALLOWED] = "disallowed_flags",
+		[XENPT_PTDUMP_REPEAT] = "repeat",
 	};
 
 	if ((unsigned)kind < XENPT_ARRAY_SIZE(n) && n[kind])
@@ -288,7 +290,7 @@ XENPT_PUBLIC const char *xenpt_ptdump_class_name(enum xenpt_ptdump_class c)
 
 XENPT_PUBLIC const char *xenpt_ptdump_problem_name(enum xenpt_ptdump_problem p)
 {
-	static const char *const n[] = { "reserved_bits", "unreadable", "linear" };
+	static const char *const n[] = { "reserved_bits", "unreadable", "linear", "disallowed_flags" };
 
 	if ((unsigned)p < XENPT_ARRAY_SIZE(n))
 		return n[p];
@@ -400,7 +402,7 @@ static struct xenpt_error *table_ftypes(struct xenpt_ptdump *d, uint32_t id,
 		if (!(e & XENPT_PTE_P) || pt_is_xen_slot(g, level, i))
 			continue;
 		pt_decode(g, level, e, &de);
-		if (de.rsvd || !de.leaf)
+		if (pt_bad(&de) || !de.leaf)
 			continue;
 		if (!d->xen_types) {
 			uint32_t tid = ptg_find(&d->g, de.next);
@@ -459,6 +461,11 @@ static inline void decode_piece(struct xenpt_ptdump *d, unsigned level, unsigned
 		p->attr = mkattr(XENPT_PTDUMP_RESERVED, level, 0, 0, true);
 		return;
 	}
+	if (p->de.disallowed) {
+		/* 64-bit PV: Xen never validates it (lib/xen/pv.h) */
+		p->attr = mkattr(XENPT_PTDUMP_DISALLOWED, level, 0, 0, true);
+		return;
+	}
 	rw = (rights & R_RW) != 0;
 	us = (rights & R_US) != 0;
 	nx = (rights & R_NX) != 0;
@@ -471,11 +478,11 @@ static inline void decode_piece(struct xenpt_ptdump *d, unsigned level, unsigned
 	if (p->de.leaf) {
 		unsigned f = 0;
 
-		/* A 64-bit PV kernel runs in ring 3: Xen sets US on its mappings
-		 * and marks them _PAGE_GUEST_KERNEL (adjust_guest_l1e(),
-		 * xen/arch/x86/include/asm/pv/mm.h): not user-accessible. */
-		if (us && !(d->as.pv && (e & XENPT_PTE_GUEST_KERNEL)))
+		/* the privilege, one definition (pt_user(), lib/xen/pv.h) */
+		if (pt_user(&d->as, us, e))
 			f |= XENPT_PTDUMP_USER;
+		if (us)
+			f |= XENPT_PTDUMP_HW_USER;
 		if (pt_writable(rw, us, d->as.wp))
 			f |= XENPT_PTDUMP_RW;
 		if (nx)
@@ -506,8 +513,11 @@ static inline void decode_piece(struct xenpt_ptdump *d, unsigned level, unsigned
 		return;
 	}
 	/* a followed link; a TABLE piece if the level is cut here */
+	/* 64-bit PV: Xen sets US in every upper entry (adjust_guest_l2e() ..
+	 * adjust_guest_l4e()); the privilege is decided at the leaf, so a
+	 * table entry is not "user", only its raw US is kept */
 	p->attr = mkattr(XENPT_PTDUMP_TABLE, level,
-			 (us ? XENPT_PTDUMP_USER : 0) |
+			 (us && !d->as.pv ? XENPT_PTDUMP_USER : 0) | (us ? XENPT_PTDUMP_HW_USER : 0) |
 			 (pt_writable(rw, us, d->as.wp) ? XENPT_PTDUMP_RW : 0) |
 			 (nx ? XENPT_PTDUMP_NX : 0), 0, false);
 }
@@ -554,7 +564,7 @@ static void scan_l1(struct xenpt_ptdump *d, const uint8_t *tbl, unsigned nent, u
 	const struct pt_geom *g = &d->g.g;
 	const uint64_t keymask = XENPT_PTE_P | XENPT_PTE_RW | XENPT_PTE_US | XENPT_PTE_PWT |
 				 XENPT_PTE_PCD | XENPT_PTE_PSE | XENPT_PTE_G |
-				 XENPT_PTE_GUEST_KERNEL | XENPT_PTE_NX | g->rsvd[1];
+				 XENPT_PTE_GUEST_KERNEL | XENPT_PTE_NX | g->rsvd[1] | g->disallow[1];
 	const bool structural = d->ftypes && !d->xen_types;
 	uint64_t prevk = ~0ull, n = 0;
 	unsigned prevft = ~0u, i;
@@ -867,8 +877,8 @@ struct walker {
 	struct xenpt_error *(*piece)(struct walker *w, const struct piece *p, unsigned level,
 				     uint32_t table, unsigned idx, uint64_t a, uint64_t b,
 				     const struct summ *cs);
-	struct xenpt_error *(*try_child)(struct walker *w, const struct summ *cs, uint64_t a,
-					 uint64_t b, bool *done);
+	struct xenpt_error *(*try_child)(struct walker *w, const struct summ *cs, uint32_t id,
+					 unsigned rights, uint64_t a, uint64_t b, bool *done);
 };
 
 static struct xenpt_error *walk_table(struct walker *w, uint32_t id, unsigned rights,
@@ -949,7 +959,7 @@ static struct xenpt_error *walk_table(struct walker *w, uint32_t id, unsigned ri
 			if (ca == a && cb == b) {
 				struct summ c = d->s[cs];
 
-				err = w->try_child(w, &c, a, b, &done);
+				err = w->try_child(w, &c, p.child, p.crights, a, b, &done);
 				if (err)
 					return err;
 			}
@@ -980,6 +990,9 @@ struct emitter {
 	bool have;                   /* a pending run */
 	bool printable;              /* its start and details are known */
 	uint32_t attr;
+	uint32_t rkey;               /* REPEAT: the subtree (table id * 8 + rights) */
+	uint64_t *seen;              /* !expand: per subtree, the first VA printed in full, or 1 */
+	size_t nseen;
 	struct xenpt_ptdump_run run;
 	uint64_t m2p_frames[512], m2p_pfns[512];
 };
@@ -1082,6 +1095,10 @@ static void run_fill(struct xenpt_ptdump *d, struct xenpt_ptdump_run *r, uint32_
 		r->frame = (p->e & XENPT_PTE_ADDR_MASK) >> 12;
 		r->rsvd = p->de.rsvd;
 		break;
+	case XENPT_PTDUMP_DISALLOWED:
+		r->frame = (p->e & XENPT_PTE_ADDR_MASK) >> 12;
+		r->disallowed = p->de.disallowed;
+		break;
 	case XENPT_PTDUMP_UNREADABLE:
 	case XENPT_PTDUMP_LINEAR: {
 		uint32_t t = ptg_find(&d->g, p->de.next);
@@ -1105,7 +1122,8 @@ static struct xenpt_error *em_note(struct emitter *em, uint32_t attr, uint64_t a
 {
 	struct xenpt_error *err;
 
-	if (em->have && mergeable(em->attr, attr) && em->run.last + 1 == a) {
+	if (em->have && mergeable(em->attr, attr) && em->run.last + 1 == a &&
+	    (a_kind(attr) != XENPT_PTDUMP_REPEAT || (p && em->rkey == p->child))) {
 		em->run.last = b;
 		em->run.entries += nent;
 		if (cs && a_kind(attr) == XENPT_PTDUMP_TABLE)
@@ -1119,6 +1137,16 @@ static struct xenpt_error *em_note(struct emitter *em, uint32_t attr, uint64_t a
 	em->printable = true;
 	em->attr = attr;
 	run_fill(em->w.d, &em->run, attr, p, table, idx, cs);
+	if (a_kind(attr) == XENPT_PTDUMP_REPEAT && p) {
+		/* p->child holds the key, p->e the first VA (see em_repeat()) */
+		struct xenpt_ptdump *d = em->w.d;
+		uint32_t id = p->child / 8;
+
+		em->rkey = p->child;
+		em->run.same_as = p->e;
+		em->run.frame = d->g.t[id].frame;
+		em->run.named_level = d->g.t[id].level;
+	}
 	em->run.start = a;
 	em->run.last = b;
 	em->run.entries = nent;
@@ -1175,8 +1203,44 @@ static struct xenpt_error *em_piece(struct walker *w, const struct piece *p, uns
 	return em_piece_split(em, p->attr, a, b, nent, p, table, idx, cs);
 }
 
-static struct xenpt_error *em_try_child(struct walker *w, const struct summ *cs, uint64_t a,
-					uint64_t b, bool *done)
+/*
+ * Without --expand: the subtree (@id, @rights) over [@a, @b] was printed in
+ * full before?  Then one REPEAT piece (merged with the previous one when it
+ * names the same subtree), else remember where it is printed.
+ */
+static struct xenpt_error *em_repeat(struct emitter *em, uint32_t id, unsigned rights,
+				     uint64_t a, uint64_t b, bool *done)
+{
+	struct xenpt_ptdump *d = em->w.d;
+	size_t key = (size_t)id * 8 + rights;
+	struct piece p;
+
+	*done = false;
+	if (key >= em->nseen) {
+		size_t n = (size_t)d->g.n * 8, i;
+		uint64_t *ns = realloc(em->seen, n * sizeof(*ns));
+
+		if (!ns)
+			return xenpt_error_create(XENPT_ERR_NOMEM, "out of memory");
+		for (i = em->nseen; i < n; i++)
+			ns[i] = 1;     /* no subtree starts at VA 1 */
+		em->seen = ns;
+		em->nseen = n;
+	}
+	if (em->seen[key] == 1) {
+		em->seen[key] = a;
+		return NULL;
+	}
+	memset(&p, 0, sizeof(p));
+	p.attr = mkattr(XENPT_PTDUMP_REPEAT, d->g.t[id].level + 1, 0, 0, false);
+	p.child = (uint32_t)key;
+	p.e = em->seen[key];
+	*done = true;
+	return em_note(em, p.attr, a, b, 1, &p, PTG_NONE, 0, NULL);
+}
+
+static struct xenpt_error *em_try_child(struct walker *w, const struct summ *cs, uint32_t id,
+					unsigned rights, uint64_t a, uint64_t b, bool *done)
 {
 	struct emitter *em = (struct emitter *)w;
 	struct xenpt_error *err;
@@ -1195,6 +1259,10 @@ static struct xenpt_error *em_try_child(struct walker *w, const struct summ *cs,
 		*done = !err;
 		return err;
 	}
+	if (!w->d->o.expand)
+		/* repeated subtrees are one line each: descending the first
+		 * occurrence of each costs O(distinct subtrees) */
+		return em_repeat(em, id, rights, a, b, done);
 	if (em->max_lines && em->sec_lines >= em->max_lines) {
 		/* none of its lines will be printed: count them */
 		bool merge = em->have && mergeable(em->attr, cs->first) && em->run.last + 1 == a;
@@ -1250,6 +1318,7 @@ XENPT_PUBLIC struct xenpt_error *xenpt_ptdump_emit(struct xenpt_ptdump *d, uint6
 	}
 	if (!err && em->sec >= 0)
 		err = em_end_section(em);
+	free(em->seen);
 	free(em);
 	return err;
 }
@@ -1335,13 +1404,15 @@ static struct xenpt_error *rep_piece(struct walker *w, const struct piece *p, un
 	return NULL;
 }
 
-static struct xenpt_error *rep_try_child(struct walker *w, const struct summ *cs, uint64_t a,
-					 uint64_t b, bool *done)
+static struct xenpt_error *rep_try_child(struct walker *w, const struct summ *cs, uint32_t id,
+					 unsigned rights, uint64_t a, uint64_t b, bool *done)
 {
 	struct reporter *r = (struct reporter *)w;
 	struct xenpt_ptdump *d = w->d;
 	unsigned c, mask = in_kernel_half(d, a) ? ~0u : ~(unsigned)C_USER;
 
+	(void)id;
+	(void)rights;
 	*done = false;
 	for (c = 0; c < NCLS; c++) {
 		struct region_list *rl = &d->cls[c];
@@ -1495,7 +1566,7 @@ XENPT_PUBLIC struct xenpt_error *xenpt_ptdump_tables(struct xenpt_ptdump *d,
 					if (!(e & XENPT_PTE_P))
 						continue;
 					t->present++;
-					if (!(e & g->rsvd[1]))
+					if (!(e & (g->rsvd[1] | g->disallow[1])))
 						t->leaves++;
 				}
 				t->flags |= PTG_READ;

@@ -226,7 +226,7 @@ struct xenpt_error *ptg_build(struct ptg *g, bool read_l1, ptg_visit_fn visit, v
 				continue;
 			present++;
 			pt_decode(geo, level, e, &d);
-			if (d.rsvd)
+			if (pt_bad(&d))
 				continue;
 			if (d.leaf) {
 				leaves++;

@@ -17,7 +17,8 @@
  *
  * Each table frame is read once by ptg_build() (L1 tables only when asked),
  * through the source's frame cache.  In a 64-bit PV guest Xen's L4 slots
- * 256-271 are never followed.
+ * 256-271 are never followed, nor are entries with reserved bits or with
+ * flags Xen never validates (lib/xen/pv.h; pt_bad()).
  */
 #ifndef XENPT_PTGRAPH_H
 #define XENPT_PTGRAPH_H

@@ -77,6 +77,7 @@ XENPT_PUBLIC const char *xenpt_rmap_kind_name(enum xenpt_rmap_kind kind)
 		[XENPT_RMAP_LEAF] = "leaf", [XENPT_RMAP_TABLE] = "table",
 		[XENPT_RMAP_XEN_SLOT] = "xen_slot", [XENPT_RMAP_LINEAR] = "linear",
 		[XENPT_RMAP_RESERVED] = "reserved_bits",
+		[XENPT_RMAP_DISALLOWED] = "disallowed_flags",
 	};
 
 	if ((unsigned)kind < XENPT_ARRAY_SIZE(n) && n[kind])
@@ -357,6 +358,7 @@ static struct xenpt_error *add_root(struct xenpt_rmap *r, const struct xenpt_asp
 	memset(&nr[r->nroots], 0, sizeof(*nr));
 	nr[r->nroots].frame = as->root;
 	nr[r->nroots].cr3 = as->cr3;
+	nr[r->nroots].user_l4 = as->pv && as->user;
 	snprintf(nr[r->nroots].name, sizeof(nr[r->nroots].name), "%s", name);
 	r->nroots++;
 	return NULL;
@@ -651,6 +653,10 @@ static bool entry_names(struct xenpt_rmap *r, unsigned level, unsigned idx, uint
 		if (key_frame(g, e, &d) != frame)
 			return false;
 		ref->kind = XENPT_RMAP_RESERVED;
+	} else if (d.disallowed) {
+		if (d.next != frame)
+			return false;
+		ref->kind = XENPT_RMAP_DISALLOWED;
 	} else if (d.leaf) {
 		uint64_t nframes = ref->page_size >> 12;
 
@@ -1026,11 +1032,16 @@ static void descend(struct path_walk *pw, size_t root, uint32_t id, uint64_t bas
 		p->root = root;
 		p->va = ptg_entry_va(&r->g, level, base, pw->ref->index) + pw->ref->frame_offset;
 		fold_rights(g, level, pw->ref->entry, &rw, &us, &nx);
-		if (pw->ref->kind == XENPT_RMAP_LEAF && r->as.pv &&
-		    (pw->ref->entry & XENPT_PTE_GUEST_KERNEL))
-			p->user = false;
-		else
+		p->hw_user = us;
+		if (pw->ref->kind == XENPT_RMAP_LEAF) {
+			/* the privilege as the root's own walk decides it */
+			struct xenpt_aspace ras = r->as;
+
+			ras.user = r->roots[root].user_l4;
+			p->user = pt_user(&ras, us, pw->ref->entry);
+		} else {
 			p->user = us;
+		}
 		p->writable = pt_writable(rw, us, r->as.wp);
 		p->nx = nx;
 		return;

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "synth_int.h"
+#include "xen/pv.h"
 #include "xen_abi.h"
 
 /* ---- hash map ------------------------------------------------------------ */
@@ -1004,14 +1005,11 @@ int synth_set_raw_bit(struct xenpt_synth *s, struct synth_page *pg, unsigned i, 
 /* ---- Xen's PV type and reference-count model ------------------------------------------ */
 
 /*
- * Flag bits of a 64-bit entry that base_disallow_mask (mm.c,
- * arch_init_memory) forbids: everything but P, RW, US, A, D, AVAIL (9-11),
- * AVAIL_HIGH (52-62) and NX.  In the entry that leaves PWT, PCD, PSE/PAT and
- * G.  L1_DISALLOW_MASK allows G; for a domain without I/O memory
- * l1_disallow_mask() keeps PWT, PCD and PAT forbidden.
+ * The flags Xen refuses (lib/xen/pv.h: base_disallow_mask, and
+ * l1_disallow_mask() of a domain without I/O memory).
  */
-#define BASE_DISALLOW ((uint64_t)0x198)
-#define L1_DISALLOW   ((uint64_t)0x098)
+#define BASE_DISALLOW xen_pv_disallow_mask(2, false)
+#define L1_DISALLOW   xen_pv_disallow_mask(1, false)
 
 /* Entries Xen writes into its L4 slots (xen/arch/x86/include/asm/page.h). */
 #define PAGE_HYPERVISOR_RO (XENPT_PTE_P | XENPT_PTE_A | XENPT_PTE_NX)
@@ -1047,8 +1045,8 @@ static unsigned ff_type(const struct xenpt_synth *s, int64_t idx)
 
 bool synth_is_guest_l4_slot(unsigned slot)
 {
-	// is_guest_l4_slot() for 64-bit PV: ROOT_PAGETABLE_FIRST/LAST_XEN_SLOT
-	return slot < 256 || slot > 271;
+	// is_guest_l4_slot() for 64-bit PV (lib/xen/pv.h)
+	return !xen_pv_is_xen_l4_slot(slot);
 }
 
 static uint64_t xen_frame(const struct xenpt_synth *s, unsigned which)
@@ -1065,8 +1063,8 @@ uint64_t synth_adjust(unsigned level, uint64_t e)
 		// adjust_guest_l1e(): kernel mappings get US and _PAGE_GUEST_KERNEL,
 		// user mappings G
 		if (!(e & XENPT_PTE_US))
-			e |= XENPT_PTE_GUEST_KERNEL | XENPT_PTE_US;
-		if (!(e & XENPT_PTE_GUEST_KERNEL))
+			e |= XEN_PV_PAGE_GUEST_KERNEL | XENPT_PTE_US;
+		if (!(e & XEN_PV_PAGE_GUEST_KERNEL))
 			e |= XENPT_PTE_G | XENPT_PTE_US;
 		return e;
 	case 2:
@@ -1363,7 +1361,7 @@ static void init_xen_l4_slots(struct xenpt_synth *s, struct synth_page *pg)
 	uint64_t host_bytes = s->p.host_frames << 12, dm;
 	unsigned i, n;
 
-	for (i = 256; i <= 271; i++)
+	for (i = XEN_PV_FIRST_XEN_SLOT; i <= XEN_PV_LAST_XEN_SLOT; i++)
 		synth_entry_set(s, pg, i, 0);
 	// slot 256, the read-only M2P, only with VMASST_TYPE_m2p_strict; a
 	// non-strict guest gets it from fill_ro_mpt() when the L4 becomes a

@@ -13,6 +13,7 @@
  * through the source's frame cache instead of mapping one page per level.
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -112,6 +113,7 @@ XENPT_PUBLIC const char *xenpt_walk_end_name(enum xenpt_walk_end end)
 		[XENPT_WALK_NON_CANONICAL] = "non_canonical",
 		[XENPT_WALK_XEN_SLOT] = "xen_slot",
 		[XENPT_WALK_UNREADABLE] = "unreadable",
+		[XENPT_WALK_DISALLOWED] = "disallowed_flags",
 	};
 
 	if ((unsigned)end < XENPT_ARRAY_SIZE(names))
@@ -210,6 +212,13 @@ bool pt_geom_init(const struct xenpt_aspace *as, struct pt_geom *g)
 		g->rsvd_large[3] = bits_range(13, 29);
 		g->nx = as->nxe;
 		g->xen_slots = as->pv && as->mode == XENPT_PM_4LEVEL;
+		if (as->pv) {
+			/* Xen validates no PSE in a PV L2/L3 (base_disallow_mask):
+			 * no superpages, and the flags it refuses end the walk. */
+			g->large_ok[2] = g->large_ok[3] = false;
+			for (l = 1; l <= g->top; l++)
+				g->disallow[l] = xen_pv_disallow_mask(l, as->io_caps);
+		}
 		if (g->top == 5) {
 			g->va_max_low = 0x00ffffffffffffffull;
 			g->va_min_high = 0xff00000000000000ull;
@@ -227,7 +236,7 @@ struct geom_key {
 	enum xenpt_paging_mode mode;
 	unsigned maxphyaddr;
 	unsigned root_off;
-	bool nxe, pse, pv;
+	bool nxe, pse, pv, io_caps;
 };
 
 const struct pt_geom *pt_geom_get(const struct xenpt_aspace *as)
@@ -244,11 +253,12 @@ const struct pt_geom *pt_geom_get(const struct xenpt_aspace *as)
 		.nxe = as->nxe,
 		.pse = as->pse,
 		.pv = as->pv,
+		.io_caps = as->io_caps,
 	};
 
 	if (memo.valid && memo.key.mode == k.mode && memo.key.maxphyaddr == k.maxphyaddr &&
 	    memo.key.root_off == k.root_off && memo.key.nxe == k.nxe &&
-	    memo.key.pse == k.pse && memo.key.pv == k.pv)
+	    memo.key.pse == k.pse && memo.key.pv == k.pv && memo.key.io_caps == k.io_caps)
 		return &memo.g;
 	memo.valid = false;
 	if (!pt_geom_init(as, &memo.g))
@@ -272,7 +282,7 @@ XENPT_PUBLIC bool xenpt_va_canonical(enum xenpt_paging_mode mode, uint64_t va)
 
 XENPT_PUBLIC bool xenpt_va_in_xen_slots(uint64_t va)
 {
-	return va >= 0xffff800000000000ull && va <= 0xffff87ffffffffffull;
+	return va >= XEN_PV_XEN_SLOTS_FIRST_VA && va <= XEN_PV_XEN_SLOTS_LAST_VA;
 }
 
 /* ---- address spaces -------------------------------------------------------- */
@@ -294,7 +304,7 @@ static uint64_t root_of(enum xenpt_paging_mode mode, uint64_t cr3)
 }
 
 static void aspace_pv(uint64_t cr3, enum xenpt_paging_mode mode, bool user,
-		      struct xenpt_aspace *as)
+		      const struct xenpt_domain_info *info, struct xenpt_aspace *as)
 {
 	memset(as, 0, sizeof(*as));
 	as->space = XENPT_SPACE_MFN;
@@ -309,6 +319,7 @@ static void aspace_pv(uint64_t cr3, enum xenpt_paging_mode mode, bool user,
 	as->pse = true;
 	as->wp = true;
 	as->maxphyaddr = 52;
+	as->io_caps = xen_pv_assume_io_caps(info->domid);
 }
 
 static void aspace_hvm(uint64_t cr3, enum xenpt_paging_mode mode, const struct xenpt_vcpu *v,
@@ -325,6 +336,8 @@ static void aspace_hvm(uint64_t cr3, enum xenpt_paging_mode mode, const struct x
 		as->nxe = v->efer_known ? (v->efer & EFER_NXE) != 0 : true;
 		as->pse = (v->cr4 & CR4_PSE) != 0;
 		as->wp = (v->cr0 & CR0_WP) != 0;
+		as->mode_cr0 = v->cr0;
+		as->mode_cr4 = v->cr4;
 	} else {
 		as->nxe = true;
 		as->pse = true;
@@ -336,6 +349,46 @@ static void aspace_hvm(uint64_t cr3, enum xenpt_paging_mode mode, const struct x
 static bool is_32bit_pv(const struct xenpt_domain_info *info)
 {
 	return !info->hvm && info->guest_width == 4;
+}
+
+/* A 64-bit PV guest runs on 4-level tables only: Xen never gives a PV guest
+ * CR4.LA57 (pv_fixup_guest_cr4(), xen/arch/x86/pv/domain.c). */
+static struct xenpt_error *pv_mode_error(struct xenpt_source *src, enum xenpt_paging_mode mode)
+{
+	return xenpt_error_create(XENPT_ERR_INVALID_ARG,
+				  "%s: --mode %s: a 64-bit PV guest's page tables are always 4-level (Xen runs PV guests without 5-level paging)",
+				  xenpt_source_describe(src), xenpt_paging_mode_name(mode));
+}
+
+XENPT_PUBLIC struct xenpt_error *xenpt_aspace_set_mode(struct xenpt_source *src,
+						       struct xenpt_aspace *as,
+						       enum xenpt_paging_mode mode)
+{
+	if (!src || !as)
+		return xenpt_error_create(XENPT_ERR_INVALID_ARG, "xenpt_aspace_set_mode: NULL argument");
+	if ((unsigned)mode > XENPT_PM_5LEVEL)
+		return xenpt_error_create(XENPT_ERR_INVALID_ARG, "unknown paging mode %u",
+					  (unsigned)mode);
+	if (as->pv && mode != XENPT_PM_4LEVEL)
+		return pv_mode_error(src, mode);
+	as->mode = mode;
+	as->root = root_of(mode, as->cr3);
+	as->mode_inferred = false;
+	return NULL;
+}
+
+XENPT_PUBLIC const char *xenpt_aspace_mode_from(const struct xenpt_aspace *as, char *buf,
+						size_t len)
+{
+	if (!len)
+		return buf;
+	buf[0] = 0;
+	if (!as->mode_inferred)
+		return buf;
+	snprintf(buf, len, "CR0.PG=%u CR4.PAE=%u CR4.LA57=%u, no EFER in dump-core files",
+		 (as->mode_cr0 & CR0_PG) ? 1u : 0u, (as->mode_cr4 & CR4_PAE) ? 1u : 0u,
+		 (as->mode_cr4 & CR4_LA57) ? 1u : 0u);
+	return buf;
 }
 
 XENPT_PUBLIC struct xenpt_error *xenpt_aspace_from_vcpu(struct xenpt_source *src, uint32_t vcpu,
@@ -378,12 +431,13 @@ XENPT_PUBLIC struct xenpt_error *xenpt_aspace_from_vcpu(struct xenpt_source *src
 			return err;
 		}
 		/* 64-bit PV: ctrlreg[3] = xen_pfn_to_cr3_x86_64(mfn) = mfn << 12. */
-		aspace_pv(cr3, XENPT_PM_4LEVEL, user, &as);
+		aspace_pv(cr3, XENPT_PM_4LEVEL, user, info, &as);
 	} else {
 		enum xenpt_paging_mode mode =
 			xenpt_paging_mode_from_regs(v->cr0, v->cr4, v->efer, v->efer_known,
 						    info->guest_width != 4);
 		aspace_hvm(v->cr3, mode, v, &as);
+		as.mode_inferred = !v->efer_known;
 	}
 	free(v);
 	*ret = as;
@@ -407,14 +461,12 @@ XENPT_PUBLIC struct xenpt_error *xenpt_aspace_from_cr3(struct xenpt_source *src,
 	if (!info->hvm) {
 		if (mode == XENPT_PM_NONE)
 			mode = XENPT_PM_4LEVEL;
-		if (mode != XENPT_PM_4LEVEL && mode != XENPT_PM_5LEVEL)
-			return xenpt_error_create(XENPT_ERR_INVALID_ARG,
-						  "%s: a 64-bit PV guest's tables are 4-level, not %s",
-						  xenpt_source_describe(src),
-						  xenpt_paging_mode_name(mode));
-		aspace_pv(cr3, mode, false, &as);
+		if (mode != XENPT_PM_4LEVEL)
+			return pv_mode_error(src, mode);
+		aspace_pv(cr3, mode, false, info, &as);
 	} else {
 		struct xenpt_vcpu *v = NULL;
+		bool inferred = false;
 
 		if (xenpt_source_caps(src) & XENPT_CAP_VCPU) {
 			struct xenpt_error *err;
@@ -435,10 +487,13 @@ XENPT_PUBLIC struct xenpt_error *xenpt_aspace_from_cr3(struct xenpt_source *src,
 						  "%s: no vCPU state to take the paging mode from; give a mode explicitly",
 						  xenpt_source_describe(src));
 		}
-		if (mode == XENPT_PM_NONE)
+		if (mode == XENPT_PM_NONE) {
 			mode = xenpt_paging_mode_from_regs(v->cr0, v->cr4, v->efer, v->efer_known,
 							   info->guest_width != 4);
+			inferred = !v->efer_known;
+		}
 		aspace_hvm(cr3, mode, v, &as);
+		as.mode_inferred = inferred;
 		free(v);
 	}
 	*ret = as;
@@ -478,8 +533,8 @@ struct xenpt_error *pt_walk(struct xenpt_source *src, const struct xenpt_aspace 
 		w->page_size = XENPT_PAGE_SIZE;
 		w->frame = va >> 12;
 		w->addr = va;
-		w->writable = w->user = true;
-		w->nx = w->global = w->accessed = w->dirty = false;
+		w->writable = w->user = w->hw_user = true;
+		w->nx = w->global = w->accessed = w->dirty = w->guest_kernel = false;
 		return NULL;
 	}
 	for (level = g->top;; level--) {
@@ -515,6 +570,7 @@ struct xenpt_error *pt_walk(struct xenpt_source *src, const struct xenpt_aspace 
 		st->next = d.present ? d.next : XENPT_INVALID_FRAME;
 		st->next_other = XENPT_INVALID_FRAME;
 		st->rsvd = d.present ? d.rsvd : 0;
+		st->disallowed = d.present ? d.disallowed : 0;
 		w->end_level = level;
 		if (pt_is_xen_slot(g, level, idx)) {
 			/* is_guest_l4_slot(): Xen's own mappings, not the guest's. */
@@ -527,6 +583,10 @@ struct xenpt_error *pt_walk(struct xenpt_source *src, const struct xenpt_aspace 
 		}
 		if (d.rsvd) {
 			w->end = XENPT_WALK_RESERVED;
+			return NULL;
+		}
+		if (d.disallowed) {
+			w->end = XENPT_WALK_DISALLOWED;
 			return NULL;
 		}
 		if (g->has_rw_us[level]) {
@@ -543,7 +603,9 @@ struct xenpt_error *pt_walk(struct xenpt_source *src, const struct xenpt_aspace 
 			w->frame = d.next + ((va & (size - 1)) >> 12);
 			w->addr = (w->frame << 12) | (va & 0xfff);
 			w->writable = pt_writable(rw, us, as->wp);
-			w->user = us;
+			w->hw_user = us;
+			w->user = pt_user(as, us, e);
+			w->guest_kernel = as->pv && (e & XEN_PV_PAGE_GUEST_KERNEL);
 			w->nx = nx;
 			w->global = (e & XENPT_PTE_G) != 0;
 			w->accessed = (e & XENPT_PTE_A) != 0;
@@ -632,6 +694,7 @@ XENPT_PUBLIC struct xenpt_error *xenpt_walk_va(struct xenpt_source *src, const s
 	w.page_size = w.frame = w.addr = 0;
 	w.frame_other = XENPT_INVALID_FRAME;
 	w.writable = w.user = w.nx = w.global = w.accessed = w.dirty = false;
+	w.hw_user = w.guest_kernel = false;
 	err = pt_walk(src, as, g, xenpt_va_x(va), &w);
 	if (!err)
 		err = label_walk(src, &w);
@@ -658,5 +721,7 @@ XENPT_PUBLIC struct xenpt_error *xenpt_walk_va(struct xenpt_source *src, const s
 	ret->global = w.global;
 	ret->accessed = w.accessed;
 	ret->dirty = w.dirty;
+	ret->hw_user = w.hw_user;
+	ret->guest_kernel = w.guest_kernel;
 	return NULL;
 }

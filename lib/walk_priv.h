@@ -19,13 +19,9 @@
 
 #include <xenpt/walk.h>
 
-#define PT_MAX_LEVELS 5
+#include "xen/pv.h"
 
-/* Xen's L4 slots of a 64-bit PV guest (ROOT_PAGETABLE_FIRST/LAST_XEN_SLOT,
- * xen/arch/x86/include/asm/config.h; is_guest_l4_slot() in
- * xen/arch/x86/include/asm/x86_64/page.h, used by xen/arch/x86/mm.c). */
-#define PV_XEN_SLOT_FIRST 256u
-#define PV_XEN_SLOT_LAST  271u
+#define PT_MAX_LEVELS 5
 
 struct pt_geom {
 	enum xenpt_paging_mode mode;
@@ -40,6 +36,7 @@ struct pt_geom {
 	unsigned root_off;                   /* PAE: byte offset of the PDPT in the root frame */
 	bool nx;                             /* bit 63 is NX (EFER.NXE, not 2-level) */
 	bool xen_slots;                      /* 64-bit PV 4-level: L4 slots 256-271 are Xen's */
+	uint64_t disallow[PT_MAX_LEVELS + 1]; /* 64-bit PV: flags Xen never validates (xen/pv.h) */
 	uint64_t va_max_low;                 /* last VA of the lower canonical half */
 	uint64_t va_min_high;                /* first VA of the upper canonical half (0: none) */
 };
@@ -49,6 +46,7 @@ struct pt_entry {
 	bool present;
 	bool leaf;
 	uint64_t rsvd;       /* reserved bits set */
+	uint64_t disallowed; /* PV: bits Xen's disallow mask forbids at this level */
 	uint64_t next;       /* frame named: next table, or first 4K frame of the page */
 	unsigned page_shift; /* leaf: 12, 21, 22 or 30 */
 };
@@ -95,6 +93,7 @@ static inline void pt_decode(const struct pt_geom *g, unsigned level, uint64_t e
 	d->present = e & XENPT_PTE_P;
 	d->leaf = false;
 	d->rsvd = 0;
+	d->disallowed = e & g->disallow[level];
 	d->page_shift = 12;
 	if (level == 1) {
 		d->leaf = true;
@@ -125,8 +124,26 @@ static inline bool pt_canonical(const struct pt_geom *g, uint64_t va)
 
 static inline bool pt_is_xen_slot(const struct pt_geom *g, unsigned level, unsigned index)
 {
-	return g->xen_slots && level == 4 && index >= PV_XEN_SLOT_FIRST &&
-	       index <= PV_XEN_SLOT_LAST;
+	return g->xen_slots && level == 4 && xen_pv_is_xen_l4_slot(index);
+}
+
+/*
+ * An entry that is not followed: reserved bits (the hardware would fault)
+ * or, 64-bit PV, flags Xen never validates (so it cannot be in use).
+ */
+static inline bool pt_bad(const struct pt_entry *d)
+{
+	return d->rsvd || d->disallowed;
+}
+
+/*
+ * The privilege of a mapping (struct xenpt_walk.user): US at every level
+ * (@us_all), and for 64-bit PV Xen's rule (xen_pv_user(), lib/xen/pv.h)
+ * on the leaf entry @leaf.
+ */
+static inline bool pt_user(const struct xenpt_aspace *as, bool us_all, uint64_t leaf)
+{
+	return as->pv ? xen_pv_user(us_all, leaf, as->user) : us_all;
 }
 
 /* Effective write permission (struct xenpt_walk.writable): RW at every

@@ -32,6 +32,7 @@ enum { CLASS_4K, CLASS_LARGE, CLASS_1G, NR_CLASSES };
 #define R_WRITABLE 1u
 #define R_USER     2u
 #define R_NX       4u
+#define R_HW_USER  8u
 
 struct xl_entry {
 	uint64_t vpn;        /* va >> shift */
@@ -73,6 +74,7 @@ static inline uint32_t ctx_of(const struct xenpt_aspace *as)
 	c |= (uint32_t)as->pse << 7;
 	c |= (uint32_t)as->wp << 8;
 	c |= (uint32_t)(as->maxphyaddr & 0x7f) << 9;
+	c |= (uint32_t)as->io_caps << 24;
 	if (as->mode == XENPT_PM_PAE)
 		c |= (uint32_t)((as->cr3 & 0xfe0) >> 5) << 16;
 	return c;
@@ -181,6 +183,7 @@ static inline void fill_hit(const struct xl_entry *e, uint64_t va, struct xenpt_
 	ret->writable = e->rights & R_WRITABLE;
 	ret->user = e->rights & R_USER;
 	ret->nx = e->rights & R_NX;
+	ret->hw_user = e->rights & R_HW_USER;
 	ret->cached = true;
 }
 
@@ -237,7 +240,7 @@ static void insert(struct xenpt_xlate_cache *c, const struct xenpt_aspace *as, u
 	e->shift = (uint8_t)shift;
 	e->base = x->frame - ((x->va & (x->page_size - 1)) >> 12);
 	e->rights = (uint8_t)((x->writable ? R_WRITABLE : 0) | (x->user ? R_USER : 0) |
-			      (x->nx ? R_NX : 0));
+			      (x->nx ? R_NX : 0) | (x->hw_user ? R_HW_USER : 0));
 	if (cls != CLASS_4K)
 		c->nlarge++;
 	c->st.inserts++;
@@ -270,6 +273,7 @@ static struct xenpt_error *walk_into(struct xenpt_source *src, const struct xenp
 		ret->addr = w.addr;
 		ret->writable = w.writable;
 		ret->user = w.user;
+		ret->hw_user = w.hw_user;
 		ret->nx = w.nx;
 	}
 	return NULL;

@@ -26,7 +26,12 @@
  * XENPT_PTDUMP_LINEAR run and not followed.  Unlike the single-address
  * walker, which follows what the hardware would follow, this makes the
  * result independent of the path, which is what lets summaries be shared.
- * In a 64-bit PV guest Xen's L4 slots 256-271 are never walked.
+ * In a 64-bit PV guest Xen's L4 slots 256-271 are never walked, and an
+ * entry with flags Xen never validates (lib/xen/pv.h) is a DISALLOWED run.
+ *
+ * Output.  Emission is linear in the distinct tables too: without
+ * opts.expand a subtree printed in full once is named by REPEAT runs
+ * afterwards (see xenpt_ptdump_opts.expand).
  *
  * The library does not print: runs, section markers and "N lines skipped"
  * notices are handed to a callback in address order.
@@ -57,14 +62,21 @@ enum xenpt_ptdump_kind {
 	XENPT_PTDUMP_UNREADABLE,   /**< an entry naming a table that cannot be read */
 	XENPT_PTDUMP_LINEAR,       /**< an entry naming a table of its own level or above
 				        (self map, loop, linear page table): not followed */
+	XENPT_PTDUMP_DISALLOWED,   /**< 64-bit PV: an entry with flags Xen never validates at its
+				        level (disallow masks, lib/xen/pv.h): not followed */
+	XENPT_PTDUMP_REPEAT,       /**< emission only: entries naming a subtree (table, rights)
+				        printed before in full at @c same_as; not printed again
+				        (without opts.expand) */
 };
 
-/** "mapped", "hole", "table", "xen_slot", "reserved_bits", "unreadable", "linear". */
+/** "mapped", "hole", "table", "xen_slot", "reserved_bits", "unreadable", "linear",
+ *  "disallowed_flags", "repeat". */
 const char *xenpt_ptdump_kind_name(enum xenpt_ptdump_kind kind);
 
 /** Attribute bits of a run (struct xenpt_ptdump_run.attrs). */
 enum {
-	XENPT_PTDUMP_USER = 1u << 0, /**< effective US (64-bit PV: and no _PAGE_GUEST_KERNEL) */
+	XENPT_PTDUMP_USER = 1u << 0, /**< the privilege of struct xenpt_walk.user (MAPPED; TABLE:
+				      HVM only, 64-bit PV decides at the leaf) */
 	XENPT_PTDUMP_RW   = 1u << 1, /**< effective write permission */
 	XENPT_PTDUMP_NX   = 1u << 2, /**< effective no-execute */
 	XENPT_PTDUMP_GLB  = 1u << 3, /**< leaf: G */
@@ -72,6 +84,7 @@ enum {
 	XENPT_PTDUMP_PAT  = 1u << 5, /**< leaf: PAT (bit 7 in an L1 entry, bit 12 in a large one) */
 	XENPT_PTDUMP_PCD  = 1u << 6,
 	XENPT_PTDUMP_PWT  = 1u << 7,
+	XENPT_PTDUMP_HW_USER = 1u << 8, /**< raw hardware: US at every level */
 };
 
 /**
@@ -112,6 +125,10 @@ struct xenpt_ptdump_run {
 	uint64_t frame_other;      /**< raw MAPPED, PV: its PFN via the M2P, else XENPT_INVALID_FRAME */
 	unsigned named_level;      /**< LINEAR / UNREADABLE: the level of the table named */
 	uint64_t rsvd;             /**< RESERVED: the reserved bits set in the entry */
+	uint64_t disallowed;       /**< DISALLOWED: the flags Xen refuses at the level */
+	uint64_t same_as;          /**< REPEAT: first VA of the subtree printed in full; @c frame
+				        is its table, named_level its level, @c entries the number
+				        of entries (occurrences) in the run */
 	int err;                   /**< UNREADABLE: per-frame errno */
 };
 
@@ -128,12 +145,13 @@ enum xenpt_ptdump_problem {
 	XENPT_PTDUMP_P_RESERVED = 0,
 	XENPT_PTDUMP_P_UNREADABLE,
 	XENPT_PTDUMP_P_LINEAR,
+	XENPT_PTDUMP_P_DISALLOWED,  /**< 64-bit PV: flags Xen never validates */
 	XENPT_PTDUMP_NR_PROBLEMS,
 };
 
 /** "wx", "user_kernel", "writable_pt". */
 const char *xenpt_ptdump_class_name(enum xenpt_ptdump_class c);
-/** "reserved_bits", "unreadable", "linear". */
+/** "reserved_bits", "unreadable", "linear", "disallowed_flags". */
 const char *xenpt_ptdump_problem_name(enum xenpt_ptdump_problem p);
 
 struct xenpt_ptdump_opts {
@@ -146,6 +164,16 @@ struct xenpt_ptdump_opts {
 	bool raw;                     /**< one run per present leaf entry (holes still coalesce) */
 	bool no_ftypes;               /**< do not look up the frame types of mapped pages */
 	size_t max_listed;            /**< findings listed per class (0 = 16) */
+	/**
+	 * Print every occurrence of a repeated subtree.  Without it, a subtree
+	 * (one table with the rights inherited from above) that takes more
+	 * than one line is printed in full once, and later entries naming it
+	 * are REPEAT runs (consecutive ones merged), so that the output, like
+	 * the work, is linear in the distinct tables (a table linked from all
+	 * 512 slots of its parent and of each ancestor prints a handful of
+	 * lines, not 512^3 times its own).
+	 */
+	bool expand;
 };
 
 void xenpt_ptdump_opts_init(struct xenpt_ptdump_opts *ret);

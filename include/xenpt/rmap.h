@@ -59,6 +59,8 @@ struct xenpt_rmap_root {
 	uint64_t frame;             /**< the top table (MFN for PV, GFN for HVM) */
 	uint64_t cr3;
 	char name[48];              /**< "vCPU 0 kernel L4", "vCPU 1 user L4", "vCPU 0 CR3", "cr3 0x..." */
+	bool user_l4;               /**< 64-bit PV: a user L4 (ctrlreg[1]): the privilege of its paths
+				         is decided as for walk --user */
 };
 
 size_t xenpt_rmap_nr_roots(const struct xenpt_rmap *r);
@@ -72,9 +74,11 @@ enum xenpt_rmap_kind {
 	XENPT_RMAP_XEN_SLOT,      /**< 64-bit PV: an entry in Xen's L4 slots 256-271 (never walked) */
 	XENPT_RMAP_LINEAR,        /**< names a table of its own level or above: not followed */
 	XENPT_RMAP_RESERVED,      /**< an entry with reserved bits set names it: not followed */
+	XENPT_RMAP_DISALLOWED,    /**< 64-bit PV: an entry with flags Xen never validates names it:
+				       not followed */
 };
 
-/** "leaf", "table", "xen_slot", "linear", "reserved_bits". */
+/** "leaf", "table", "xen_slot", "linear", "reserved_bits", "disallowed_flags". */
 const char *xenpt_rmap_kind_name(enum xenpt_rmap_kind kind);
 
 /** One entry that references the frame. */
@@ -121,8 +125,10 @@ struct xenpt_rmap_path {
 	size_t root;                /**< index into the roots */
 	uint64_t va;                /**< LEAF: the VA of the frame itself; else the first VA the entry
 				         covers */
-	bool user, writable, nx;    /**< effective rights at the entry, as the hardware sees them
-				         (64-bit PV leaves: user excludes _PAGE_GUEST_KERNEL) */
+	bool user, writable, nx;    /**< effective rights at the entry; user is the privilege
+				         of struct xenpt_walk (64-bit PV leaves: Xen's rule,
+				         lib/xen/pv.h) */
+	bool hw_user;               /**< raw hardware: US at every level down to the entry */
 };
 
 /**

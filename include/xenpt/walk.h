@@ -18,9 +18,17 @@
  *   2M/1G leaf (bit 12 is their PAT bit); PAE PDPTEs: bits 63:52 (also NX),
  *   RW, US, A, D, PSE, G; PAE L1/L2: bits 62:52; 2-level 4M entries: bit 21
  *   and PSE-36 address bits beyond MAXPHYADDR (capped at 40).
- * - 1G leaves are always honoured in 4/5-level mode (as Xen does with HAP).
- *   PSE in a PV L2/L3 entry is decoded as the hardware would (a leaf),
- *   although Xen never validates such an entry (base_disallow_mask).
+ * - 1G leaves are always honoured in HVM 4/5-level mode (as Xen does with
+ *   HAP).  64-bit PV: after the reserved bits, the flags Xen's disallow mask
+ *   forbids at the level (PWT, PCD, PSE and G above L1; PWT, PCD and PAT in
+ *   L1 unless the domain has I/O capabilities, assumed for dom0 only) end
+ *   the walk as XENPT_WALK_DISALLOWED: Xen never validates such an entry,
+ *   so PSE in a PV L2/L3 entry is never a leaf.
+ * - Privilege (struct xenpt_walk.user): HVM, US at every level.  64-bit PV
+ *   (whose kernel runs in ring 3 with US set by Xen everywhere): in the
+ *   user L4, US at every level; in the kernel L4, US at every level and no
+ *   _PAGE_GUEST_KERNEL in the leaf (lib/xen/pv.h).  The raw AND of the US
+ *   bits is kept as hw_user.
  * - 2-level: PSE makes a 4M leaf only with as.pse (CR4.PSE); without it the
  *   bit is ignored.  PSE-36 high address bits are decoded (xc_pagetab.c
  *   ignores them).
@@ -97,7 +105,18 @@ struct xenpt_aspace {
 	bool pse;                     /**< CR4.PSE: 4M pages in 2-level mode */
 	bool wp;                      /**< CR0.WP */
 	unsigned maxphyaddr;          /**< physical address bits for reserved-bit checks (default 52) */
+	bool io_caps;                 /**< PV: I/O capabilities (cache attributes allowed in L1
+				           entries); assumed for dom0 only */
+	bool mode_inferred;           /**< HVM: the mode was inferred from CR0/CR4 without EFER */
+	uint64_t mode_cr0, mode_cr4;  /**< ... from these (mode_inferred) */
 };
+
+/**
+ * How @p as got its mode, for output: "" when it was not inferred, else
+ * e.g. "CR0.PG=1 CR4.PAE=1 CR4.LA57=0, no EFER in dump-core files".
+ * Returns @p buf.
+ */
+const char *xenpt_aspace_mode_from(const struct xenpt_aspace *as, char *buf, size_t len);
 
 /**
  * The address space a vCPU is using: its CR3 (or, with @p user, a 64-bit PV
@@ -119,10 +138,19 @@ struct xenpt_error *xenpt_aspace_from_vcpu(struct xenpt_source *src, uint32_t vc
  * An explicit root.  @p cr3 is a CR3 value (PV: maddr of the L4, i.e.
  * MFN << 12).  @p mode XENPT_PM_NONE means "the domain's mode" (PV: 4-level;
  * HVM: vCPU 0's).  HVM flags (nxe, pse, wp) come from vCPU 0 when the source
- * has vCPUs, else nxe, pse and wp are true.  PV accepts 4LEVEL and 5LEVEL.
+ * has vCPUs, else nxe, pse and wp are true.  PV accepts only 4LEVEL (a
+ * 64-bit PV guest cannot use 5-level paging): anything else is
+ * XENPT_ERR_INVALID_ARG.
  */
 struct xenpt_error *xenpt_aspace_from_cr3(struct xenpt_source *src, uint64_t cr3,
 					  enum xenpt_paging_mode mode, struct xenpt_aspace *ret);
+/**
+ * Override the paging mode of @p as (the CLI's --mode): the root is
+ * recomputed from as.cr3 and mode_inferred cleared.  PV accepts only
+ * 4LEVEL (XENPT_ERR_INVALID_ARG otherwise).
+ */
+struct xenpt_error *xenpt_aspace_set_mode(struct xenpt_source *src, struct xenpt_aspace *as,
+					  enum xenpt_paging_mode mode);
 
 /** One level of a walk. */
 struct xenpt_walk_step {
@@ -137,6 +165,7 @@ struct xenpt_walk_step {
 	uint64_t next;         /**< frame the entry names (next table or first frame of the page) */
 	uint64_t next_other;   /**< PV: PFN of that frame via M2P; else XENPT_INVALID_FRAME */
 	uint64_t rsvd;         /**< reserved bits set in the entry (0 if none) */
+	uint64_t disallowed;   /**< PV: flags Xen's disallow mask forbids at this level (0 if none) */
 };
 
 enum xenpt_walk_end {
@@ -146,9 +175,11 @@ enum xenpt_walk_end {
 	XENPT_WALK_NON_CANONICAL,  /**< address outside the canonical range */
 	XENPT_WALK_XEN_SLOT,       /**< PV: L4 slot 256-271 belongs to Xen, not walked */
 	XENPT_WALK_UNREADABLE,     /**< the table at end_level could not be read (end_errno) */
+	XENPT_WALK_DISALLOWED,     /**< PV: flags Xen never validates at end_level (step.disallowed) */
 };
 
-/** "mapped", "not_present", "reserved_bits", "non_canonical", "xen_slot", "unreadable". */
+/** "mapped", "not_present", "reserved_bits", "non_canonical", "xen_slot", "unreadable",
+ *  "disallowed_flags". */
 const char *xenpt_walk_end_name(enum xenpt_walk_end end);
 
 struct xenpt_walk {
@@ -165,9 +196,12 @@ struct xenpt_walk {
 	uint64_t frame_other;  /**< PV: PFN via M2P; HVM: MFN when known; else XENPT_INVALID_FRAME */
 	uint64_t addr;         /**< maddr (PV) or guest-physical address (HVM) of va */
 	bool writable;         /**< effective: RW at every level (and CR0.WP for supervisor) */
-	bool user;             /**< effective: US at every level */
+	bool user;             /**< privilege: guest user mode may use it (see above; PV rules in
+				    lib/xen/pv.h) */
 	bool nx;               /**< effective: NX at any level (with NXE) */
 	bool global, accessed, dirty;
+	bool hw_user;          /**< raw hardware: US at every level */
+	bool guest_kernel;     /**< PV: the leaf has _PAGE_GUEST_KERNEL (bit 52) */
 };
 
 /**
@@ -198,16 +232,18 @@ enum xenpt_range_kind {
 	XENPT_RANGE_UNREADABLE,    /**< a table that could not be read (range.err) */
 	XENPT_RANGE_CYCLE,         /**< an entry naming a table already on the current path
 				        (a recursive / self map): not followed */
+	XENPT_RANGE_DISALLOWED,    /**< PV: an entry with flags Xen never validates: not followed */
 };
 
-/** "mapped", "hole", "non_canonical", "xen_slot", "reserved_bits", "unreadable", "cycle". */
+/** "mapped", "hole", "non_canonical", "xen_slot", "reserved_bits", "unreadable", "cycle",
+ *  "disallowed_flags". */
 const char *xenpt_range_kind_name(enum xenpt_range_kind kind);
 
 /**
  * One range: one entry's worth of address space, never merged (clipped to
  * the iteration bounds).
  *
- * - MAPPED, HOLE, RESERVED, XEN_SLOT: level/table/index/entry describe the
+ * - MAPPED, HOLE, RESERVED, DISALLOWED, XEN_SLOT: level/table/index/entry describe the
  *   deciding entry.
  * - UNREADABLE and CYCLE: level/table/index/entry describe the entry that
  *   names the table, and @c frame is that table's frame; when the root
@@ -229,6 +265,7 @@ struct xenpt_pt_range {
 	uint64_t page_size;    /**< MAPPED: 4K, 2M, 4M or 1G (entry span); else the entry span */
 	bool writable, user, nx; /**< effective rights (MAPPED), as in struct xenpt_walk */
 	int err;               /**< UNREADABLE: per-frame errno */
+	bool hw_user;          /**< MAPPED: raw US at every level */
 };
 
 struct xenpt_pt_iter;
@@ -296,6 +333,7 @@ struct xenpt_xlate {
 	uint64_t addr;             /**< maddr (PV) or guest-physical address (HVM) of va */
 	bool writable, user, nx;   /**< effective rights, as in struct xenpt_walk */
 	bool cached;               /**< answered from the cache */
+	bool hw_user;              /**< raw US at every level */
 };
 
 /** A cache of @p capacity 4K translations (rounded up to a power of 2; 0 = 4096). */

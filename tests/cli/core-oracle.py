@@ -74,16 +74,23 @@ class Core:
             'rip': struct.unpack_from('<Q', c, regs + 128)[0],
             'cr3': struct.unpack_from('<Q', c, ctrlreg + 3 * 8)[0],
             'user_cr3': struct.unpack_from('<Q', c, ctrlreg + 1 * 8)[0],
+            'cr0': struct.unpack_from('<Q', c, ctrlreg + 0 * 8)[0],
+            'cr4': struct.unpack_from('<Q', c, ctrlreg + 4 * 8)[0],
             'flags': struct.unpack_from('<Q', c, 512)[0],
         }
 
     def walk(self, va, user=False, cr3=None):
+        v = self.vcpu()
         if cr3 is None:
-            v = self.vcpu()
             cr3 = v['user_cr3'] if user else v['cr3']
         sp = 'gfn' if self.hvm else 'mfn'
         out = {'va': hex(va), 'mode': '4level', 'space': sp, 'cr3': hex(cr3),
-               'user_l4': user, 'levels': []}
+               'user_l4': user, 'levels': [],
+               # dump-core files have no EFER: an HVM guest's mode is inferred
+               'mode_inferred': self.hvm}
+        if self.hvm:
+            out['mode_from'] = 'CR0.PG=%d CR4.PAE=%d CR4.LA57=%d, no EFER in dump-core files' % (
+                v['cr0'] >> 31 & 1, v['cr4'] >> 5 & 1, v['cr4'] >> 12 & 1)
         top = va >> 47
         if top not in (0, 0x1ffff):
             out['end'] = {'reason': 'non_canonical'}
@@ -99,7 +106,9 @@ class Core:
                     'index': idx, ('entry_gpaddr' if self.hvm else 'entry_maddr'):
                     hex((table << 12) + idx * 8),
                     'entry': hex(e), 'present': bool(e & 1),
-                    'leaf': bool(e & 1) and (level == 1 or (level in (2, 3) and bool(e & 0x80)))}
+                    # PV: no superpages (Xen's base_disallow_mask has PSE)
+                    'leaf': bool(e & 1) and (level == 1 or (self.hvm and level in (2, 3)
+                                                             and bool(e & 0x80)))}
             if not self.hvm:
                 step['table_pfn'] = hex(self.pfn_of[table]) if table in self.pfn_of else None
             out['levels'].append(step)
@@ -116,6 +125,13 @@ class Core:
                 return out
             if not e & 1:
                 out['end'] = {'reason': 'not_present', 'level': level}
+                return out
+            # xen/arch/x86/mm.c: base_disallow_mask (PWT PCD PSE G) above
+            # L1, l1_disallow_mask (PWT PCD PAT) of a domU in L1
+            bad = e & (0x98 if level == 1 else 0x198) if not self.hvm else 0
+            if bad:
+                step['disallowed_bits'] = hex(bad)
+                out['end'] = {'reason': 'disallowed_flags', 'level': level, 'bits': hex(bad)}
                 return out
             rw = rw and bool(e & 2)
             us = us and bool(e & 4)
@@ -135,7 +151,11 @@ class Core:
                                 'pfn': hex(self.pfn_of[frame]) if frame in self.pfn_of else None,
                                 'maddr': hex((frame << 12) | (va & 0xfff))})
                 out.update({'page_size': size,
-                            'writable': rw, 'user': us, 'nx': nx,
+                            'writable': rw, 'nx': nx, 'hw_user': us,
+                            # PV: the user L4 is what user mode runs on; in
+                            # the kernel L4 a leaf marked _PAGE_GUEST_KERNEL
+                            # is the kernel's (xen/arch/x86/pv/mm.h)
+                            'user': us and (self.hvm or user or not e & (1 << 52)),
                             'global': bool(e & 0x100), 'accessed': bool(e & 0x20),
                             'dirty': bool(e & 0x40),
                             # Xen's _PAGE_GUEST_KERNEL on a PV kernel leaf

@@ -13,8 +13,9 @@ expect_cmp  walk-synth-ktext.txt   xenpt walk "$SYNTH_PV" 0xffffffff81000000
 expect_json walk-synth-ktext.json  xenpt -j walk "$SYNTH_PV" 0xffffffff81000000
 expect_jq '.end.reason == "mapped" and .pfn == "0x1000" and .page_size == 4096
 	and (.writable | not) and (.nx | not) and (.levels | length) == 4' xenpt -j walk "$SYNTH_PV" 0xffffffff81000000
-# Xen sets US on every 64-bit PV kernel mapping and marks the leaf with bit 52
-expect_jq '.guest_kernel and .user' xenpt -j walk "$SYNTH_PV" 0xffffffff81000000
+# Xen sets US on every 64-bit PV kernel mapping and marks the leaf with bit 52:
+# the raw US (hw_user) is set, the privilege (user) says kernel
+expect_jq '.guest_kernel and .hw_user and (.user | not)' xenpt -j walk "$SYNTH_PV" 0xffffffff81000000
 expect_jq '(.guest_kernel | not) and .user' xenpt -j walk --user "$SYNTH_PV" 0x1a00010
 # the last byte of text, then rodata (read-only, no-exec)
 expect_jq '.pfn == "0x11ff" and (.nx | not)' xenpt -j walk "$SYNTH_PV" 0xffffffff811fffff

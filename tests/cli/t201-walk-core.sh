@@ -16,9 +16,10 @@ expect_json walk-core-ktext.json  xenpt -j walk "$CORE" 0xffffffff81000000
 expect_jq '[.levels[].table_pfn] == ["0x699a", "0x2a15", "0x2a16", "0x4a0e"]
 	and .mfn == "0x51c00" and .pfn == "0x1000" and .page_size == 4096
 	and .writable == false and .nx == false' xenpt -j walk "$CORE" 0xffffffff81000000
-# Xen sets US on every 64-bit PV kernel mapping and marks the leaf with bit 52
+# Xen sets US on every 64-bit PV kernel mapping and marks the leaf with bit 52:
+# the raw US (hw_user) is set, the privilege (user) says kernel
 # (_PAGE_GUEST_KERNEL): this is a kernel page, not a user one
-expect_jq '.guest_kernel and .user' xenpt -j walk "$CORE" 0xffffffff81000000
+expect_jq '.guest_kernel and .hw_user and (.user | not)' xenpt -j walk "$CORE" 0xffffffff81000000
 expect_ok sh -c '"$XENPT" walk "$CORE" 0xffffffff81000000 | grep -q "^result: .*, guest-kernel (US set by Xen, GK) read-only exec$"'
 # a user page of the same guest is no guest-kernel page
 expect_jq '.user and (.guest_kernel | not)' xenpt -j walk --user "$CORE" 0x400000

@@ -15,11 +15,20 @@ expect_jq '[.runs[] | select(.section == "direct map" and .kind == "mapped")]
 expect_jq '.runs[] | select(.start == "0xffffffff81000000") | .kind == "mapped" and (.writable | not) and (.nx | not)' \
 	xenpt -j dump "$CORE"
 # Linux's espfix area maps the same pages through shared tables 131072
-# times; like the kernel's ptdump, only 16 of its lines are shown by default
-expect_ok sh -c '"$XENPT" dump "$CORE" | grep -q "^\.\.\. 131059 entries skipped \.\.\.$"'
+# times (arch/x86/kernel/espfix_64.c: one pte page in all 512 pmd slots,
+# ESPFIX_PMD_CLONES, and the pmd page in several pud slots).  By default a
+# repeated subtree is printed once and then named ("same subtree as at"):
+# the L1 511 more times, the L2 3 more times, both first seen at the start
+# of the espfix stacks
+expect_jq '[.runs[] | select(.section == "espfix" and .kind == "repeat") | [.target_level, .entries, .same_as]]
+	== [[1, 511, "0xffffff5a00000000"], [2, 3, "0xffffff5a00000000"]]' xenpt -j dump --max-lines 0 "$CORE"
+expect_jq '[.runs[] | select(.section == "espfix")] | length < 100' xenpt -j dump --max-lines 0 "$CORE"
+# --expand prints every occurrence; like the kernel's ptdump, only 16 of its
+# lines are shown by default
+expect_ok sh -c '"$XENPT" dump --expand "$CORE" | grep -q "^\.\.\. 131059 entries skipped \.\.\.$"'
 expect_jq '[.runs[] | select(.section == "espfix" and .kind == "skipped")] == [{"section": "espfix", "kind": "skipped", "lines": 131059}]' \
-	xenpt -j dump "$CORE"
-expect_jq '[.runs[] | select(.section == "espfix")] | length > 131000' xenpt -j dump --max-lines 0 "$CORE"
+	xenpt -j dump --expand "$CORE"
+expect_jq '[.runs[] | select(.section == "espfix")] | length > 131000' xenpt -j dump --expand --max-lines 0 "$CORE"
 expect_jq '.summary.findings == 0 and .summary.tables == 165 and .summary.pages_2m == 0' xenpt -j dump "$CORE"
 expect_code 0 xenpt dump --strict "$CORE"
 # every table frame's level is the type xen-mfndump gave its PFN (low 3

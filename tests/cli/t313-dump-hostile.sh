@@ -10,14 +10,33 @@ ALL=synth:tests/fixtures/pv-shared-all-slots.synth
 expect_cmp -s 1 dump-all-slots.txt xenpt dump --max-lines 3 --strict "$ALL"
 expect_jq '.summary.classes.wx.regions == 130023424 and .summary.tables == 4
 	and ([.runs[] | select(.kind == "skipped") | .lines] | add) == 650117121 - 3 * 11 - 1' \
-	xenpt -j dump --max-lines 3 "$ALL"
+	xenpt -j dump --expand --max-lines 3 "$ALL"
+# The output is linear too: without --max-lines, t1's 5 runs are printed
+# once, then each repeated subtree is one line: in the user half t1 511
+# more times (t2's other entries), t2 511 more times (t3's), t3 255 more
+# times (L4 slots 1-255); every other section names t3, t2 or t1 again.
+expect_cmp -s 1 dump-all-slots-full.txt xenpt dump --strict "$ALL"
+expect_jq '[.runs[] | select(.section == "user") | if .kind == "repeat" then [.target_level, .entries, .same_as] else .kind end]
+	== ["mapped", "mapped", "mapped", "mapped", "hole", [1, 511, "0x0"], [2, 511, "0x0"], [3, 255, "0x0"]]' \
+	xenpt -j dump "$ALL"
+expect_ok sh -c 'test $("$XENPT" dump "$ALL" | wc -l) -lt 100'
+expect_ok sh -c 'test $("$XENPT" dump --raw "$ALL" | wc -l) -lt 600'
+# --expand on a small range: t1 three times (5 runs each, the hole of one
+# merging with the start of the next: 5 + 4 + 4 lines), against 5 lines and
+# one repeat line without it
+expect_jq '[.runs[] | .kind] == ["mapped", "mapped", "mapped", "mapped", "hole", "repeat"]
+	and .runs[5].entries == 2 and .runs[5].start == "0x200000" and .runs[5].last == "0x5fffff"' \
+	xenpt -j dump --range 0x0-0x600000 "$ALL"
+expect_jq '[.runs[] | .kind] == ["mapped", "mapped", "mapped", "mapped", "hole", "mapped", "mapped", "mapped", "mapped", "hole", "mapped", "mapped", "mapped", "mapped", "hole"]
+	and ([.runs[] | select(.kind == "mapped" and (.nx | not) and .writable) | .start] == ["0x64000", "0x264000", "0x464000"])' \
+	xenpt -j dump --expand --range 0x0-0x600000 "$ALL"
 expect_stderr 0 "frame cache: .* 4 misses, .*\(4 frames, 0 failed\)" xenpt dump --stats --max-lines 3 "$ALL"
 expect_stderr 0 "dump: 4 tables, .* 3 summaries" xenpt dump --stats --max-lines 1 "$ALL"
 # the raw and level views end too
 # raw: 384 leaf lines and one hole line per L1 table's worth, 2 shown per
 # section (11 sections; Xen's has 1 line)
 expect_jq '([.runs[] | select(.kind == "skipped") | .lines] | add) == 496 * 512 * 512 * 385 + 1 - 2 * 11 - 1' \
-	xenpt -j dump --raw --max-lines 2 "$ALL"
+	xenpt -j dump --expand --raw --max-lines 2 "$ALL"
 expect_cmp dump-all-slots-level2.txt xenpt dump --level 2 --max-lines 2 "$ALL"
 # rmap, the reverse index, is built from the same 4 frames
 expect_jq '.tables == 4' xenpt -j rmap --pfn 0x264 "$ALL"

@@ -293,6 +293,14 @@ walk xenpt -j walk synth:tests/fixtures/hvm-4level.synth 0xffff888052345678
 walk xenpt -j walk synth:tests/fixtures/pv-linux.synth 0x1000
 walk xenpt -j walk synth:tests/fixtures/pv-linux.synth 0xffff800000000000
 walk xenpt -j walk synth:tests/fixtures/pv-badmfn.synth 0x40000000
+walk xenpt -j walk synth:tests/fixtures/pv-disallowed.synth 0x40000000
+walk xenpt -j walk core:build/fixtures/xenlab-domu-pvh.core 0xffffffff81000000
+dump xenpt -j dump synth:tests/fixtures/pv-disallowed.synth
+dump xenpt -j dump --range 0x0-0x600000 synth:tests/fixtures/pv-shared-all-slots.synth
+dump xenpt -j dump --range 0xffffffff81000000-0xffffffff81001000 core:build/fixtures/xenlab-domu-pvh.core
+rmap xenpt -j rmap --pfn 0x200 synth:tests/fixtures/pv-disallowed.synth
+read xenpt -j read core:build/fixtures/xenlab-domu-pvh.core 0xffffffff81000000 4
+vcpu xenpt -j vcpu core:build/fixtures/xenlab-domu-pvh.core
 read xenpt -j read --gfn 0x1300 synth:tests/fixtures/pv-linux.synth 16
 read xenpt -j read --gfn 0x1000 synth:tests/fixtures/hvm-4level.synth 16
 version xenpt -j version

@@ -133,6 +133,10 @@ static void cross_check(struct xenpt_source *src, const struct xenpt_aspace *as,
 			case XENPT_RANGE_RESERVED:
 				ok = w.end == XENPT_WALK_RESERVED && w.end_level == r[i].level;
 				break;
+			case XENPT_RANGE_DISALLOWED:
+				ok = w.end == XENPT_WALK_DISALLOWED && w.end_level == r[i].level &&
+				     w.steps[w.nsteps - 1].entry == r[i].entry;
+				break;
 			case XENPT_RANGE_XEN_SLOT:
 				ok = w.end == XENPT_WALK_XEN_SLOT && w.steps[0].index == r[i].index;
 				break;
@@ -169,6 +173,7 @@ TEST(range_kind_names)
 	CHECK_STR_EQ(xenpt_range_kind_name(XENPT_RANGE_RESERVED), "reserved_bits");
 	CHECK_STR_EQ(xenpt_range_kind_name(XENPT_RANGE_UNREADABLE), "unreadable");
 	CHECK_STR_EQ(xenpt_range_kind_name(XENPT_RANGE_CYCLE), "cycle");
+	CHECK_STR_EQ(xenpt_range_kind_name(XENPT_RANGE_DISALLOWED), "disallowed_flags");
 }
 
 TEST(pv_small_range_exact)
@@ -290,7 +295,9 @@ TEST(reserved_unreadable_and_cycles)
 	/* L3[0..511] under slot 0 (512), then slot 1 as one cycle range. */
 	REQUIRE(n == 513);
 	check_tiling(r, n < 64 ? n : 64, 0, r[n < 64 ? n - 1 : 63].end, __LINE__);
-	CHECK_EQ(r[0].kind, XENPT_RANGE_RESERVED);
+	/* 64-bit PV: PSE in an L3 entry is one of the flags Xen never
+	 * validates (base_disallow_mask): not a 1G leaf, not followed */
+	CHECK_EQ(r[0].kind, XENPT_RANGE_DISALLOWED);
 	CHECK_EQ(r[0].level, 3);
 	CHECK_EQ(r[0].end, 0x3fffffff);
 	CHECK_EQ(r[1].kind, XENPT_RANGE_UNREADABLE);
@@ -305,13 +312,25 @@ TEST(reserved_unreadable_and_cycles)
 	CHECK_EQ(r[2].frame, 0x1000);
 	CHECK_EQ(r[3].kind, XENPT_RANGE_CYCLE);
 	CHECK_EQ(r[3].frame, 0x2000);
+	CHECK_EQ(r[4].kind, XENPT_RANGE_DISALLOWED);
+	CHECK_EQ(r[4].level, 3);
+	CHECK_EQ(r[4].entry, 0x80000000ull | F_RO | F_PSE);
+	CHECK_EQ(r[5].kind, XENPT_RANGE_HOLE);
+	cross_check(fake_src(f), &as, r, 6, __LINE__);
+	/* The same tables read as an HVM guest's (no Xen rules): the bits
+	 * below a 1G leaf's alignment are reserved, and PSE makes a leaf. */
+	as.pv = false;
+	n = collect(fake_src(f), &as, 0, 0x000000ffffffffffull, r, 64);
+	CHECK_EQ(r[0].kind, XENPT_RANGE_RESERVED);
+	CHECK_EQ(r[0].level, 3);
+	CHECK_EQ(r[0].end, 0x3fffffff);
 	CHECK_EQ(r[4].kind, XENPT_RANGE_MAPPED);
 	CHECK_EQ(r[4].level, 3);
 	CHECK_EQ(r[4].page_size, 0x40000000);
 	CHECK_EQ(r[4].frame, 0x80000);
 	CHECK(!r[4].writable && r[4].user);
-	CHECK_EQ(r[5].kind, XENPT_RANGE_HOLE);
 	cross_check(fake_src(f), &as, r, 6, __LINE__);
+	as.pv = true;
 	/* The root itself unreadable: one range for everything. */
 	as.root = 0x9999;
 	n = collect(fake_src(f), &as, 0x1000, 0xffffffffffffull, r, 64);
@@ -501,6 +520,12 @@ TEST(rights_accumulate_over_levels)
 	REQUIRE(n == 1);
 	CHECK(r[0].writable && !r[0].user && r[0].nx);
 	as.wp = true;
+	/* A 2M leaf is hardware semantics: a PV guest has none (PSE is in
+	 * Xen's disallow mask, see reserved_unreadable_and_cycles) */
+	n = collect(fake_src(f), &as, 0x40000000, 0x40000fff, r, 8);
+	REQUIRE(n == 1);
+	CHECK_EQ(r[0].kind, XENPT_RANGE_DISALLOWED);
+	as.pv = false;
 	n = collect(fake_src(f), &as, 0x40000000, 0x40000fff, r, 8);
 	REQUIRE(n == 1);
 	CHECK_EQ(r[0].page_size, 0x200000);

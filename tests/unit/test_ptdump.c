@@ -142,8 +142,12 @@ static unsigned iter_attrs(const struct xenpt_aspace *as, const struct xenpt_pt_
 	unsigned a = 0;
 	uint64_t e = r->entry;
 
-	if (r->user && !(as->pv && (e & XENPT_PTE_GUEST_KERNEL)))
+	/* the privilege from the raw bits: 64-bit PV kernel L4, a leaf with
+	 * _PAGE_GUEST_KERNEL is the kernel's; the user L4 is user mode's */
+	if (r->hw_user && !(as->pv && !as->user && (e & XENPT_PTE_GUEST_KERNEL)))
 		a |= XENPT_PTDUMP_USER;
+	if (r->hw_user)
+		a |= XENPT_PTDUMP_HW_USER;
 	if (r->writable)
 		a |= XENPT_PTDUMP_RW;
 	if (r->nx)
@@ -268,6 +272,7 @@ static void check_against_iterator(struct xenpt_source *src, const struct xenpt_
 
 	xenpt_ptdump_opts_init(&o);
 	o.no_ftypes = true;
+	o.expand = true;        /* the iterator visits every path */
 	d = dump_runs(src, as, &o, 0, &rs);
 	if (!d)
 		return;
@@ -327,6 +332,8 @@ static unsigned attrs_of_stored(uint64_t flags)
 
 	if ((flags & XENPT_PTE_US) && !(flags & XENPT_PTE_GUEST_KERNEL))
 		a |= XENPT_PTDUMP_USER;
+	if (flags & XENPT_PTE_US)       /* Xen sets US on every level above */
+		a |= XENPT_PTDUMP_HW_USER;
 	if (flags & XENPT_PTE_RW)
 		a |= XENPT_PTDUMP_RW;
 	if (flags & XENPT_PTE_NX)
@@ -905,6 +912,7 @@ TEST(shared_from_every_slot_is_linear_in_distinct_tables)
 	const struct xenpt_ptdump_report *rep;
 	struct xenpt_ptdump_stats st;
 	struct xenpt_cache_stats cs;
+	struct xenpt_ptdump_opts eo;
 	struct runs rs;
 	uint64_t total = 0;
 	unsigned k;
@@ -913,7 +921,9 @@ TEST(shared_from_every_slot_is_linear_in_distinct_tables)
 		return;
 	REQUIRE_OK(xenpt_synth_source(s, &src));
 	REQUIRE_OK(xenpt_aspace_from_vcpu(src, 0, false, &as));
-	d = dump_runs(src, &as, NULL, 7, &rs);
+	xenpt_ptdump_opts_init(&eo);
+	eo.expand = true;       /* every path counted, the skipped lines not visited */
+	d = dump_runs(src, &as, &eo, 7, &rs);
 	REQUIRE(d);
 	CHECK_EQ(rs.nsec, ASIZE(want));
 	for (k = 0; k < rs.nsec && k < ASIZE(want); k++) {
@@ -955,6 +965,67 @@ TEST(shared_from_every_slot_is_linear_in_distinct_tables)
 	printf("# all slots: %" PRIu64 " table reads, %" PRIu64 " summaries (%" PRIu64 " reused), %"
 	       PRIu64 " entries decoded, %" PRIu64 "+%" PRIu64 " tables visited\n", st.table_reads,
 	       st.summaries, st.summary_hits, st.entries_scanned, st.emit_tables, st.report_tables);
+	runs_free(&rs);
+	xenpt_ptdump_destroy(d);
+	xenpt_source_close(src);
+	xenpt_synth_destroy(s);
+}
+
+/*
+ * Without expand, the output is linear in the distinct subtrees too: the
+ * fixture's t1 (5 runs) is printed once, then every entry naming a subtree
+ * printed before is one REPEAT run, consecutive ones merged.  What the
+ * fixture wrote: the kernel L4 names t3 from slots 0-255 and 272-511, t3
+ * names t2 from all 512 entries, t2 names t1 from all 512.
+ */
+TEST(repeated_subtrees_print_once)
+{
+	struct xenpt_synth *s = load_fixture("pv-shared-all-slots.synth");
+	struct xenpt_source *src = NULL;
+	struct xenpt_aspace as;
+	struct xenpt_ptdump *d;
+	struct xenpt_ptdump_stats st;
+	struct runs rs;
+	size_t i, nrep = 0;
+
+	if (!s)
+		return;
+	REQUIRE_OK(xenpt_synth_source(s, &src));
+	REQUIRE_OK(xenpt_aspace_from_vcpu(src, 0, false, &as));
+	d = dump_runs(src, &as, NULL, 0, &rs);
+	REQUIRE(d);
+	/* user: t1's runs, then t1 x511 (t2's entries 1-511), t2 x511 (t3's),
+	 * t3 x255 (L4 slots 1-255), all "as at 0" */
+	REQUIRE(rs.n >= 8);
+	CHECK_EQ(rs.v[4].kind, XENPT_PTDUMP_HOLE);
+	CHECK_EQ(rs.v[4].last, 2 * MB - 1);
+	CHECK_EQ(rs.v[5].kind, XENPT_PTDUMP_REPEAT);
+	CHECK_EQ(rs.v[5].level, 2);
+	CHECK_EQ(rs.v[5].named_level, 1);
+	CHECK_EQ(rs.v[5].entries, 511);
+	CHECK_EQ(rs.v[5].same_as, 0);
+	CHECK_EQ(rs.v[5].start, 2 * MB);
+	CHECK_EQ(rs.v[5].last, 1024 * MB - 1);
+	CHECK_EQ(rs.v[6].kind, XENPT_PTDUMP_REPEAT);
+	CHECK_EQ(rs.v[6].named_level, 2);
+	CHECK_EQ(rs.v[6].entries, 511);
+	CHECK_EQ(rs.v[6].last, (512ull << 30) - 1);
+	CHECK_EQ(rs.v[7].kind, XENPT_PTDUMP_REPEAT);
+	CHECK_EQ(rs.v[7].level, 4);
+	CHECK_EQ(rs.v[7].named_level, 3);
+	CHECK_EQ(rs.v[7].entries, 255);
+	CHECK_EQ(rs.v[7].last, 0x00007fffffffffffull);
+	for (i = 0; i < rs.n; i++) {
+		if (rs.v[i].kind != XENPT_PTDUMP_REPEAT)
+			continue;
+		nrep++;
+		CHECK_EQ(rs.v[i].same_as, 0);   /* everything was first printed at 0 */
+	}
+	/* 4 more runs than t1's 5 would be 650 million with expand */
+	CHECK(rs.n < 40);
+	CHECK(nrep >= 10);
+	xenpt_ptdump_stats(d, &st);
+	CHECK(st.emit_tables < 100);
 	runs_free(&rs);
 	xenpt_ptdump_destroy(d);
 	xenpt_source_close(src);
@@ -1054,11 +1125,16 @@ TEST(copying_source_shared_tables)
 	};
 	struct runs rs[2];
 	uint64_t lines[2] = { 0, 0 };
+	struct xenpt_ptdump_opts eo;
 	unsigned k, i;
 
+	xenpt_ptdump_opts_init(&eo);
+	eo.expand = true;
 	for (k = 0; k < 2; k++) {
 		struct xenpt_ptdump *d;
 		const struct xenpt_ptdump_report *rep;
+		struct runs brief;
+		uint64_t blines = 0;
 
 		/* L4 slot 0..3 -> L3 0x1001 (all 512) -> L2 0x1002 (all 512) -> L1 0x1003 */
 		for (i = 0; i < 4; i++)
@@ -1071,7 +1147,7 @@ TEST(copying_source_shared_tables)
 					   ((0x5000ull + i) << 12) | 0x63 | (i & 1 ? 1ull << 63 : 0));
 		}
 		fake_reset_counts(f[k]);
-		d = dump_runs(fake_src(f[k]), &as, NULL, 3, &rs[k]);
+		d = dump_runs(fake_src(f[k]), &as, &eo, 3, &rs[k]);
 		REQUIRE(d);
 		REQUIRE_OK(xenpt_ptdump_report(d, &rep));
 		for (i = 0; i < rs[k].nsec; i++)
@@ -1083,6 +1159,21 @@ TEST(copying_source_shared_tables)
 		CHECK_EQ(rep->cls[XENPT_PTDUMP_WX].regions, 4ull * 512 * 512 * 150);
 		/* four distinct tables, each fetched from the backend once */
 		CHECK_EQ(fake_counts(f[k])->frames_requested, 4);
+		xenpt_ptdump_destroy(d);
+		/* without expand: the L1's 301 runs once, then one repeat line
+		 * each for the L1 (x511), the L2 (x511) and the L3 (slots 1-3),
+		 * the hole, Xen's slots and the 10 kernel holes */
+		d = dump_runs(fake_src(f[k]), &as, NULL, 0, &brief);
+		REQUIRE(d);
+		for (i = 0; i < brief.nsec; i++)
+			blines += brief.secs[i].lines + brief.secs[i].skipped;
+		CHECK_EQ(blines, 301 + 3 + 1 + 1 + 10);
+		CHECK_EQ(brief.n, 316);
+		CHECK_EQ(brief.v[301].kind, XENPT_PTDUMP_REPEAT);
+		CHECK_EQ(brief.v[301].entries, 511);
+		CHECK_EQ(brief.v[303].entries, 3);
+		CHECK_EQ(fake_counts(f[k])->frames_requested, 4);   /* still four: cached */
+		runs_free(&brief);
 		xenpt_ptdump_destroy(d);
 	}
 	CHECK_EQ(rs[0].n, rs[1].n);

@@ -534,10 +534,31 @@ TEST(real_core_facts)
 			REQUIRE(np == 1);
 			CHECK_EQ(p[0].va, 0xffff888000000000ull + 0x699aull * 4096);
 			CHECK(!p[0].writable);
+			/* Xen's kernel PTE: US set by Xen, bit 52 (the entry) */
 			CHECK(!p[0].user);
+			CHECK(p[0].hw_user);
+			CHECK(f->entry & XENPT_PTE_GUEST_KERNEL);
 		}
 	}
 	CHECK_EQ(xen, 1);
+	free(rs.v);
+	/* busybox text, pfn 0x330e at 0x400000 (mfn 0x5430e, as the t205 CLI
+	 * test reads the core): a user PTE (US|G, no bit 52) reached through
+	 * both L4s; user in both, the same privilege walk gives */
+	lookup(r, 0x5430e, &rs, &info);
+	for (i = 0, np = 0; i < rs.n; i++) {
+		size_t k, n;
+
+		if (rs.v[i].kind != XENPT_RMAP_LEAF || (rs.v[i].entry & XENPT_PTE_GUEST_KERNEL))
+			continue;
+		CHECK_OK(xenpt_rmap_paths(r, &rs.v[i], 4, p, &n));
+		for (k = 0; k < n; k++) {
+			CHECK_EQ(p[k].va, 0x400000);
+			CHECK(p[k].user && p[k].hw_user);
+			np++;
+		}
+	}
+	CHECK_EQ(np, 2);
 	CHECK_EQ(leaves, 1);
 	free(rs.v);
 	/* the kernel-text L1 (pfn 0x4a0e, L1 in xen-mfndump) is linked in by
@@ -598,6 +619,50 @@ TEST(roots_and_errors)
 	CHECK_EQ(rs.v[0].paths, 1);
 	free(rs.v);
 	CHECK_ERR(xenpt_rmap_create(NULL, NULL, &r), XENPT_ERR_INVALID_ARG);
+	xenpt_rmap_destroy(r);
+	fake_destroy(f);
+}
+
+/*
+ * The privilege of a path is decided as the walk of its root decides it:
+ * one L3 (0x1001) shared by a kernel L4 (0x1000, CR3) and a user L4
+ * (0x2000, ctrlreg[1]), down to an L1 entry Xen made for the guest kernel
+ * (US | bit 52): not user through the kernel L4, user through the user L4
+ * (guest user mode runs on it and the hardware lets it in).
+ */
+TEST(privilege_per_root)
+{
+	struct fake_source *f = fake_create(0);
+	struct xenpt_vcpu v;
+	struct xenpt_rmap *r = NULL;
+	struct xenpt_rmap_path p[4];
+	struct refs rs;
+	size_t np = 0, i;
+
+	memset(&v, 0, sizeof(v));
+	v.online = true;
+	v.cr3 = 0x1000ull << 12;
+	v.user_cr3 = 0x2000ull << 12;
+	fake_set_vcpu(f, &v);
+	fake_set64(f, XENPT_SPACE_MFN, 0x1000, 0, (0x1001ull << 12) | 0x67);
+	fake_set64(f, XENPT_SPACE_MFN, 0x2000, 0, (0x1001ull << 12) | 0x67);
+	fake_set64(f, XENPT_SPACE_MFN, 0x1001, 0, (0x1002ull << 12) | 0x67);
+	fake_set64(f, XENPT_SPACE_MFN, 0x1002, 0, (0x1003ull << 12) | 0x67);
+	fake_set64(f, XENPT_SPACE_MFN, 0x1003, 5, (0x5000ull << 12) | 0x65 | XENPT_PTE_GUEST_KERNEL);
+	REQUIRE_OK(xenpt_rmap_create(fake_src(f), NULL, &r));
+	REQUIRE(xenpt_rmap_nr_roots(r) == 2);
+	CHECK(!xenpt_rmap_root(r, 0)->user_l4);
+	CHECK(xenpt_rmap_root(r, 1)->user_l4);
+	lookup(r, 0x5000, &rs, NULL);
+	REQUIRE(rs.n == 1);
+	CHECK_OK(xenpt_rmap_paths(r, &rs.v[0], 4, p, &np));
+	REQUIRE(np == 2);
+	for (i = 0; i < np; i++) {
+		CHECK_EQ(p[i].va, 0x5000);
+		CHECK(p[i].hw_user);
+		CHECK_EQ(p[i].user, p[i].root == 1);
+	}
+	free(rs.v);
 	xenpt_rmap_destroy(r);
 	fake_destroy(f);
 }

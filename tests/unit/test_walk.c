@@ -169,7 +169,10 @@ TEST(pv4_mapped_4k_with_m2p_labels)
 	CHECK_EQ(w.frame, 0x5555);
 	CHECK_EQ(w.frame_other, 0x7777);
 	CHECK_EQ(w.addr, 0x5555234);
-	CHECK(w.writable && w.user && w.nx && w.accessed && w.dirty && !w.global);
+	CHECK(w.writable && w.nx && w.accessed && w.dirty && !w.global);
+	/* Xen's kernel PTE (US and bit 52, adjust_guest_l1e): the raw US bit
+	 * is set at every level, but the mapping is the guest kernel's. */
+	CHECK(w.hw_user && w.guest_kernel && !w.user);
 	/* One batched M2P lookup per walk, four table reads. */
 	CHECK_EQ(fake_counts(f)->m2p_calls, 1);
 	CHECK_EQ(fake_counts(f)->m2p_frames, 5);
@@ -475,6 +478,22 @@ TEST(hvm4_2m_and_1g_leaves)
 	REQUIRE_OK(xenpt_aspace_from_vcpu(fake_src(f), 0, false, &as));
 	CHECK_EQ(as.mode, XENPT_PM_4LEVEL);
 	CHECK(as.nxe);
+	/* ... and said: inferred from CR0.PG (0x80050033) and CR4.PAE (0x6f0) */
+	CHECK(as.mode_inferred);
+	{
+		char from[128];
+
+		CHECK_STR_EQ(xenpt_aspace_mode_from(&as, from, sizeof(from)),
+			     "CR0.PG=1 CR4.PAE=1 CR4.LA57=0, no EFER in dump-core files");
+		/* --mode overrides: no longer inferred */
+		REQUIRE_OK(xenpt_aspace_set_mode(fake_src(f), &as, XENPT_PM_4LEVEL));
+		CHECK(!as.mode_inferred);
+		CHECK_STR_EQ(xenpt_aspace_mode_from(&as, from, sizeof(from)), "");
+		REQUIRE_OK(xenpt_aspace_from_cr3(fake_src(f), 0x101000, XENPT_PM_NONE, &as));
+		CHECK(as.mode_inferred);
+		REQUIRE_OK(xenpt_aspace_from_cr3(fake_src(f), 0x101000, XENPT_PM_4LEVEL, &as));
+		CHECK(!as.mode_inferred);
+	}
 	/* HVM has no user L4. */
 	CHECK_ERR(xenpt_aspace_from_vcpu(fake_src(f), 0, true, &as), XENPT_ERR_INVALID_ARG);
 	/* Explicit CR3, mode from vCPU 0. */
@@ -840,13 +859,13 @@ TEST(xlate_cache_hits_misses_and_flush)
 	CHECK_EQ(x.addr, 0x5555234);
 	CHECK_EQ(x.page_size, 0x1000);
 	CHECK_EQ(x.page_va, 0xffff888000201000ull);
-	CHECK(x.writable && x.user && x.nx);
+	CHECK(x.writable && !x.user && x.hw_user && x.nx);
 	fake_reset_counts(f);
 	REQUIRE_OK(xenpt_translate(fake_src(f), c, &as, xenpt_va(PV_VA + 0xd00), &x));
 	CHECK(x.cached);
 	CHECK_EQ(x.addr, 0x5555f34);
 	CHECK_EQ(x.frame, 0x5555);
-	CHECK(x.writable && x.user && x.nx);
+	CHECK(x.writable && !x.user && x.hw_user && x.nx);
 	CHECK_EQ(fake_counts(f)->get_frames_calls + fake_counts(f)->m2p_calls, 0);
 	/* The cache answers even after the tables change, until flushed. */
 	fake_set64(f, MFN, 0x1003, 1, E(0x6666, F_USR));
@@ -1147,4 +1166,116 @@ TEST(core_direct_map_translates_through_the_p2m)
 	CHECK_EQ(st.hits, 0x8000);
 	xenpt_xlate_cache_destroy(c);
 	xenpt_source_close(src);
+}
+
+/* ---- Xen's PV rules while reading (lib/xen/pv.h) ---------------------------------- */
+
+/*
+ * A 64-bit PV guest cannot use 5-level paging: Xen never gives it
+ * CR4.LA57.  Any mode but 4-level is an argument error, explicit or as an
+ * override.
+ */
+TEST(pv_rejects_5level)
+{
+	struct fake_source *f = fake_create(0);
+	struct xenpt_aspace as;
+
+	build_pv(f);
+	CHECK_ERR(xenpt_aspace_from_cr3(fake_src(f), 0x1000000, XENPT_PM_5LEVEL, &as),
+		  XENPT_ERR_INVALID_ARG);
+	CHECK_ERR(xenpt_aspace_from_cr3(fake_src(f), 0x1000000, XENPT_PM_PAE, &as),
+		  XENPT_ERR_INVALID_ARG);
+	as = pv_as(f);
+	CHECK_ERR(xenpt_aspace_set_mode(fake_src(f), &as, XENPT_PM_5LEVEL), XENPT_ERR_INVALID_ARG);
+	CHECK_EQ(as.mode, XENPT_PM_4LEVEL);
+	REQUIRE_OK(xenpt_aspace_set_mode(fake_src(f), &as, XENPT_PM_4LEVEL));
+	CHECK(!as.mode_inferred);
+	fake_destroy(f);
+}
+
+/*
+ * The privilege of the same Xen-made kernel PTE (US | bit 52) read through
+ * the kernel L4 and through a user L4 that links the same tables: kernel
+ * in the first (the guest wrote it without US), user in the second (guest
+ * user mode runs on it and the hardware lets it in).  A guest user PTE
+ * (US | G, no bit 52) is user in both.  hw_user is the raw AND of US.
+ */
+TEST(pv_privilege_kernel_and_user_l4)
+{
+	struct fake_source *f = fake_create(0);
+	struct xenpt_aspace as;
+	struct xenpt_walk w;
+
+	build_pv(f);
+	/* a user page next to the kernel one: L1[2] -> mfn 0x6666, US|G */
+	fake_set64(f, MFN, 0x1003, 2, E(0x6666, F_USR | 0x100));
+	/* and an entry with US clear at L2 (not reachable from ring 3) */
+	fake_set64(f, MFN, 0x1002, 2, E(0x1003, F_KRN));
+	as = pv_as(f);
+	REQUIRE_OK(xenpt_walk_va(fake_src(f), &as, xenpt_va(PV_VA), &w));
+	CHECK(w.hw_user && w.guest_kernel && !w.user);
+	REQUIRE_OK(xenpt_walk_va(fake_src(f), &as, xenpt_va(PV_VA + 0x1000), &w));
+	CHECK(w.hw_user && !w.guest_kernel && w.user && w.global);
+	/* L2[2] (supervisor) -> the same L1: neither US nor user */
+	REQUIRE_OK(xenpt_walk_va(fake_src(f), &as, xenpt_va(0xffff888000401000ull), &w));
+	CHECK_EQ(w.end, XENPT_WALK_MAPPED);
+	CHECK(!w.hw_user && !w.user);
+	as.user = true;      /* the same root read as the user L4 */
+	REQUIRE_OK(xenpt_walk_va(fake_src(f), &as, xenpt_va(PV_VA), &w));
+	CHECK(w.hw_user && w.guest_kernel && w.user);
+	REQUIRE_OK(xenpt_walk_va(fake_src(f), &as, xenpt_va(0xffff888000401000ull), &w));
+	CHECK(!w.hw_user && !w.user);
+	fake_destroy(f);
+}
+
+/*
+ * Flags Xen's disallow masks forbid (xen/arch/x86/mm.c: base_disallow_mask
+ * = PWT PCD PSE G above L1; l1_disallow_mask = PWT PCD PAT for a domU):
+ * the walk ends at that level, naming the bits; PSE is never a leaf.  The
+ * same entries in an HVM guest's tables are hardware semantics.
+ */
+TEST(pv_disallowed_flags_end_the_walk)
+{
+	struct fake_source *f = fake_create(0);
+	struct xenpt_aspace as;
+	struct xenpt_walk w;
+
+	build_pv(f);
+	as = pv_as(f);
+	CHECK(!as.io_caps);      /* the fake domain is not dom0 */
+	/* L2[1] (va ...200000) PSE: a "2M page" */
+	fake_set64(f, MFN, 0x1002, 1, E(0x200, F_USR | F_PSE));
+	REQUIRE_OK(xenpt_walk_va(fake_src(f), &as, xenpt_va(PV_VA), &w));
+	CHECK_EQ(w.end, XENPT_WALK_DISALLOWED);
+	CHECK_EQ(w.end_level, 2);
+	CHECK_EQ(w.nsteps, 3);
+	CHECK_EQ(w.steps[2].disallowed, F_PSE);
+	CHECK_EQ(w.steps[2].rsvd, 0);
+	CHECK(!w.steps[2].leaf);
+	CHECK_STR_EQ(xenpt_walk_end_name(w.end), "disallowed_flags");
+	/* G in an L3 entry */
+	fake_set64(f, MFN, 0x1002, 1, E(0x1003, F_USR));
+	fake_set64(f, MFN, 0x1001, 0, E(0x1002, F_USR | 0x100));
+	REQUIRE_OK(xenpt_walk_va(fake_src(f), &as, xenpt_va(PV_VA), &w));
+	CHECK_EQ(w.end, XENPT_WALK_DISALLOWED);
+	CHECK_EQ(w.end_level, 3);
+	CHECK_EQ(w.steps[1].disallowed, 0x100);
+	/* L1: G is allowed, PCD and PWT are not, PAT (bit 7) is not */
+	fake_set64(f, MFN, 0x1001, 0, E(0x1002, F_USR));
+	fake_set64(f, MFN, 0x1003, 1, E(0x5555, F_USR | 0x100));
+	REQUIRE_OK(xenpt_walk_va(fake_src(f), &as, xenpt_va(PV_VA), &w));
+	CHECK_EQ(w.end, XENPT_WALK_MAPPED);
+	fake_set64(f, MFN, 0x1003, 1, E(0x5555, F_USR | 0x18));
+	REQUIRE_OK(xenpt_walk_va(fake_src(f), &as, xenpt_va(PV_VA), &w));
+	CHECK_EQ(w.end, XENPT_WALK_DISALLOWED);
+	CHECK_EQ(w.end_level, 1);
+	CHECK_EQ(w.steps[3].disallowed, 0x18);
+	fake_set64(f, MFN, 0x1003, 1, E(0x5555, F_USR | 0x80));
+	REQUIRE_OK(xenpt_walk_va(fake_src(f), &as, xenpt_va(PV_VA), &w));
+	CHECK_EQ(w.steps[3].disallowed, 0x80);
+	/* a domain with I/O capabilities may use the cache attributes in L1 */
+	as.io_caps = true;
+	REQUIRE_OK(xenpt_walk_va(fake_src(f), &as, xenpt_va(PV_VA), &w));
+	CHECK_EQ(w.end, XENPT_WALK_MAPPED);
+	fake_destroy(f);
 }

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Xen's rules for 64-bit PV guests that READING page tables needs, each
+ * written once here with the Xen source it follows (Xen 4.17).  The walker,
+ * the iterator, the table graph, dump, rmap, the P2M checker and the
+ * synthetic model take them from here and never restate them.
+ *
+ * - Xen's L4 slots: is_guest_l4_slot() (xen/arch/x86/include/asm/x86_64/page.h)
+ *   with ROOT_PAGETABLE_FIRST/LAST_XEN_SLOT (xen/arch/x86/include/asm/config.h).
+ * - _PAGE_GUEST_KERNEL: flag bit 12 of Xen's 24-bit flags, i.e. PTE bit 52
+ *   (xen/arch/x86/include/asm/x86_64/page.h, get_pte_flags()).
+ * - What Xen adds to guest entries: adjust_guest_l1e() .. adjust_guest_l4e()
+ *   (xen/arch/x86/pv/mm.h).
+ * - What Xen refuses in a validated entry: base_disallow_mask, computed in
+ *   arch_init_memory() (xen/arch/x86/mm.c), and L1_DISALLOW_MASK,
+ *   l1_disallow_mask(), L2_DISALLOW_MASK, l3_disallow_mask(),
+ *   L4_DISALLOW_MASK (xen/arch/x86/mm.c), checked by get_page_from_l1e()
+ *   .. get_page_from_l4e() and mod_l1_entry() .. mod_l4_entry().
+ */
+#ifndef XENPT_XEN_PV_H
+#define XENPT_XEN_PV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* ROOT_PAGETABLE_FIRST_XEN_SLOT / ROOT_PAGETABLE_LAST_XEN_SLOT
+ * (xen/arch/x86/include/asm/config.h). */
+#define XEN_PV_FIRST_XEN_SLOT 256u
+#define XEN_PV_LAST_XEN_SLOT  271u
+
+/* _PAGE_GUEST_KERNEL (1U<<12 in Xen's flags = PTE bit 52,
+ * xen/arch/x86/include/asm/x86_64/page.h). */
+#define XEN_PV_PAGE_GUEST_KERNEL (1ull << 52)
+
+/*
+ * base_disallow_mask (arch_init_memory(), xen/arch/x86/mm.c) is everything
+ * but P, RW, US, A, D, AVAIL (bits 9-11), AVAIL_HIGH (bits 52-62) and NX:
+ * of the bits a PTE has, PWT, PCD, PSE/PAT and G.
+ */
+#define XEN_PV_BASE_DISALLOW   0x198ull
+/* L1_DISALLOW_MASK = (base_disallow_mask | _PAGE_GNTTAB) & ~_PAGE_GLOBAL;
+ * _PAGE_GNTTAB is 0 in release builds (xen/arch/x86/include/asm/page.h). */
+#define XEN_PV_L1_DISALLOW     (XEN_PV_BASE_DISALLOW & ~0x100ull)
+/* PAGE_CACHE_ATTRS: PAT, PCD, PWT (xen/arch/x86/include/asm/page.h). */
+#define XEN_PV_CACHE_ATTRS     0x098ull
+
+/* is_guest_l4_slot() for a 64-bit PV guest: false for Xen's slots 256-271. */
+static inline bool xen_pv_is_xen_l4_slot(unsigned slot)
+{
+	return slot >= XEN_PV_FIRST_XEN_SLOT && slot <= XEN_PV_LAST_XEN_SLOT;
+}
+
+/* First and last VA of Xen's L4 slots (4-level, sign-extended). */
+#define XEN_PV_XEN_SLOTS_FIRST_VA (0xffff000000000000ull | ((uint64_t)XEN_PV_FIRST_XEN_SLOT << 39))
+#define XEN_PV_XEN_SLOTS_LAST_VA  ((0xffff000000000000ull | \
+				    (((uint64_t)XEN_PV_LAST_XEN_SLOT + 1) << 39)) - 1)
+
+/*
+ * The flag bits Xen refuses in a present entry of a level-@level table of a
+ * 64-bit PV guest.  @io_caps: the domain has I/O memory, I/O ports or
+ * passed-through devices, for which l1_disallow_mask() lets the cache
+ * attributes (PAT, PCD, PWT) through in L1 entries.  L3: the 64-bit
+ * l3_disallow_mask() (the 0xFFFFF198 of 32-bit PV does not apply).
+ */
+uint64_t xen_pv_disallow_mask(unsigned level, bool io_caps);
+
+/*
+ * Which domains the reader assumes have I/O capabilities: dom0 (the
+ * hardware domain).  A domU with passthrough has them too, but nothing in
+ * a dump-core file says so.
+ */
+static inline bool xen_pv_assume_io_caps(uint32_t domid)
+{
+	return domid == 0;
+}
+
+/*
+ * The privilege of a mapping of a 64-bit PV guest: may guest USER mode use
+ * it?  A 64-bit PV kernel runs in ring 3 too, so Xen sets US on every
+ * present entry it validates: adjust_guest_l2e/l3e/l4e() add _PAGE_USER to
+ * every upper entry, adjust_guest_l1e() turns a guest kernel L1 entry (US
+ * clear) into US|_PAGE_GUEST_KERNEL and a guest user one into US|G
+ * (xen/arch/x86/pv/mm.h).  So the US bits say nothing; instead:
+ *
+ * - @hw_user (US at every level) false: not even ring 3 reaches it (Xen's
+ *   own mappings): not user.
+ * - the user L4 (@user_l4, ctrlreg[1], guest_table_user): guest user mode
+ *   runs on it (update_cr3() in xen/arch/x86/mm.c), so whatever it maps
+ *   with US at every level is user, _PAGE_GUEST_KERNEL or not.
+ * - the kernel L4 (ctrlreg[3]): user iff the leaf L1 entry lacks
+ *   _PAGE_GUEST_KERNEL (the guest made it a user mapping); guest user mode
+ *   reaches it only through the user L4 that links the same tables.
+ */
+static inline bool xen_pv_user(bool hw_user, uint64_t leaf_entry, bool user_l4)
+{
+	if (!hw_user)
+		return false;
+	if (user_l4)
+		return true;
+	return !(leaf_entry & XEN_PV_PAGE_GUEST_KERNEL);
+}
+
+#endif
