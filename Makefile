@@ -229,7 +229,7 @@ FUZZ_BINS    = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 REPLAY_BINS = $(FUZZ_TARGETS:%=$(BUILD)/fuzz-replay/%)
 REPLAY_OBJS = $(FUZZ_TARGETS:%=$(BUILD)/obj/tests/fuzz/%.o) \
               $(BUILD)/obj/tests/fuzz/fuzz_common.o $(BUILD)/obj/tests/fuzz/replay.o
-.SECONDARY: $(REPLAY_OBJS)
+.SECONDARY: $(REPLAY_OBJS) $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o)
 
 $(BUILD)/fuzz-replay/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/fuzz_common.o \
 		$(BUILD)/obj/tests/fuzz/replay.o $(LIBA)

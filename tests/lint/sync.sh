@@ -383,6 +383,12 @@ while IFS= read -r line; do
 done <"$tmp/sym"
 [ "$sym_status" -eq 0 ] || grep -q '^not ok' "$tmp/sym" || not_ok "tests/lint/symbols.sh check ran (exit $sym_status)" "$(cat "$tmp/sym")"
 
+# ---- README example sessions ------------------------------------------------------
+# Every `$ xenpt ...` block of README.md must be real output of its command
+# (tests/install/readme-examples.py: shown lines in order, '...' for elisions).
+out=$(python3 "$top/tests/install/readme-examples.py" 2>&1)
+check "README.md example sessions match the real output" $? "$out"
+
 # ---- mandoc ---------------------------------------------------------------------
 if command -v mandoc >/dev/null 2>&1; then
 	for page in "$man"/*.[1-8]; do
