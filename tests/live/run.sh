@@ -93,6 +93,11 @@ fi
 # ---- the lab, xenpt in dom0, the Linux domUs ----------------------------------------
 lab_up || unavailable "$WHY"
 XENPT=$(xenpt_for_dom0 "$LIVE_BIN" "$LIVE_CLI")
+# dom0.sh (and so live_cli) runs with LD_LIBRARY_PATH naming dom0-lib, so
+# live_cli execs the xenpt binary itself: no busybox sh wrapper between
+# them.  xenlab's busybox sh is what crashed now and then in dom0
+# (README.md, "the dom0 flake"); one sh fewer per xenpt command.
+[ "$MODE" = xenlab ] && XENPT=$DROOT/$BUILD/xenpt
 
 args=""
 [ "${XENPT_LIVE_VERBOSE:-0}" = 1 ] && args="-v"
