@@ -5,7 +5,7 @@
 # (through xenlab, or directly on a dom0), as root, with busybox sh or any
 # POSIX sh.  It starts the test guest and a throw-away domain, runs the two
 # test programs and prints their output, each program's summary and one
-# closing line "dom0: N passed, N failed".
+# closing line "dom0: N passed, N failed, N skipped".
 #
 #   sh tests/live/dom0.sh --source BIN --cli BIN --xenpt XENPT
 #        --guest-cfg CFG --guest-kernel KERNEL [--pv DOM] [--pvh DOM]
@@ -31,7 +31,7 @@ while [ $# -gt 0 ]; do
 	--core-pvh) core_pvh=1 ;;
 	--no-gone) gone=0 ;;
 	-v) verbose=-v ;;
-	*) echo "dom0.sh: unknown argument $1"; echo "dom0: 0 passed, 1 failed"; exit 1 ;;
+	*) echo "dom0.sh: unknown argument $1"; echo "dom0: 0 passed, 1 failed, 0 skipped"; exit 1 ;;
 	esac
 	shift
 done
@@ -43,7 +43,7 @@ faults_before=$(dmesg 2>/dev/null | grep -cE 'segfault|general protection fault'
 
 guest=xenpt-live-guest-$$
 gone_src=xenpt-live-gone-$$
-passed=0 failed=0
+passed=0 failed=0 skipped=0
 logdir=/var/log/xen/console
 
 cleanup() {
@@ -66,8 +66,11 @@ tally() {	# name outfile rc
 	p=${line%% passed*}
 	f=${line#* passed, }
 	f=${f%% failed*}
+	k=0
+	case $line in *" skipped"*) k=${line#* failed, }; k=${k%% skipped*} ;; esac
 	passed=$((passed + p))
 	failed=$((failed + f))
+	skipped=$((skipped + k))
 	[ "$3" = 0 ] || [ "$f" != 0 ] || fail "$1 exited with status $3 but reported no failure"
 }
 
@@ -154,5 +157,5 @@ if [ -n "$faults" ]; then
 	echo "# dom0's kernel logged crashed processes during this run:"
 	printf '%s\n' "$faults" | sed 's/^/#   /'
 fi
-echo "dom0: $passed passed, $failed failed"
+echo "dom0: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]

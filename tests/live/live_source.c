@@ -1250,7 +1250,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!xenpt_have_xen()) {
-		printf("libxenpt was built without libxen-dev\n0 passed, 1 failed\n");
+		printf("libxenpt was built without libxen-dev\n0 passed, 1 failed, 0 skipped\n");
 		return 1;
 	}
 	test_list();
@@ -1270,9 +1270,6 @@ int main(int argc, char **argv)
 		test_gone(gone);
 	else
 		skip("gone", "no --gone domain");
-	printf("%u passed, %u failed", n_passed, n_failed);
-	if (n_skipped)
-		printf(", %u skipped", n_skipped);
-	putchar('\n');
+	printf("%u passed, %u failed, %u skipped\n", n_passed, n_failed, n_skipped);
 	return n_failed ? 1 : 0;
 }

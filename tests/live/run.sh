@@ -17,7 +17,7 @@
 # XENPT_LIVE_PVH=), then runs tests/live/dom0.sh in dom0, which starts the
 # project's test guest (tests/guest/, scenario=all hold=1) and throw-away
 # domains, runs both programs and destroys what it started.  Prints
-# "live: N passed, N failed" at the end and exits non-zero on any failure.
+# "live: N passed, N failed, N skipped" at the end and exits non-zero on any failure.
 #
 # Knobs: XENLAB=path, XENPT_LIVE_OPTIONAL=1 (no Xen and no xenlab: say why
 # and exit 0), XENPT_LIVE_PV / XENPT_LIVE_PVH (domain names to use; "none"
@@ -57,7 +57,7 @@ unavailable() {
 		echo "live: skipped (XENPT_LIVE_OPTIONAL=1)"
 		exit 0
 	fi
-	echo "live: 0 passed, 1 failed"
+	echo "live: 0 passed, 1 failed, 0 skipped"
 	exit 1
 }
 
@@ -81,7 +81,7 @@ if command -v "${MAKE:-make}" >/dev/null 2>&1 && command -v "${CC:-cc}" >/dev/nu
 	${MAKE:-make} -s -f Makefile -f tests/live/live.mk BUILD="$BUILD" "$@" \
 		"$BUILD/xenpt" guest "$LIVE_BIN" "$LIVE_CLI" || {
 		echo "live: building the live test programs failed"
-		echo "live: 0 passed, 1 failed"
+		echo "live: 0 passed, 1 failed, 0 skipped"
 		exit 1
 	}
 else
@@ -142,7 +142,8 @@ else
 	passed=${summary%% passed*}
 	failed=${summary#* passed, }
 	failed=$((${failed%% failed*} + extra_fail))
+	case $summary in *" skipped"*) skipped=${summary#* failed, }; skipped=${skipped%% skipped*} ;; esac
 fi
 echo "live: $(($(date +%s) - t_start)) s in all"
-echo "live: $passed passed, $failed failed"
+echo "live: $passed passed, $failed failed, ${skipped:-0} skipped"
 [ "$failed" = 0 ]

@@ -78,10 +78,7 @@ void lt_measure(const char *fmt, ...)
 
 int lt_summary(void)
 {
-	printf("%u passed, %u failed", lt_passed, lt_failed);
-	if (lt_skipped)
-		printf(", %u skipped", lt_skipped);
-	putchar('\n');
+	printf("%u passed, %u failed, %u skipped\n", lt_passed, lt_failed, lt_skipped);
 	fflush(stdout);
 	return lt_failed ? 1 : 0;
 }
