@@ -261,8 +261,10 @@ static const uint8_t *core_page(void *arg, uint64_t index)
 	struct core_ctx *c = arg;
 	const struct synth_page *pg = synth_page_get(c->s, c->frames[index]);
 
-	if (pg)
-		return pg->data;
+	if (pg) {
+		synth_page_read(c->s, pg, c->buf);   // a compact table stays so
+		return c->buf;
+	}
 	if (c->s->p.sparse && !(c->s->pv && p2m_leaf(c->s, c->frames[index])))
 		return NULL;
 	synth_gen_frame(c->s, c->frames[index], c->buf);
