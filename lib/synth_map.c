@@ -328,8 +328,31 @@ static int ext_insert_at(struct xenpt_synth *s, struct epos p, const struct synt
 		p.b = s->nr_eb - 1;
 		p.i = s->eb[p.b]->n;
 	}
+	if (p.i == 0 && p.b > 0) {
+		// between two blocks: the end of the first, or the start of the
+		// second if the first is full
+		p.b--;
+		p.i = s->eb[p.b]->n;
+		if (p.i == EXT_BLOCK && s->eb[p.b + 1]->n < EXT_BLOCK) {
+			p.b++;
+			p.i = 0;
+		}
+	}
 	b = s->eb[p.b];
-	if (b->n == EXT_BLOCK) {
+	if (b->n == EXT_BLOCK && (p.i == 0 || p.i == EXT_BLOCK)) {
+		// at an end of a full block: a new block, so that mappings
+		// given in order leave full blocks, not half-full ones
+		struct synth_eblock *nb = calloc(1, sizeof(*nb));
+		size_t at = p.i ? p.b + 1 : p.b;
+
+		if (!nb || eb_insert_block(s, at, nb)) {
+			free(nb);
+			return synth_fail(s, -ENOMEM, "out of memory");
+		}
+		p.b = at;
+		p.i = 0;
+		b = nb;
+	} else if (b->n == EXT_BLOCK) {
 		// split in halves
 		struct synth_eblock *nb = calloc(1, sizeof(*nb));
 
