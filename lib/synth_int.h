@@ -115,7 +115,8 @@ struct synth_eblock;
 struct synth_extent {
 	uint32_t root;
 	uint8_t level;
-	uint64_t va, size, page_size;
+	uint8_t page_shift;       /* log2 of the page size: 12, 21, 22 or 30 */
+	uint64_t va, size;
 	uint64_t gfn, mfn;
 	uint64_t flags, req_flags;
 };
