@@ -18,7 +18,10 @@
  * domain frame the model keeps Xen's type word, type count and general
  * count (struct-of-arrays, 9 bytes per PFN).  Page tables, written pages and
  * materialised generated pages live in a sparse store keyed by table-space
- * frame (MFN for PV, GFN for HVM).
+ * frame (MFN for PV, GFN for HVM).  Page tables are held as their non-zero
+ * entries until a reader needs their bytes (struct synth_page), and the
+ * oracle's extents are 56 bytes: a spec costs tens of bytes per mapping
+ * line, not a 4 KiB table per few lines.
  */
 #ifndef XENPT_SYNTH_INT_H
 #define XENPT_SYNTH_INT_H
