@@ -1007,6 +1007,16 @@ static unsigned sparse_pos(const struct synth_page *pg, unsigned i)
 	return lo;
 }
 
+unsigned synth_entry_next(const struct synth_page *pg, unsigned i, unsigned n)
+{
+	unsigned k;
+
+	if (pg->data || i >= n)
+		return i;
+	k = sparse_pos(pg, i);
+	return k < pg->nr_sp && pg->sp[k].i < n ? pg->sp[k].i : n;
+}
+
 uint64_t synth_entry_get(const struct xenpt_synth *s, const struct synth_page *pg, unsigned i)
 {
 	const uint8_t *p;
@@ -1546,14 +1556,14 @@ static int promote(struct xenpt_synth *s, int64_t idx, unsigned level)
 		if (!pg)
 			return synth_fail(s, -ENOMEM, "out of memory");
 	}
-	for (i = 0; i < n; i++) {
+	for (i = synth_entry_next(pg, 0, n); i < n; i = synth_entry_next(pg, i + 1, n)) {
 		uint64_t e = synth_entry_get(s, pg, i);
 
 		if (!(e & XENPT_PTE_P) || !entry_counted(pg, level, i))
 			continue;
 		rc = entry_get_refs(s, level, e, mfn, idx);
 		if (rc) {
-			for (j = 0; j < i; j++)
+			for (j = synth_entry_next(pg, 0, i); j < i; j = synth_entry_next(pg, j + 1, i))
 				if (entry_counted(pg, level, j))
 					entry_put_refs(s, level, synth_entry_get(s, pg, j), mfn, idx);
 			return synth_fail_ctx(s, rc,
@@ -1584,7 +1594,7 @@ static void demote(struct xenpt_synth *s, int64_t idx, unsigned level)
 
 	if (!pg)
 		return;
-	for (i = 0; i < 512; i++)
+	for (i = synth_entry_next(pg, 0, 512); i < 512; i = synth_entry_next(pg, i + 1, 512))
 		if (entry_counted(pg, level, i))
 			entry_put_refs(s, level, synth_entry_get(s, pg, i), mfn, idx);
 }

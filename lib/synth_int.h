@@ -246,6 +246,9 @@ int synth_alloc_contig(struct xenpt_synth *s, uint64_t n, const char *what, uint
 
 /* Entry access by mode. */
 uint64_t synth_entry_get(const struct xenpt_synth *s, const struct synth_page *pg, unsigned i);
+/* The first index >= @i, below @n, of an entry that may be non-zero (a compact
+ * table skips its zero entries), or @n. */
+unsigned synth_entry_next(const struct synth_page *pg, unsigned i, unsigned n);
 /* -ENOMEM (recorded) if a compact table cannot grow; never fails on a 4 KiB page or for v == 0. */
 int synth_entry_set(struct xenpt_synth *s, struct synth_page *pg, unsigned i, uint64_t v);
 unsigned synth_entries(const struct xenpt_synth *s, unsigned level);
