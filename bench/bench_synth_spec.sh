@@ -25,6 +25,7 @@ run() {
 	label=$1
 	shift
 	out=$( { /usr/bin/time -f '%e %U %S %M' "$XENPT" "$@" >/dev/null; } 2>&1 | tail -1)
+	# shellcheck disable=SC2086 # four numbers, split on purpose
 	set -- $out
 	printf '  %-28s %6s s wall %6s s user %6s s sys %8s KiB peak RSS\n' "$label" "$1" "$2" "$3" "$4"
 }
@@ -32,12 +33,12 @@ for kind in dense sparse; do
 	opt=
 	[ $kind = sparse ] && opt=--sparse
 	SPEC=$BUILD/bench/synth-$kind-$N.synth
-	if [ ! -s "$SPEC" ] || [ "$SPEC" -ot "$ROOT/bench/gen-synth-spec.py" ]; then
+	if [ ! -s "$SPEC" ] || [ -n "$(find "$ROOT/bench/gen-synth-spec.py" -newer "$SPEC")" ]; then
 		python3 "$ROOT/bench/gen-synth-spec.py" $opt "$N" "$SPEC.tmp" && mv "$SPEC.tmp" "$SPEC" || exit 1
 	fi
 	echo "bench_synth_spec: $N mapping lines, $kind, $(wc -c <"$SPEC") bytes ($SPEC)"
 	# the VA of line 12345 (or the last) of the generator: mapped
-	VA=$(python3 -c "import sys; sys.path.insert(0, '$ROOT/bench'); g = __import__('gen-synth-spec'); print(hex(g.va_pfn(min(12345, $N - 1), '$opt' != '')[0]))")
+	VA=$(python3 -B -c "import sys; sys.path.insert(0, '$ROOT/bench'); g = __import__('gen-synth-spec'); print(hex(g.va_pfn(min(12345, $N - 1), '$opt' != '')[0]))")
 	run "list" list "synth:$SPEC"
 	run "info" info "synth:$SPEC"
 	run "walk $VA" walk "synth:$SPEC" "$VA"
