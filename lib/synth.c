@@ -500,6 +500,8 @@ static void synth_free(struct xenpt_synth *s)
 			continue;
 		pg = (struct synth_page *)(uintptr_t)s->store.vals[i];
 		free(pg->raw_bits);
+		free(pg->sp);
+		free(pg->data);
 		free(pg);
 	}
 	synth_map_free(&s->store);
@@ -717,13 +719,78 @@ struct synth_page *synth_page_get(const struct xenpt_synth *s, uint64_t frame)
 	return (struct synth_page *)(uintptr_t)v;
 }
 
+static void put_le64(uint8_t *p, uint64_t v);
+
+// Stored pages are counted in page_bytes, which a const reader may change
+// when it turns a compact table into 4 KiB (synth_page_data).
+static void page_bytes_add(const struct xenpt_synth *s, int64_t n)
+{
+	struct xenpt_synth *w = (struct xenpt_synth *)(uintptr_t)s;
+
+	w->page_bytes += (uint64_t)n;
+}
+
+static void page_set_dense(const struct xenpt_synth *s, uint8_t *p, unsigned i, uint64_t v)
+{
+	if (s->entry_bytes == 4) {
+		p += 4 * i;
+		p[0] = (uint8_t)v;
+		p[1] = (uint8_t)(v >> 8);
+		p[2] = (uint8_t)(v >> 16);
+		p[3] = (uint8_t)(v >> 24);
+		return;
+	}
+	put_le64(p + 8 * i, v);
+}
+
+uint8_t *synth_page_data(const struct xenpt_synth *s, struct synth_page *pg)
+{
+	uint8_t *d;
+	unsigned k;
+
+	if (pg->data)
+		return pg->data;
+	d = calloc(1, SYNTH_PAGE);
+	if (!d)
+		return NULL;
+	for (k = 0; k < pg->nr_sp; k++)
+		page_set_dense(s, d, pg->sp[k].i, pg->sp[k].v);
+	page_bytes_add(s, (int64_t)SYNTH_PAGE - (int64_t)(pg->cap_sp * sizeof(*pg->sp)));
+	free(pg->sp);
+	pg->sp = NULL;
+	pg->nr_sp = pg->cap_sp = 0;
+	pg->data = d;
+	return d;
+}
+
+void synth_page_read(const struct xenpt_synth *s, const struct synth_page *pg, uint8_t *buf)
+{
+	unsigned k;
+
+	if (pg->data) {
+		memcpy(buf, pg->data, SYNTH_PAGE);
+		return;
+	}
+	memset(buf, 0, SYNTH_PAGE);
+	for (k = 0; k < pg->nr_sp; k++)
+		page_set_dense(s, buf, pg->sp[k].i, pg->sp[k].v);
+}
+
 struct synth_page *synth_page_make(struct xenpt_synth *s, uint64_t frame, int kind, bool gen)
 {
 	struct synth_page *pg = synth_page_get(s, frame);
 
 	if (pg) {
-		if (!gen)
-			memset(pg->data, 0, sizeof(pg->data));
+		if (kind == SPAGE_TABLE && !pg->data) {
+			// a compact table made again
+			if (!gen)
+				pg->nr_sp = 0;
+		} else {
+			if (!synth_page_data(s, pg))
+				return NULL;
+			if (!gen)
+				memset(pg->data, 0, SYNTH_PAGE);
+		}
 		if (kind == SPAGE_GEN)
 			s->st.generated_pages++;
 		pg->kind = (uint8_t)kind;
@@ -735,12 +802,22 @@ struct synth_page *synth_page_make(struct xenpt_synth *s, uint64_t frame, int ki
 	pg->frame = frame;
 	pg->idx = synth_state_idx(s, frame);
 	pg->kind = (uint8_t)kind;
-	if (gen)
-		synth_gen_frame(s, frame, pg->data);
+	if (kind != SPAGE_TABLE || gen) {
+		// tables start compact; everything else is 4 KiB
+		pg->data = calloc(1, SYNTH_PAGE);
+		if (!pg->data) {
+			free(pg);
+			return NULL;
+		}
+		if (gen)
+			synth_gen_frame(s, frame, pg->data);
+	}
 	if (!synth_map_put(&s->store, frame, (uint64_t)(uintptr_t)pg)) {
+		free(pg->data);
 		free(pg);
 		return NULL;
 	}
+	page_bytes_add(s, pg->data ? SYNTH_PAGE : 0);
 	s->st.stored_pages++;
 	if (kind == SPAGE_GEN)
 		s->st.generated_pages++;
@@ -806,7 +883,7 @@ void synth_gen_frame(const struct xenpt_synth *s, uint64_t frame, uint8_t *page)
 const uint8_t *synth_frame_data(const struct xenpt_synth *s, enum xenpt_space space,
 				uint64_t frame, uint8_t *buf, int *err_ret, bool *gen_ret)
 {
-	const struct synth_page *pg;
+	struct synth_page *pg;
 
 	*gen_ret = false;
 	if (!s->pv) {
@@ -845,8 +922,12 @@ const uint8_t *synth_frame_data(const struct xenpt_synth *s, enum xenpt_space sp
 	}
 	pg = synth_page_get(s, frame);
 	if (pg) {
+		const uint8_t *d = synth_page_data(s, pg);
+
+		if (!d)
+			*err_ret = ENOMEM;
 		*gen_ret = pg->kind == SPAGE_GEN;
-		return pg->data;
+		return d;
 	}
 	synth_gen_frame(s, frame, buf);
 	*gen_ret = true;
@@ -911,10 +992,41 @@ int synth_alloc_contig(struct xenpt_synth *s, uint64_t n, const char *what, uint
 
 /* ---- entries ------------------------------------------------------------------------ */
 
+// Position of entry @i in a compact table, or where it would go.
+static unsigned sparse_pos(const struct synth_page *pg, unsigned i)
+{
+	unsigned lo = 0, hi = pg->nr_sp;
+
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+
+		if (pg->sp[mid].i < i)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+unsigned synth_entry_next(const struct synth_page *pg, unsigned i, unsigned n)
+{
+	unsigned k;
+
+	if (pg->data || i >= n)
+		return i;
+	k = sparse_pos(pg, i);
+	return k < pg->nr_sp && pg->sp[k].i < n ? pg->sp[k].i : n;
+}
+
 uint64_t synth_entry_get(const struct xenpt_synth *s, const struct synth_page *pg, unsigned i)
 {
 	const uint8_t *p;
 
+	if (!pg->data) {
+		unsigned k = sparse_pos(pg, i);
+
+		return k < pg->nr_sp && pg->sp[k].i == i ? pg->sp[k].v : 0;
+	}
 	if (s->entry_bytes == 4) {
 		p = pg->data + 4 * i;
 		return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
@@ -923,19 +1035,49 @@ uint64_t synth_entry_get(const struct xenpt_synth *s, const struct synth_page *p
 	return get_le64(pg->data + 8 * i);
 }
 
-void synth_entry_set(const struct xenpt_synth *s, struct synth_page *pg, unsigned i, uint64_t v)
+int synth_entry_set(struct xenpt_synth *s, struct synth_page *pg, unsigned i, uint64_t v)
 {
-	uint8_t *p;
+	unsigned k;
 
-	if (s->entry_bytes == 4) {
-		p = pg->data + 4 * i;
-		p[0] = (uint8_t)v;
-		p[1] = (uint8_t)(v >> 8);
-		p[2] = (uint8_t)(v >> 16);
-		p[3] = (uint8_t)(v >> 24);
-		return;
+	if (s->entry_bytes == 4)
+		v &= 0xffffffffu;
+	if (!pg->data) {
+		k = sparse_pos(pg, i);
+		if (k < pg->nr_sp && pg->sp[k].i == i) {
+			if (v) {
+				pg->sp[k].v = v;
+			} else {
+				memmove(pg->sp + k, pg->sp + k + 1,
+					(pg->nr_sp - k - 1) * sizeof(*pg->sp));
+				pg->nr_sp--;
+			}
+			return 0;
+		}
+		if (!v)
+			return 0;
+		if (pg->nr_sp == pg->cap_sp && pg->cap_sp < SYNTH_SPARSE_MAX) {
+			unsigned cap = pg->cap_sp ? 2u * pg->cap_sp : 2u;
+			struct synth_sent *n = realloc(pg->sp, cap * sizeof(*n));
+
+			if (!n)
+				return synth_fail(s, -ENOMEM, "out of memory");
+			page_bytes_add(s, (int64_t)((cap - pg->cap_sp) * sizeof(*n)));
+			pg->sp = n;
+			pg->cap_sp = (uint16_t)cap;
+		}
+		if (pg->nr_sp < pg->cap_sp) {
+			memmove(pg->sp + k + 1, pg->sp + k, (pg->nr_sp - k) * sizeof(*pg->sp));
+			pg->sp[k].i = i;
+			pg->sp[k].v = v;
+			pg->nr_sp++;
+			return 0;
+		}
+		// full: 4 KiB from now on
+		if (!synth_page_data(s, pg))
+			return synth_fail(s, -ENOMEM, "out of memory");
 	}
-	put_le64(pg->data + 8 * i, v);
+	page_set_dense(s, pg->data, i, v);
+	return 0;
 }
 
 unsigned synth_entries(const struct xenpt_synth *s, unsigned level)
@@ -1412,24 +1554,33 @@ static int promote(struct xenpt_synth *s, int64_t idx, unsigned level)
 		if (!pg)
 			return synth_fail(s, -ENOMEM, "out of memory");
 	}
-	for (i = 0; i < n; i++) {
+	for (i = synth_entry_next(pg, 0, n); i < n; i = synth_entry_next(pg, i + 1, n)) {
 		uint64_t e = synth_entry_get(s, pg, i);
 
 		if (!(e & XENPT_PTE_P) || !entry_counted(pg, level, i))
 			continue;
 		rc = entry_get_refs(s, level, e, mfn, idx);
 		if (rc) {
-			for (j = 0; j < i; j++)
+			for (j = synth_entry_next(pg, 0, i); j < i; j = synth_entry_next(pg, j + 1, i))
 				if (entry_counted(pg, level, j))
 					entry_put_refs(s, level, synth_entry_get(s, pg, j), mfn, idx);
 			return synth_fail_ctx(s, rc,
 					      "validating mfn 0x%" PRIx64 " (%s) as L%u: entry %u (0x%016" PRIx64 ")",
 					      mfn, pfn_text(s, idx, buf, sizeof(buf)), level, i, e);
 		}
-		synth_entry_set(s, pg, i, synth_adjust(level, e));
+		synth_entry_set(s, pg, i, synth_adjust(level, e));    // in place: cannot fail
 	}
-	if (level == 4)
+	if (level == 4) {
+		// Xen's slots are written below and on a kernel CR3 (fill_ro_mpt):
+		// a validated L4 is 4 KiB, whose entry writes cannot fail
+		if (!synth_page_data(s, pg)) {
+			for (j = 0; j < n; j++)
+				if (entry_counted(pg, level, j))
+					entry_put_refs(s, level, synth_entry_get(s, pg, j), mfn, idx);
+			return synth_fail(s, -ENOMEM, "out of memory");
+		}
 		init_xen_l4_slots(s, pg);
+	}
 	return 0;
 }
 
@@ -1441,7 +1592,7 @@ static void demote(struct xenpt_synth *s, int64_t idx, unsigned level)
 
 	if (!pg)
 		return;
-	for (i = 0; i < 512; i++)
+	for (i = synth_entry_next(pg, 0, 512); i < 512; i = synth_entry_next(pg, i + 1, 512))
 		if (entry_counted(pg, level, i))
 			entry_put_refs(s, level, synth_entry_get(s, pg, i), mfn, idx);
 }
@@ -1459,7 +1610,7 @@ int synth_write_entry(struct xenpt_synth *s, struct synth_page *pg, unsigned lev
 		// not a table Xen validated: a plain write, no references
 		rc = synth_set_raw_bit(s, pg, i, raw);
 		if (!rc)
-			synth_entry_set(s, pg, i, v);
+			rc = synth_entry_set(s, pg, i, v);
 		return rc;
 	}
 	level = t;      // Xen goes by the frame's type (do_mmu_update)
@@ -1471,9 +1622,13 @@ int synth_write_entry(struct xenpt_synth *s, struct synth_page *pg, unsigned lev
 		rc = synth_set_raw_bit(s, pg, i, true);
 		if (rc)
 			return rc;
+		rc = synth_entry_set(s, pg, i, v);
+		if (rc) {
+			synth_set_raw_bit(s, pg, i, old_raw);
+			return rc;
+		}
 		if (counted)
 			entry_put_refs(s, level, old, pg->frame, pg->idx);
-		synth_entry_set(s, pg, i, v);
 		return 0;
 	}
 	if (level == 4 && !synth_is_guest_l4_slot(i))
@@ -1484,8 +1639,13 @@ int synth_write_entry(struct xenpt_synth *s, struct synth_page *pg, unsigned lev
 		if (rc)
 			return rc;
 	}
+	rc = synth_entry_set(s, pg, i, v);
+	if (rc) {
+		if (v & XENPT_PTE_P)
+			entry_put_refs(s, level, v, pg->frame, pg->idx);
+		return rc;
+	}
 	synth_set_raw_bit(s, pg, i, false);
-	synth_entry_set(s, pg, i, v);
 	if (!old_raw)
 		entry_put_refs(s, level, old, pg->frame, pg->idx);
 	return 0;
@@ -1721,7 +1881,7 @@ void synth_encode_shared_info(struct xenpt_synth *s)
 
 	if (!pg)
 		return;
-	memset(pg->data, 0, sizeof(pg->data));
+	memset(pg->data, 0, SYNTH_PAGE);
 	xenpt_abi_encode_shared_info(&s->shinfo, pg->data);
 	// a few bound, unmasked event channels pending, as a running guest has
 	for (i = 0; i < s->shinfo.nr_pending_evtchn && i < 64; i++)
@@ -2049,7 +2209,7 @@ XENPT_PUBLIC void xenpt_synth_stats(const struct xenpt_synth *s, struct xenpt_sy
 	st.mapped_bytes = synth_ext_bytes(s);
 	st.entry_records = s->nr_erec;
 	st.mem_bytes = sizeof(*s) + s->nr_state * (s->pv ? 9 : 1) +
-		       st.stored_pages * sizeof(struct synth_page) +
+		       st.stored_pages * sizeof(struct synth_page) + s->page_bytes +
 		       s->store.cap * 16 + s->nr_eb * (64 * sizeof(struct synth_extent) + 16) +
 		       s->cap_erec * sizeof(*s->erec) + s->p.nr_vcpus * sizeof(*s->vcpus);
 	*ret = st;

@@ -18,7 +18,10 @@
  * domain frame the model keeps Xen's type word, type count and general
  * count (struct-of-arrays, 9 bytes per PFN).  Page tables, written pages and
  * materialised generated pages live in a sparse store keyed by table-space
- * frame (MFN for PV, GFN for HVM).
+ * frame (MFN for PV, GFN for HVM).  Page tables are held as their non-zero
+ * entries until a reader needs their bytes (struct synth_page), and the
+ * oracle's extents are 56 bytes: a spec costs tens of bytes per mapping
+ * line, not a 4 KiB table per few lines.
  */
 #ifndef XENPT_SYNTH_INT_H
 #define XENPT_SYNTH_INT_H
@@ -66,13 +69,33 @@ enum {
 	SPAGE_SPECIAL,       /* shared_info, frame lists */
 };
 
+/* A non-zero entry of a table held compactly. */
+struct synth_sent {
+	uint64_t v;
+	uint32_t i;
+};
+
+/*
+ * A stored page.  Data, generated and special pages hold their 4 KiB in
+ * @data from the start.  A page table the builder makes starts compact:
+ * @data NULL, its non-zero entries in @sp sorted by index, so that a
+ * domain of many sparse tables costs tens of bytes per entry, not 4 KiB
+ * per table.  The first read of its bytes (synth_page_data(), for a
+ * source or a core file), or more than SYNTH_SPARSE_MAX entries, turns it
+ * into 4 KiB for good: @data never moves or shrinks after that, so
+ * pointers handed out stay valid until the model is freed.
+ */
+#define SYNTH_SPARSE_MAX  128u
+
 struct synth_page {
-	uint8_t data[SYNTH_PAGE];
+	uint8_t *data;       /* SYNTH_PAGE bytes, or NULL while held compactly */
+	struct synth_sent *sp;   /* compact: the non-zero entries, by index */
+	uint16_t nr_sp, cap_sp;
+	uint8_t kind;
+	uint8_t level;       /* SPAGE_TABLE: builder level 1..5 */
 	uint64_t frame;      /* table space: MFN (PV) / GFN (HVM) */
 	int64_t idx;         /* state index (slot) or -1 */
 	uint64_t *raw_bits;  /* entries stored raw, bypassing Xen (NULL: none) */
-	uint8_t kind;
-	uint8_t level;       /* SPAGE_TABLE: builder level 1..5 */
 };
 
 /* Per-frame flag byte. */
@@ -95,7 +118,8 @@ struct synth_eblock;
 struct synth_extent {
 	uint32_t root;
 	uint8_t level;
-	uint64_t va, size, page_size;
+	uint8_t page_shift;       /* log2 of the page size: 12, 21, 22 or 30 */
+	uint64_t va, size;
 	uint64_t gfn, mfn;
 	uint64_t flags, req_flags;
 };
@@ -148,6 +172,7 @@ struct xenpt_synth {
 	struct synth_map p2m_ovr, m2p_ovr;
 	struct synth_map linear;  /* state idx -> linear_pt_count (int64 bits) */
 	uint64_t alloc_cursor;
+	uint64_t page_bytes;      /* bytes of stored pages: 4 KiB or compact entries */
 
 	struct synth_root *roots;
 	unsigned nr_roots, cap_roots;
@@ -190,6 +215,10 @@ uint64_t synth_m2p(const struct xenpt_synth *s, uint64_t mfn);
 bool synth_gfn_populated(const struct xenpt_synth *s, uint64_t gfn);
 
 struct synth_page *synth_page_get(const struct xenpt_synth *s, uint64_t frame);
+/* The page's 4 KiB, made from its compact entries on first use; NULL on allocation failure. */
+uint8_t *synth_page_data(const struct xenpt_synth *s, struct synth_page *pg);
+/* Copy the page's 4 KiB into @buf (a compact table stays compact). */
+void synth_page_read(const struct xenpt_synth *s, const struct synth_page *pg, uint8_t *buf);
 /* Stored page for @frame, created (zeroed, or holding the generated content if @gen) */
 struct synth_page *synth_page_make(struct xenpt_synth *s, uint64_t frame, int kind, bool gen);
 /* Frame content: stored, or generated into @buf.  NULL with *err_ret on failure. */
@@ -217,7 +246,11 @@ int synth_alloc_contig(struct xenpt_synth *s, uint64_t n, const char *what, uint
 
 /* Entry access by mode. */
 uint64_t synth_entry_get(const struct xenpt_synth *s, const struct synth_page *pg, unsigned i);
-void synth_entry_set(const struct xenpt_synth *s, struct synth_page *pg, unsigned i, uint64_t v);
+/* The first index >= @i, below @n, of an entry that may be non-zero (a compact
+ * table skips its zero entries), or @n. */
+unsigned synth_entry_next(const struct synth_page *pg, unsigned i, unsigned n);
+/* -ENOMEM (recorded) if a compact table cannot grow; never fails on a 4 KiB page or for v == 0. */
+int synth_entry_set(struct xenpt_synth *s, struct synth_page *pg, unsigned i, uint64_t v);
 unsigned synth_entries(const struct xenpt_synth *s, unsigned level);
 unsigned synth_va_index(const struct xenpt_synth *s, uint64_t va, unsigned level);
 uint64_t synth_level_size(const struct xenpt_synth *s, unsigned level);

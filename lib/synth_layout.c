@@ -98,14 +98,14 @@ static int build_p2m_tree(struct xenpt_synth *s, struct xenpt_synth_linux *L)
 	pg = synth_page_make(s, fll, SPAGE_SPECIAL, false);
 	if (!pg)
 		return synth_fail(s, -ENOMEM, "out of memory");
-	memset(pg->data, 0xff, sizeof(pg->data));
+	memset(pg->data, 0xff, SYNTH_PAGE);
 	for (k = 0; k < L->fl_pages; k++)
 		put_le64(pg->data + 8 * k, synth_p2m(s, L->fl_pfn + k));
 	for (k = 0; k < L->fl_pages; k++) {
 		pg = synth_page_make(s, synth_p2m(s, L->fl_pfn + k), SPAGE_SPECIAL, false);
 		if (!pg)
 			return synth_fail(s, -ENOMEM, "out of memory");
-		memset(pg->data, 0xff, sizeof(pg->data));
+		memset(pg->data, 0xff, SYNTH_PAGE);
 		for (j = 0; j < 512 && k * 512 + j < L->p2m_pages; j++)
 			put_le64(pg->data + 8 * j, synth_p2m(s, L->p2m_pfn + k * 512 + j));
 	}

@@ -328,8 +328,31 @@ static int ext_insert_at(struct xenpt_synth *s, struct epos p, const struct synt
 		p.b = s->nr_eb - 1;
 		p.i = s->eb[p.b]->n;
 	}
+	if (p.i == 0 && p.b > 0) {
+		// between two blocks: the end of the first, or the start of the
+		// second if the first is full
+		p.b--;
+		p.i = s->eb[p.b]->n;
+		if (p.i == EXT_BLOCK && s->eb[p.b + 1]->n < EXT_BLOCK) {
+			p.b++;
+			p.i = 0;
+		}
+	}
 	b = s->eb[p.b];
-	if (b->n == EXT_BLOCK) {
+	if (b->n == EXT_BLOCK && (p.i == 0 || p.i == EXT_BLOCK)) {
+		// at an end of a full block: a new block, so that mappings
+		// given in order leave full blocks, not half-full ones
+		struct synth_eblock *nb = calloc(1, sizeof(*nb));
+		size_t at = p.i ? p.b + 1 : p.b;
+
+		if (!nb || eb_insert_block(s, at, nb)) {
+			free(nb);
+			return synth_fail(s, -ENOMEM, "out of memory");
+		}
+		p.b = at;
+		p.i = 0;
+		b = nb;
+	} else if (b->n == EXT_BLOCK) {
 		// split in halves
 		struct synth_eblock *nb = calloc(1, sizeof(*nb));
 
@@ -438,7 +461,7 @@ static int ext_remove(struct xenpt_synth *s, unsigned root, uint64_t va, uint64_
 static bool ext_continues(const struct synth_extent *a, const struct synth_extent *b)
 {
 	return a->root == b->root && a->va + a->size == b->va && a->level == b->level &&
-	       a->page_size == b->page_size && a->flags == b->flags &&
+	       a->page_shift == b->page_shift && a->flags == b->flags &&
 	       a->req_flags == b->req_flags && a->mfn == XENPT_INVALID_FRAME &&
 	       b->mfn == XENPT_INVALID_FRAME && a->gfn != XENPT_INVALID_FRAME &&
 	       b->gfn == a->gfn + (a->size >> 12);
@@ -511,8 +534,8 @@ XENPT_PUBLIC struct xenpt_error *xenpt_synth_lookup(const struct xenpt_synth *s,
 	off = v - e->va;
 	memset(&pg, 0, sizeof(pg));
 	pg.root = owner;
-	pg.va = e->va + (off & ~(e->page_size - 1));
-	pg.page_size = e->page_size;
+	pg.va = e->va + (off & ~((1ull << e->page_shift) - 1));
+	pg.page_size = 1ull << e->page_shift;
 	pg.level = e->level;
 	pg.flags = e->flags;
 	if (e->gfn != XENPT_INVALID_FRAME) {
@@ -520,7 +543,7 @@ XENPT_PUBLIC struct xenpt_error *xenpt_synth_lookup(const struct xenpt_synth *s,
 		pg.mfn = s->pv ? synth_p2m(s, pg.gfn) : XENPT_INVALID_FRAME;
 	} else {
 		pg.gfn = XENPT_INVALID_FRAME;
-		pg.mfn = e->mfn + ((off & (e->page_size - 1)) >> 12);
+		pg.mfn = e->mfn + ((off & ((1ull << e->page_shift) - 1)) >> 12);
 	}
 	pg.frame = s->pv ? pg.mfn : pg.gfn;
 	*ret = pg;
@@ -566,7 +589,7 @@ XENPT_PUBLIC bool xenpt_synth_mapping(const struct xenpt_synth *s, size_t index,
 	ret->root = e->root;
 	ret->va = e->va;
 	ret->size = e->size;
-	ret->page_size = e->page_size;
+	ret->page_size = 1ull << e->page_shift;
 	ret->level = e->level;
 	ret->gfn = e->gfn;
 	ret->mfn = e->mfn;
@@ -784,7 +807,7 @@ int synth_map_range(struct xenpt_synth *s, unsigned root, uint64_t va, uint64_t 
 			x.level = (uint8_t)level;
 			x.va = v;
 			x.size = done;
-			x.page_size = page_size;
+			x.page_shift = (uint8_t)__builtin_ctzll(page_size);
 			x.gfn = gfn == XENPT_INVALID_FRAME ? gfn : gfn + (off >> 12);
 			x.mfn = gfn == XENPT_INVALID_FRAME ? mfn : XENPT_INVALID_FRAME;
 			x.req_flags = flags;

@@ -6,7 +6,9 @@
  * Frame pointers: the source is XENPT_CAP_STABLE.  Tables, written pages
  * and special pages live in the model's page store, which never moves or
  * frees a page before the model is freed, so pointers into it stay valid
- * until close.  Generated data frames are materialised into the same store
+ * until close.  A table held compactly (its entries only) gets its 4 KiB
+ * on its first read here (synth_page_data), for good; a core file copies
+ * it out instead (synth_page_read).  Generated data frames are materialised into the same store
  * on first read (kind SPAGE_GEN) instead of a ring of buffers: a ring would
  * break the stable-pointer promise the frame cache relies on, and the
  * store keeps the identity "one frame, one page" (a later write or
@@ -261,8 +263,10 @@ static const uint8_t *core_page(void *arg, uint64_t index)
 	struct core_ctx *c = arg;
 	const struct synth_page *pg = synth_page_get(c->s, c->frames[index]);
 
-	if (pg)
-		return pg->data;
+	if (pg) {
+		synth_page_read(c->s, pg, c->buf);   // a compact table stays so
+		return c->buf;
+	}
 	if (c->s->p.sparse && !(c->s->pv && p2m_leaf(c->s, c->frames[index])))
 		return NULL;
 	synth_gen_frame(c->s, c->frames[index], c->buf);

@@ -1005,7 +1005,7 @@ XENPT_PUBLIC struct xenpt_error *xenpt_synth_parse_limited(const char *text, siz
 	struct parser ps;
 	struct xenpt_error *err = NULL;
 	char *line = NULL;
-	size_t pos = 0;
+	size_t pos = 0, line_cap = 0;
 
 	memset(&ps, 0, sizeof(ps));
 	ps.name = name && *name ? name : "<spec>";
@@ -1021,11 +1021,16 @@ XENPT_PUBLIC struct xenpt_error *xenpt_synth_parse_limited(const char *text, siz
 		while (pos + n < len && text[pos + n] != '\n')
 			n++;
 		ps.line++;
-		free(line);
-		line = malloc(n + 1);
-		if (!line) {
-			err = xenpt_error_create(XENPT_ERR_NOMEM, "out of memory");
-			goto out;
+		if (n + 1 > line_cap) {
+			// one buffer for all lines, grown to the longest
+			char *nl = realloc(line, n + 1);
+
+			if (!nl) {
+				err = xenpt_error_create(XENPT_ERR_NOMEM, "out of memory");
+				goto out;
+			}
+			line = nl;
+			line_cap = n + 1;
 		}
 		memcpy(line, text + pos, n);
 		line[n] = 0;

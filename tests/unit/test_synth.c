@@ -2008,3 +2008,84 @@ TEST(synth_write_core_roundtrip)
 		core_roundtrip(s, "hvm-2level.core");
 	xenpt_synth_destroy(s);
 }
+
+/*
+ * A large spec, generated here (as bench/gen-synth-spec.py does, sparser):
+ * line i maps one 4K page, every 64th line 4 pages, at a distinct VA of one
+ * of eight regions, each line in its own 32-page slot, so that an L1 table
+ * holds 16 lines.  The model must cost tens of bytes per line (page tables
+ * are held compactly until read), not a 4 KiB table per handful of lines,
+ * and walks must land on the frames the lines name.
+ */
+static const uint64_t big_regions[8] = {
+	0x0000000000400000ull, 0x00000000c0000000ull, 0x0000100000000000ull,
+	0x00007f0000000000ull, 0xffff888100000000ull, 0xffffc90000000000ull,
+	0xffffea0000000000ull, 0xfffffffe00000000ull,
+};
+
+static void big_line(uint64_t i, uint64_t *va, uint64_t *pfn, uint64_t *count)
+{
+	*count = i % 64 == 63 ? 4 : 1;
+	*va = big_regions[i % 8] + (i / 8) * 32 * 4096 + (*count > 1 ? 0 : (i % 7) * 4096);
+	*pfn = (i * 0x9e3b) % (1u << 19);
+}
+
+TEST(synth_spec_large_compact)
+{
+	enum { N = 200000 };
+	size_t cap = (size_t)N * 64 + 256, len = 0;
+	char *text = malloc(cap);
+	struct xenpt_synth *s = NULL;
+	struct xenpt_synth_stats st;
+	struct xenpt_source *src = NULL;
+	struct xenpt_aspace as;
+	uint64_t i, va, pfn, count;
+
+	REQUIRE(text);
+	len += (size_t)snprintf(text + len, cap - len,
+				"domain pv\nname big\ndomid 5\nmemory 4G\nvcpus 2\n");
+	for (i = 0; i < N; i++) {
+		big_line(i, &va, &pfn, &count);
+		len += (size_t)snprintf(text + len, cap - len,
+					"map 0x%" PRIx64 " pfn=0x%" PRIx64 " count=%" PRIu64 "\n", va,
+					pfn, count);
+	}
+	CHECK_OK(xenpt_synth_parse(text, len, "big.synth", &s));
+	free(text);
+	REQUIRE(s);
+	xenpt_synth_stats(s, &st);
+	CHECK_EQ(xenpt_synth_nr_mappings(s), N);
+	CHECK(st.tables[1] >= N / 17);
+	// 9 bytes of frame state per PFN of the domain, and per line: its
+	// mapping record and its L1 entry (about 64 + 16 bytes), not 4 KiB
+	// tables (about 260 bytes a line here)
+	printf("# synth_spec_large_compact: %u lines, %" PRIu64 " L1 tables, model %" PRIu64
+	       " KiB, %" PRIu64 " bytes a line\n", (unsigned)N, st.tables[1], st.mem_bytes >> 10,
+	       (st.mem_bytes - ((uint64_t)1 << 20) * 9) / N);
+	CHECK(st.mem_bytes < (1ull << 20) * 9 + (uint64_t)N * 128);
+	CHECK(st.stored_pages < (uint64_t)N / 8);
+	// a source sees the tables the lines built: walks land on their frames
+	CHECK_OK(xenpt_synth_source(s, &src));
+	REQUIRE(src);
+	xenpt_synth_aspace(s, 0, &as);
+	for (i = 0; i < N; i += 997) {
+		struct xenpt_walk w;
+		uint64_t k;
+
+		big_line(i, &va, &pfn, &count);
+		for (k = 0; k < count; k++) {
+			CHECK_OK(xenpt_walk_va(src, &as, xenpt_va(va + k * 4096), &w));
+			CHECK_EQ(w.end, XENPT_WALK_MAPPED);
+			CHECK_EQ(w.frame, xenpt_mfn_x(xenpt_synth_p2m(s, xenpt_gfn(pfn + k))));
+			CHECK_EQ(w.frame_other, pfn + k);
+		}
+		// the slot's other pages are holes
+		CHECK_OK(xenpt_walk_va(src, &as, xenpt_va(va + 8 * 4096), &w));
+		CHECK_EQ(w.end, XENPT_WALK_NOT_PRESENT);
+	}
+	xenpt_synth_stats(s, &st);
+	// only the tables walked through were made 4 KiB
+	CHECK(st.mem_bytes < (1ull << 20) * 9 + (uint64_t)N * 128 + 4096ull * (N / 997 + 40));
+	xenpt_source_close(src);
+	xenpt_synth_destroy(s);
+}
