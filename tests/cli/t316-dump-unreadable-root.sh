@@ -53,4 +53,12 @@ expect_jq "$SUMMARY == [1, [\"0x0\", \"0xffffffff\", \"0x100000000\", 3, 3]]" \
 expect_ok grep -q '^    0x0000000000000000-0x0000000100000000      4G .* pgd  L3 table gfn 0xfffff unreadable' pae.txt
 "$XENPT" dump --cr3 0xffffffffffffffff --mode 2level "$CORE_PVH" >2level.txt 2>2level.err
 expect_ok grep -q '^    0x0000000000000000-0x0000000100000000      4G .* pgd  L2 table gfn 0xfffff unreadable' 2level.txt
+
+# --strict on an unreadable root: a finding, exit 1, whatever cuts the listing
+expect_code 1 xenpt dump --strict core:empty.core
+expect_code 1 xenpt dump --strict --max-lines 1 --level 3 --cr3 0xffffffffffffffff --mode pae "$CORE_PVH"
+# the summary (and --strict) covers every table whatever shortens the listing
+capture full.json through "jq -S .summary" "$XENPT" -j dump "$CORE"
+capture cut.json through "jq -S .summary" "$XENPT" -j dump --max-lines 1 --level 4 "$CORE"
+expect_same full.json cut.json "dump: the same summary with --max-lines 1 --level 4 as without"
 done_testing
