@@ -1520,8 +1520,10 @@ static struct xenpt_error *find_unchecked(struct checker *c, struct ptg *g,
 		if (level < 2)
 			continue;
 		err = ptg_read(g, id, &tbl, &ferr);
-		if (err || !tbl)
+		if (err || !tbl) {
+			inc[id] = 1;   /* cannot tell what is below: not claimed checked */
 			continue;
+		}
 		nent = ptg_nent(g, level);
 		for (idx = 0; idx < nent && !inc[id]; idx++) {
 			uint64_t e = pt_read_entry(&g->g, tbl, idx);
@@ -1541,7 +1543,7 @@ static struct xenpt_error *find_unchecked(struct checker *c, struct ptg *g,
 	for (r = 0; r < g->nroots && !err; r++) {
 		uint32_t rid = g->roots[r];
 		const struct ptg_table *t = &g->t[rid];
-		unsigned level = t->level, nent, idx, from, nbad = 0, first = 0;
+		unsigned level = t->level, nent, idx, from, nranges = 0, first = 0;
 		const char *desc = c->root_desc[cg->root_no[r]];
 		const uint8_t *tbl;
 		bool open = false;
@@ -1586,11 +1588,11 @@ static struct xenpt_error *find_unchecked(struct checker *c, struct ptg *g,
 				first = idx;
 			} else if (!miss && open) {
 				open = false;
-				nbad++;
+				nranges++;
 				err = add_unchecked(c, g, rid, desc, first, idx - 1);
 			}
 		}
-		if (!err && !nbad)
+		if (!err && !nranges)
 			c->chk->roots_complete++;   /* nothing left in it after all */
 	}
 	free(inc);
