@@ -251,6 +251,9 @@ out:
 	return rc;
 }
 
+/* A check that did not finish (README, xenpt-p2m(1) EXIT STATUS). */
+#define EXIT_INCOMPLETE EXIT_USAGE
+
 /* ---- the check ---------------------------------------------------------------------------- */
 
 static void check_plain(struct cli *cli, const struct xenpt_p2m_check *k)
@@ -267,13 +270,28 @@ static void check_plain(struct cli *cli, const struct xenpt_p2m_check *k)
 	if (k->size_claim != XENPT_INVALID_FRAME)
 		printf("note: %s is 0x%" PRIx64 ", more P2M entries than the source backs: the check covers 0x%" PRIx64 "\n",
 		       k->size_claim_field, k->size_claim, k->p2m_size);
-	if (k->walked)
-		printf("page tables: %u root%s walked, 0x%" PRIx64 " frames used (0x%" PRIx64 " tables)%s%s\n",
+	if (k->walked && k->complete)
+		printf("page tables: %u root%s walked, 0x%" PRIx64 " frames used (0x%" PRIx64 " tables)%s\n",
 		       k->roots, k->roots == 1 ? "" : "s", k->frames_checked, k->tables_checked,
-		       k->vcpus_skipped ? ", vCPUs without CR3 skipped" : "",
-		       k->walk_truncated ? "; WALK TRUNCATED (too many ranges)" : "");
+		       k->vcpus_skipped ? ", vCPUs without CR3 skipped" : "");
+	else if (k->walked)
+		printf("page tables: %u root%s, %u walked completely; WALK INCOMPLETE: the budget of 0x%" PRIx64
+		       " distinct frames ran out after 0x%" PRIx64 " frames used (0x%" PRIx64 " tables)%s\n",
+		       k->roots, k->roots == 1 ? "" : "s", k->roots_complete, k->max_ranges,
+		       k->frames_checked, k->tables_checked,
+		       k->vcpus_skipped ? ", vCPUs without CR3 skipped" : "");
 	else
 		printf("page tables: not walked\n");
+	for (i = 0; i < k->nr_not_checked; i++) {
+		const struct xenpt_p2m_unchecked *u = &k->not_checked[i];
+
+		if (u->first == u->last)
+			printf("not checked: %s: L%u slot %u (va 0x%" PRIx64 "-0x%" PRIx64 ")\n",
+			       u->root_desc, u->level, u->first, u->va_start, u->va_last);
+		else
+			printf("not checked: %s: L%u slots %u-%u (va 0x%" PRIx64 "-0x%" PRIx64 ")\n",
+			       u->root_desc, u->level, u->first, u->last, u->va_start, u->va_last);
+	}
 	if (k->nr_findings) {
 		struct table *t = table_create(titles, 5);
 
@@ -310,7 +328,21 @@ static void check_plain(struct cli *cli, const struct xenpt_p2m_check *k)
 	}
 	if (k->nr_notes_total > k->nr_notes)
 		printf("... %" PRIu64 " more notes not listed\n", k->nr_notes_total - k->nr_notes);
-	if (!k->nr_total) {
+	if (!k->complete) {
+		printf("result: incomplete (%u of %u root%s not checked completely); %" PRIu64
+		       " finding%s in what was checked", k->roots - k->roots_complete, k->roots,
+		       k->roots == 1 ? "" : "s", k->nr_total, k->nr_total == 1 ? "" : "s");
+		if (k->nr_total) {
+			printf(" (");
+			for (kind = 0, i = 0; kind < XENPT_FIND_COUNT; kind++) {
+				if (!k->counts[kind])
+					continue;
+				printf("%s%s %" PRIu64, i++ ? ", " : "", xenpt_p2m_finding_name(kind),
+				       k->counts[kind]);
+			}
+			printf(")");
+		}
+	} else if (!k->nr_total) {
 		printf("result: clean");
 	} else {
 		printf("result: %" PRIu64 " finding%s (", k->nr_total, k->nr_total == 1 ? "" : "s");
@@ -377,7 +409,9 @@ static void check_json(struct cli *cli, const struct xenpt_p2m_check *k)
 
 	jw_obj_begin(w);
 	jw_kstr(w, "source", xenpt_source_describe(cli->src));
-	jw_kbool(w, "clean", k->nr_total == 0);
+	jw_kbool(w, "clean", k->complete && k->nr_total == 0);
+	jw_kbool(w, "complete", k->complete);
+	jw_kstr(w, "result", !k->complete ? "incomplete" : k->nr_total ? "findings" : "clean");
 	jw_ku64(w, "p2m_size", k->p2m_size);
 	jw_kframe(w, "shinfo_max_pfn", k->shinfo_max_pfn);
 	jw_key(w, "p2m_size_claim");
@@ -401,7 +435,25 @@ static void check_json(struct cli *cli, const struct xenpt_p2m_check *k)
 	jw_ku64(w, "tables", k->tables_checked);
 	jw_ku64(w, "ranges", k->ranges);
 	jw_kbool(w, "truncated", k->walk_truncated);
+	jw_khex(w, "budget", k->max_ranges);
+	jw_ku64(w, "roots_complete", k->roots_complete);
 	jw_obj_end(w);
+	jw_key(w, "not_checked");
+	jw_arr_begin(w);
+	for (i = 0; i < k->nr_not_checked; i++) {
+		const struct xenpt_p2m_unchecked *u = &k->not_checked[i];
+
+		jw_obj_begin(w);
+		jw_kstr(w, "root", u->root_desc);
+		jw_kframe(w, "root_mfn", u->root);
+		jw_ku64(w, "level", u->level);
+		jw_ku64(w, "first_slot", u->first);
+		jw_ku64(w, "last_slot", u->last);
+		jw_khex(w, "va_start", u->va_start);
+		jw_khex(w, "va_last", u->va_last);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
 	jw_key(w, "counts");
 	jw_obj_begin(w);
 	for (kind = 0; kind < XENPT_FIND_COUNT; kind++)
@@ -447,7 +499,19 @@ static int do_check(struct cli *cli, const struct p2m_opts *o)
 		check_json(cli, k);
 	else
 		check_plain(cli, k);
-	rc = k->nr_total ? EXIT_FINDING : EXIT_OK;
+	/*
+	 * A check whose budget ran out is not a result: exit 2 (as for a source
+	 * that cannot be read), whatever was found in the part checked.
+	 */
+	if (!k->complete) {
+		fprintf(stderr, "%s %s: the check did not finish: the page-table walk's budget of 0x%" PRIx64
+			" distinct frames ran out; %u of %u root%s not checked completely (see 'not checked')\n",
+			cli->prog, cli->cmd->name, k->max_ranges, k->roots - k->roots_complete, k->roots,
+			k->roots == 1 ? "" : "s");
+		rc = EXIT_INCOMPLETE;
+	} else {
+		rc = k->nr_total ? EXIT_FINDING : EXIT_OK;
+	}
 	xenpt_p2m_check_free(k);
 	return rc;
 }

@@ -982,6 +982,7 @@ struct checker {
 	struct xenpt_p2m_finding *last;    /* NULL if it was not kept */
 	uint64_t *last_frames;             /* the per-kind frame counter it went to */
 	size_t cap, ncap;                  /* of chk->findings, chk->notes */
+	size_t ucap;                       /* of chk->not_checked */
 	struct xenpt_p2m_finding sink;     /* findings beyond max_findings land here */
 };
 
@@ -1381,6 +1382,10 @@ static struct xenpt_error *use_frame(struct checker *c, uint64_t mfn, uint64_t v
 struct check_graph {
 	struct checker *c;
 	uint32_t *root_no;       /* per graph root: index into checker.root_desc */
+	uint8_t *done;           /* per table id: every entry was checked */
+	uint32_t ndone;          /* entries of done[] */
+	uint32_t cut_id;         /* the table whose scan the budget cut, or PTG_NONE */
+	unsigned cut_idx;        /* ... at this entry (not checked) */
 };
 
 /*
@@ -1400,7 +1405,18 @@ static struct xenpt_error *check_visit(void *arg, struct ptg *g, uint32_t id,
 	uint32_t gr = g->t[id].first_root;
 	uint64_t root = g->t[g->roots[gr]].frame;
 	struct xenpt_error *err = NULL;
+	bool started = !c->chk->walk_truncated;
 
+	if (id >= cg->ndone) {
+		uint32_t n = g->cap > id ? g->cap : id + 1;
+		uint8_t *nd = realloc(cg->done, n);
+
+		if (!nd)
+			return nomem();
+		memset(nd + cg->ndone, 0, n - cg->ndone);
+		cg->done = nd;
+		cg->ndone = n;
+	}
 	for (idx = 0; idx < nent && !err && !c->chk->walk_truncated; idx++) {
 		uint64_t e = pt_read_entry(&g->g, tbl, idx), va, pages, i;
 		struct pt_entry d;
@@ -1433,6 +1449,153 @@ static struct xenpt_error *check_visit(void *arg, struct ptg *g, uint32_t id,
 					false, cg->root_no[gr], root);
 		}
 	}
+	if (!err && !c->chk->walk_truncated)
+		cg->done[id] = 1;
+	else if (!err && started) {
+		/* the budget ran out at entry idx - 1 (the loop moved past it) */
+		cg->cut_id = id;
+		cg->cut_idx = idx ? idx - 1 : 0;
+	}
+	return err;
+}
+
+/* The budget ran out: record the root slots whose subtrees were not checked completely. */
+static struct xenpt_error *add_unchecked(struct checker *c, struct ptg *g, uint32_t r,
+					 const char *desc, unsigned first, unsigned last)
+{
+	struct xenpt_p2m_check *chk = c->chk;
+	struct xenpt_p2m_unchecked *u;
+	unsigned top = g->g.top;
+
+	if (chk->nr_not_checked == c->ucap) {
+		size_t ncap = c->ucap ? c->ucap * 2 : 8;
+		struct xenpt_p2m_unchecked *nu = realloc(chk->not_checked, ncap * sizeof(*nu));
+
+		if (!nu)
+			return nomem();
+		chk->not_checked = nu;
+		c->ucap = ncap;
+	}
+	u = &chk->not_checked[chk->nr_not_checked++];
+	memset(u, 0, sizeof(*u));
+	u->root = g->t[r].frame;
+	snprintf(u->root_desc, sizeof(u->root_desc), "%s", desc);
+	u->level = top;
+	u->first = first;
+	u->last = last;
+	u->va_start = ptg_entry_va(g, top, 0, first);
+	u->va_last = ptg_entry_va(g, top, 0, last) + (ptg_span(g, top) - 1);
+	return NULL;
+}
+
+/*
+ * After a walk the budget cut: a table is incomplete when its own scan was
+ * not finished or a table it links to (one level down) is incomplete.  Ids
+ * go down the levels (breadth-first from the roots), so one pass in reverse
+ * order sees every child before its parents.  Each root's slots that lead
+ * to incomplete tables, or that its own cut scan did not reach, go to
+ * chk->not_checked; a root without any is complete.
+ */
+static struct xenpt_error *find_unchecked(struct checker *c, struct ptg *g,
+					  struct check_graph *cg)
+{
+	struct xenpt_error *err = NULL;
+	uint8_t *inc = calloc(g->n ? g->n : 1, 1);
+	uint32_t id, r;
+
+	if (!inc)
+		return nomem();
+	for (id = g->n; id-- > 0 && !err;) {
+		const struct ptg_table *t = &g->t[id];
+		unsigned level = t->level, nent, idx;
+		const uint8_t *tbl;
+		int ferr;
+
+		if (!level || (t->flags & PTG_UNREADABLE) || !(t->flags & PTG_READ))
+			continue;   /* nothing in it to check */
+		if (id >= cg->ndone || !cg->done[id]) {
+			inc[id] = 1;
+			continue;
+		}
+		if (level < 2)
+			continue;
+		err = ptg_read(g, id, &tbl, &ferr);
+		if (err || !tbl) {
+			inc[id] = 1;   /* cannot tell what is below: not claimed checked */
+			continue;
+		}
+		nent = ptg_nent(g, level);
+		for (idx = 0; idx < nent && !inc[id]; idx++) {
+			uint64_t e = pt_read_entry(&g->g, tbl, idx);
+			struct pt_entry d;
+			uint32_t cid;
+
+			if (!(e & XENPT_PTE_P) || pt_is_xen_slot(&g->g, level, idx))
+				continue;
+			pt_decode(&g->g, level, e, &d);
+			if (pt_bad(&d) || d.leaf)
+				continue;
+			cid = ptg_find(g, d.next);
+			if (cid != PTG_NONE && g->t[cid].level == level - 1 && inc[cid])
+				inc[id] = 1;
+		}
+	}
+	for (r = 0; r < g->nroots && !err; r++) {
+		uint32_t rid = g->roots[r];
+		const struct ptg_table *t = &g->t[rid];
+		unsigned level = t->level, nent, idx, from, nranges = 0, first = 0;
+		const char *desc = c->root_desc[cg->root_no[r]];
+		const uint8_t *tbl;
+		bool open = false;
+		int ferr;
+
+		if (!inc[rid]) {
+			c->chk->roots_complete++;
+			continue;
+		}
+		err = ptg_read(g, rid, &tbl, &ferr);
+		if (err)
+			break;
+		if (!tbl) {   /* cannot happen: it was read before */
+			err = add_unchecked(c, g, rid, desc, 0, ptg_nent(g, level) - 1);
+			continue;
+		}
+		nent = ptg_nent(g, level);
+		from = cg->done[rid] ? nent : rid == cg->cut_id ? cg->cut_idx : 0;
+		for (idx = 0; idx <= nent && !err; idx++) {
+			bool miss = false;
+
+			if (idx < nent) {
+				uint64_t e = pt_read_entry(&g->g, tbl, idx);
+				struct pt_entry d;
+
+				if ((e & XENPT_PTE_P) && !pt_is_xen_slot(&g->g, level, idx)) {
+					pt_decode(&g->g, level, e, &d);
+					if (pt_bad(&d))
+						;
+					else if (idx >= from)
+						miss = true;
+					else if (!d.leaf) {
+						uint32_t cid = ptg_find(g, d.next);
+
+						miss = cid != PTG_NONE && g->t[cid].level == level - 1 &&
+						       inc[cid];
+					}
+				}
+			}
+			if (miss && !open) {
+				open = true;
+				first = idx;
+			} else if (!miss && open) {
+				open = false;
+				nranges++;
+				err = add_unchecked(c, g, rid, desc, first, idx - 1);
+			}
+		}
+		if (!err && !nranges)
+			c->chk->roots_complete++;   /* nothing left in it after all */
+	}
+	free(inc);
 	return err;
 }
 
@@ -1440,7 +1603,7 @@ static struct xenpt_error *check_visit(void *arg, struct ptg *g, uint32_t id,
 static struct xenpt_error *walk_graph(struct checker *c, const struct xenpt_aspace *as,
 				      const uint32_t *desc_no, size_t n)
 {
-	struct check_graph cg = { .c = c };
+	struct check_graph cg = { .c = c, .cut_id = PTG_NONE };
 	struct xenpt_error *err;
 	struct ptg g;
 	size_t k;
@@ -1468,6 +1631,10 @@ static struct xenpt_error *walk_graph(struct checker *c, const struct xenpt_aspa
 		err = ptg_build(&g, true, check_visit, &cg);
 	if (!err)
 		err = flush_used(c);
+	if (!err && c->chk->walk_truncated)
+		err = find_unchecked(c, &g, &cg);
+	else if (!err)
+		c->chk->roots_complete += g.nroots;
 	if (!err) {
 		c->chk->roots += g.nroots;
 		for (i = 0; i < g.n; i++)
@@ -1476,6 +1643,7 @@ static struct xenpt_error *walk_graph(struct checker *c, const struct xenpt_aspa
 	}
 out:
 	free(cg.root_no);
+	free(cg.done);
 	ptg_deinit(&g);
 	return err;
 }
@@ -1712,6 +1880,8 @@ XENPT_PUBLIC struct xenpt_error *xenpt_p2m_check(struct xenpt_source *src,
 		err = check_tables(&c);
 	if (!err)
 		err = label_shared_info(&c, idx);
+	c.chk->max_ranges = c.max_ranges;
+	c.chk->complete = !c.chk->walk_truncated;
 	xenpt_p2m_index_destroy(idx);
 	free(c.seen.slots);
 	free(c.leaves.slots);
@@ -1730,5 +1900,6 @@ XENPT_PUBLIC void xenpt_p2m_check_free(struct xenpt_p2m_check *chk)
 		return;
 	free(chk->findings);
 	free(chk->notes);
+	free(chk->not_checked);
 	free(chk);
 }

@@ -1480,22 +1480,39 @@ XENPT_PUBLIC struct xenpt_error *xenpt_ptdump_report(struct xenpt_ptdump *d,
 	r.w.piece = rep_piece;
 	r.w.try_child = rep_try_child;
 	if (d->g.t[d->root].flags & PTG_UNREADABLE) {
+		/*
+		 * One problem entry (the root), listed as the space it covers
+		 * within the range: one region per canonical half, as the
+		 * listing shows it.
+		 */
 		struct region_list *rl = &d->prob[XENPT_PTDUMP_P_UNREADABLE];
+		const struct pt_geom *g = &d->g.g;
+		uint64_t halves[2][2] = { { 0, g->va_max_low }, { g->va_min_high, UINT64_MAX } };
+		unsigned h;
 
 		rl->regions = 1;
-		rl->n = 1;
-		memset(&rl->v[0], 0, sizeof(rl->v[0]));
-		rl->v[0].start = d->o.va_start;
-		rl->v[0].last = d->o.va_last;
-		rl->v[0].run.kind = XENPT_PTDUMP_UNREADABLE;
-		rl->v[0].run.level = d->g.g.top;
-		rl->v[0].run.start = d->o.va_start;
-		rl->v[0].run.last = d->o.va_last;
-		rl->v[0].run.table = XENPT_INVALID_FRAME;
-		rl->v[0].run.frame = d->g.t[d->root].frame;
-		rl->v[0].run.frame_other = XENPT_INVALID_FRAME;
-		rl->v[0].run.err = d->g.t[d->root].err;
-		rl->v[0].run.entries = 1;
+		for (h = 0; h < (g->va_min_high ? 2u : 1u) && rl->n < d->o.max_listed; h++) {
+			uint64_t a = halves[h][0] < d->o.va_start ? d->o.va_start : halves[h][0];
+			uint64_t b = halves[h][1] > d->o.va_last ? d->o.va_last : halves[h][1];
+			struct xenpt_ptdump_region *v = &rl->v[rl->n];
+
+			if (a > b)
+				continue;
+			rl->n++;
+			memset(v, 0, sizeof(*v));
+			v->start = a;
+			v->last = b;
+			v->run.kind = XENPT_PTDUMP_UNREADABLE;
+			v->run.level = g->top;
+			v->run.named_level = g->top;
+			v->run.start = a;
+			v->run.last = b;
+			v->run.table = XENPT_INVALID_FRAME;
+			v->run.frame = d->g.t[d->root].frame;
+			v->run.frame_other = XENPT_INVALID_FRAME;
+			v->run.err = d->g.t[d->root].err;
+			v->run.entries = 1;
+		}
 	} else {
 		err = walk_table(&r.w, d->root, R_ROOT, 0);
 	}

@@ -292,6 +292,19 @@ struct xenpt_p2m_check_opts {
 				      twice the P2M size plus 2^20 if that is less */
 };
 
+/**
+ * Part of the page tables the check did not cover because its budget
+ * (xenpt_p2m_check_opts.max_ranges) ran out: slots @c first..last of a root
+ * whose subtrees (or the slots themselves) were not checked completely.
+ */
+struct xenpt_p2m_unchecked {
+	uint64_t root;           /**< the root table (MFN) */
+	char root_desc[64];      /**< e.g. "vcpu 0 kernel L4 mfn 0x53d9a" */
+	unsigned level;          /**< the root's level (the slots are its entries) */
+	unsigned first, last;    /**< slots, inclusive */
+	uint64_t va_start, va_last; /**< the VAs they cover (inclusive) */
+};
+
 struct xenpt_p2m_check {
 	struct xenpt_p2m_finding *findings;  /**< in the order found */
 	size_t nr_findings;                  /**< kept */
@@ -320,6 +333,15 @@ struct xenpt_p2m_check {
 	uint64_t size_claim;                 /**< a bigger P2M size claimed (xenpt_p2m_size_claimed()),
 					          or XENPT_INVALID_FRAME */
 	const char *size_claim_field;        /**< where it is claimed (static), or NULL */
+	/*
+	 * Completeness.  When the walk's budget runs out (walk_truncated), the
+	 * check is incomplete: never "clean", whatever nr_total says.
+	 */
+	bool complete;                       /**< everything asked for was checked */
+	uint64_t max_ranges;                 /**< the walk's budget (distinct frames) */
+	unsigned roots_complete;             /**< roots whose whole tree was checked */
+	struct xenpt_p2m_unchecked *not_checked; /**< what was not, per root and slot range */
+	size_t nr_not_checked;
 };
 
 /**
@@ -331,7 +353,10 @@ struct xenpt_p2m_check {
  * ptgraph.h; Xen's L4 slots are not walked), is in the pseudo-physical map.
  * Frames outside it that a healthy guest maps (shared_info, Xen pages,
  * other domains' frames) go to .notes, not to .findings.  The result is
- * "clean" when nr_total is 0, whatever the notes.  @p opts may be NULL.
+ * "clean" when nr_total is 0 and the check is complete, whatever the notes;
+ * when the walk's budget runs out, .complete is false, .walk_truncated
+ * true, and .not_checked names the roots and slots not covered (the
+ * findings found until then are kept).  @p opts may be NULL.
  * Free the result with xenpt_p2m_check_free().
  */
 struct xenpt_error *xenpt_p2m_check(struct xenpt_source *src,

@@ -707,13 +707,31 @@ TEST(p2m_check_shared_subtrees_linear)
 	CHECK_EQ(k->nr_total, 0);   /* every frame is the domain's */
 	CHECK_EQ(k->nr_notes_total, 0);
 	CHECK((clock() - t0) / CLOCKS_PER_SEC < 2);
+	CHECK(k->complete);
+	CHECK_EQ(k->roots_complete, 1);
+	CHECK_EQ(k->nr_not_checked, 0);
 	xenpt_p2m_check_free(k);
 
-	/* the budget still cuts a walk short, and says so */
+	/*
+	 * The budget still cuts a walk short, and says so: incomplete (never
+	 * clean, though nothing was found), the root not walked completely,
+	 * and its slots 0-255 (all naming the L3 whose L1 was cut) not checked.
+	 */
 	REQUIRE_OK(xenpt_p2m_check(src, &opts, &k));
 	CHECK(k->walk_truncated);
 	CHECK_EQ(k->ranges, 100);
 	CHECK_EQ(k->frames_checked, 100);
+	CHECK(!k->complete);
+	CHECK_EQ(k->max_ranges, 100);
+	CHECK_EQ(k->roots, 1);
+	CHECK_EQ(k->roots_complete, 0);
+	REQUIRE(k->nr_not_checked == 1);
+	CHECK_EQ(k->not_checked[0].root, l4);
+	CHECK_EQ(k->not_checked[0].level, 4);
+	CHECK_EQ(k->not_checked[0].first, 0);
+	CHECK_EQ(k->not_checked[0].last, 255);
+	CHECK_EQ(k->not_checked[0].va_start, 0);
+	CHECK_EQ(k->not_checked[0].va_last, 0x7fffffffffffull);
 	xenpt_p2m_check_free(k);
 	xenpt_source_close(src);
 	xenpt_synth_destroy(s);
