@@ -21,6 +21,7 @@ enum {
 	EXIT_OK = 0,
 	EXIT_FINDING = 1,   /* audit problems, --strict findings */
 	EXIT_USAGE = 2,     /* usage, input or environment error */
+	EXIT_INCOMPLETE = 2,/* a check that ran out of budget: never "clean" (xenpt(1)) */
 };
 
 struct jw;

@@ -251,9 +251,6 @@ out:
 	return rc;
 }
 
-/* A check that did not finish (README, xenpt-p2m(1) EXIT STATUS). */
-#define EXIT_INCOMPLETE EXIT_USAGE
-
 /* ---- the check ---------------------------------------------------------------------------- */
 
 static void check_plain(struct cli *cli, const struct xenpt_p2m_check *k)

@@ -85,7 +85,7 @@ static const struct cli_opt p2m_opts[] = {
 	{ "range", required_argument, 'r', "A-B", "only PFNs A to B (inclusive)" },
 	{ "pfn", required_argument, 'P', "PFN", "look PFN up: its MFN, the M2P back, its type (repeatable)" },
 	{ "mfn", required_argument, 'M', "MFN", "look MFN up: the PFNs mapping it, its M2P entry (repeatable)" },
-	{ "check", no_argument, 'c', NULL, "check the P2M against the M2P and the page tables; exit 1 on findings" },
+	{ "check", no_argument, 'c', NULL, "check the P2M against the M2P and the page tables; exit 1 on findings, 2 if it could not finish" },
 	{ "no-walk", no_argument, 'n', NULL, "with --check: do not walk the page tables" },
 	{ NULL, 0, 0, NULL, NULL },
 };
@@ -95,7 +95,7 @@ static const struct cli_opt m2p_opts[] = {
 	{ "range", required_argument, 'r', "A-B", "only MFNs A to B (inclusive)" },
 	{ "mfn", required_argument, 'M', "MFN", "look MFN up: its M2P entry, the P2M back, the PFNs mapping it (repeatable)" },
 	{ "pfn", required_argument, 'P', "PFN", "look PFN up: its MFN and that MFN's M2P entry (repeatable)" },
-	{ "check", no_argument, 'c', NULL, "check the P2M against the M2P and the page tables; exit 1 on findings" },
+	{ "check", no_argument, 'c', NULL, "check the P2M against the M2P and the page tables; exit 1 on findings, 2 if it could not finish" },
 	{ "no-walk", no_argument, 'n', NULL, "with --check: do not walk the page tables" },
 	{ NULL, 0, 0, NULL, NULL },
 };
