@@ -267,15 +267,18 @@ XENPT_PUBLIC const char *xenpt_ptdump_kind_name(enum xenpt_ptdump_kind kind)
 
 XENPT_PUBLIC const char *xenpt_ptdump_ftype_name(enum xenpt_ptdump_ftype t)
 {
-	static const char *const n[] = {
-		[XENPT_PTDUMP_FT_NONE] = "", [XENPT_PTDUMP_FT_L1] = "l1",
-		[XENPT_PTDUMP_FT_L2] = "l2", [XENPT_PTDUMP_FT_L3] = "l3",
-		[XENPT_PTDUMP_FT_L4] = "l4", [XENPT_PTDUMP_FT_XTAB] = "xtab",
-		[XENPT_PTDUMP_FT_BROKEN] = "broken", [XENPT_PTDUMP_FT_XALLOC] = "xalloc",
+	/* The names are Xen's page types' (xenpt_page_type_name(), the one table). */
+	static const xenpt_page_type_t xt[] = {
+		[XENPT_PTDUMP_FT_L1] = XENPT_PT_L1, [XENPT_PTDUMP_FT_L2] = XENPT_PT_L2,
+		[XENPT_PTDUMP_FT_L3] = XENPT_PT_L3, [XENPT_PTDUMP_FT_L4] = XENPT_PT_L4,
+		[XENPT_PTDUMP_FT_XTAB] = XENPT_PT_XTAB, [XENPT_PTDUMP_FT_BROKEN] = XENPT_PT_BROKEN,
+		[XENPT_PTDUMP_FT_XALLOC] = XENPT_PT_XALLOC,
 	};
 
-	if ((unsigned)t < XENPT_ARRAY_SIZE(n))
-		return n[t];
+	if (t == XENPT_PTDUMP_FT_NONE)
+		return "";
+	if ((unsigned)t < XENPT_ARRAY_SIZE(xt))
+		return xenpt_page_type_name(xt[t]);
 	return "?";
 }
 
