@@ -118,6 +118,9 @@ const char *walk_end_text(const struct xenpt_walk *w, char *buf, size_t len)
 	case XENPT_WALK_NON_CANONICAL:
 		snprintf(buf, len, "non-canonical address");
 		break;
+	case XENPT_WALK_OUTSIDE_SPACE:
+		snprintf(buf, len, "outside the 32-bit address space (the VA is at or above 4 GiB)");
+		break;
 	case XENPT_WALK_XEN_SLOT:
 		snprintf(buf, len, "in Xen's reserved L4 slots 256-271 (hypervisor range, not walked)");
 		break;
@@ -183,7 +186,8 @@ static void walk_json(struct cli *cli, const struct xenpt_walk *w)
 	jw_key(j, "end");
 	jw_obj_begin(j);
 	jw_kstr(j, "reason", xenpt_walk_end_name(w->end));
-	if (w->end != XENPT_WALK_MAPPED && w->end != XENPT_WALK_NON_CANONICAL)
+	if (w->end != XENPT_WALK_MAPPED && w->end != XENPT_WALK_NON_CANONICAL &&
+	    w->end != XENPT_WALK_OUTSIDE_SPACE)
 		jw_ku64(j, "level", w->end_level);
 	if (w->end == XENPT_WALK_UNREADABLE)
 		jw_kstr(j, "error", xenpt_source_frame_strerror(cli->src, w->end_errno));
@@ -221,7 +225,7 @@ static void walk_plain(struct cli *cli, const struct xenpt_walk *w)
 	printf("va 0x%016" PRIx64 " in %s, %s%s paging%s, cr3 0x%" PRIx64 "%s\n", w->va,
 	       xenpt_source_describe(cli->src), xenpt_paging_mode_name(w->as.mode), pv ? " PV" : "",
 	       cli_mode_note(&w->as, note, sizeof(note)), w->as.cr3, w->as.user ? " (user L4)" : "");
-	if (!w->nsteps) {   /* non-canonical: no table was read */
+	if (!w->nsteps) {   /* non-canonical or outside the space: no table read */
 		printf("result: %s\n", walk_end_text(w, res, sizeof(res)));
 		return;
 	}

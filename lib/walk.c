@@ -114,6 +114,7 @@ XENPT_PUBLIC const char *xenpt_walk_end_name(enum xenpt_walk_end end)
 		[XENPT_WALK_XEN_SLOT] = "xen_slot",
 		[XENPT_WALK_UNREADABLE] = "unreadable",
 		[XENPT_WALK_DISALLOWED] = "disallowed_flags",
+		[XENPT_WALK_OUTSIDE_SPACE] = "outside_address_space",
 	};
 
 	if ((unsigned)end < XENPT_ARRAY_SIZE(names))
@@ -522,7 +523,7 @@ struct xenpt_error *pt_walk(struct xenpt_source *src, const struct xenpt_aspace 
 	w->nsteps = 0;
 	w->end_errno = 0;
 	if (!pt_canonical(g, va)) {
-		w->end = XENPT_WALK_NON_CANONICAL;
+		w->end = pt_outside_space(g) ? XENPT_WALK_OUTSIDE_SPACE : XENPT_WALK_NON_CANONICAL;
 		w->end_level = g->top;
 		return NULL;
 	}

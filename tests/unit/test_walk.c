@@ -615,9 +615,11 @@ static void pae_case(uint64_t off)
 	CHECK_EQ(w.end, XENPT_WALK_RESERVED);
 	CHECK_EQ(w.end_level, 1);
 	CHECK_EQ(w.steps[2].rsvd, BIT52);
-	/* 32-bit modes: nothing above 4G. */
+	/* 32-bit modes: nothing above 4G, and that is not "non-canonical". */
 	REQUIRE_OK(xenpt_walk_va(fake_src(f), &as, xenpt_va(0x100000000ull), &w));
-	CHECK_EQ(w.end, XENPT_WALK_NON_CANONICAL);
+	CHECK_EQ(w.end, XENPT_WALK_OUTSIDE_SPACE);
+	CHECK_EQ(w.nsteps, 0);
+	CHECK_STR_EQ(xenpt_walk_end_name(w.end), "outside_address_space");
 	free(v);
 	fake_destroy(f);
 }
@@ -686,6 +688,14 @@ TEST(two_level_4k_and_pse36)
 	CHECK_EQ(w.end_level, 1);
 	CHECK_EQ(w.steps[0].next, 0x40a);
 	CHECK(!w.steps[0].leaf);
+	/* Issue 15: at or above 4 GiB is outside the 32-bit address space, no
+	 * table is read, and it is not called non-canonical. */
+	fake_reset_counts(f);
+	REQUIRE_OK(xenpt_walk_va(fake_src(f), &as, xenpt_va(0x100000000ull), &w));
+	CHECK_EQ(w.end, XENPT_WALK_OUTSIDE_SPACE);
+	CHECK_EQ(w.nsteps, 0);
+	CHECK_EQ(w.end_level, 2);
+	CHECK_EQ(fake_counts(f)->get_frames_calls, 0);
 	fake_destroy(f);
 }
 
@@ -711,7 +721,7 @@ TEST(paging_off)
 	CHECK_EQ(w.addr, 0x9abcd);
 	CHECK_EQ(fake_counts(f)->get_frames_calls, 0);
 	REQUIRE_OK(xenpt_walk_va(fake_src(f), &as, xenpt_va(0x100000000ull), &w));
-	CHECK_EQ(w.end, XENPT_WALK_NON_CANONICAL);
+	CHECK_EQ(w.end, XENPT_WALK_OUTSIDE_SPACE);
 	free(v);
 	fake_destroy(f);
 }
