@@ -1763,6 +1763,23 @@ TEST(hostile_headers_and_sections)
 	HOSTILE(BAD, "runs past the end of the file", wr64(b + 40, UINT64_MAX - 63));
 	HOSTILE(BAD, "runs past the end of the file", b[60] = 0xff; b[61] = 0xfe);
 	HOSTILE(BAD, "reserved range", b[60] = 0x00; b[61] = 0xff);
+	/* issue 15: e_shnum one too many reaches into .note.Xen's data at 0x200 */
+	HOSTILE(BAD, "e_shnum 8 is too large: the section header table at e_shoff 0x40 would end "
+		"at 0x240, inside the data of section 2 (.note.Xen) at 0x200; at most 7 headers fit",
+		b[60] = 8);
+	HOSTILE(BAD, "e_shnum 9 is too large", b[60] = 9);
+	/* issue 15: a file cut inside .note.Xen (0x568 bytes at 0x200) names that
+	 * section and what is missing, not .shstrtab, written last */
+	HOSTILE(BAD, "section 2 (SHT_NOTE 7, name unreadable: the section name table, section 1, "
+		"is past the end of the file too): 0x568 bytes at offset 0x200 run past the end of "
+		"the file (0x300 bytes): the file ends inside it, 0x468 of its bytes are missing "
+		"(0xfe08 in all)", l = 0x300);
+	/* cut inside .xen_pages: the name table is gone, its type is said */
+	HOSTILE(BAD, "section 5 (SHT_PROGBITS 1, name unreadable", l = 0x5000);
+	/* cut inside the name table itself, whose names are still in the file */
+	HOSTILE(BAD, "section 1 (.shstrtab): 0x48 bytes at offset 0x100c0 run past the end of the "
+		"file (0x10100 bytes): the file ends inside it, 0x8 of its bytes are missing",
+		l = len - 8);
 	HOSTILE(BAD, "no section headers", b[60] = 0; b[61] = 0);
 	HOSTILE(BAD, "no section headers", wr64(b + 40, 0));
 	HOSTILE(BAD, "e_shentsize 32", b[58] = 32);
