@@ -1227,6 +1227,8 @@ static void core_fill_info(struct xenpt_source *src, const struct core *c)
 	info->nr_frames = c->nr_pages;
 	info->max_gfn = st->nr_valid ? st->max_pfn : 0;
 	info->p2m_size = st->nr_valid ? st->max_pfn + 1 : 0;
+	snprintf(info->p2m_size_from, sizeof(info->p2m_size_from), "the highest PFN in %s + 1",
+		 c->entsize == CORE_P2M_ENTRY_SIZE ? CORE_SEC_P2M : CORE_SEC_PFN);
 	if (!c->hvm) {
 		/*
 		 * What the core can back: the entries its .xen_p2m lists, and
@@ -1245,11 +1247,17 @@ static void core_fill_info(struct xenpt_source *src, const struct core *c)
 						     XEN_ARCH_SHINFO_MAX_PFN);
 
 			/* a claim beyond the cap is not taken at all: the file backs no part of it */
-			if (max_pfn <= cap && max_pfn >= info->p2m_size && max_pfn)
+			if (max_pfn <= cap && max_pfn >= info->p2m_size && max_pfn) {
 				info->p2m_size = max_pfn;
+				snprintf(info->p2m_size_from, sizeof(info->p2m_size_from),
+					 "shared_info arch.max_pfn");
+			}
 		}
-		if (info->p2m_size > cap)
+		if (info->p2m_size > cap) {
 			info->p2m_size = cap;
+			snprintf(info->p2m_size_from, sizeof(info->p2m_size_from),
+				 "the cap: 2 x the core's pages + 0x%" PRIx64, CORE_P2M_SLACK);
+		}
 	}
 	snprintf(info->xen_version, sizeof(info->xen_version), "%s", c->xen_version);
 }

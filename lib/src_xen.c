@@ -461,6 +461,8 @@ static void fill_info(xc_interface *xch, struct xs_handle *xs, const xc_domainin
 	if (xc_domain_maximum_gpfn(xch, di->domain, &max_gpfn) == 0) {
 		info->max_gfn = max_gpfn;
 		info->p2m_size = max_gpfn + 1;
+		snprintf(info->p2m_size_from, sizeof(info->p2m_size_from),
+			 "XENMEM_maximum_gpfn + 1");
 	}
 	if (!info->hvm) {
 		// Returns 1 (not -1) on failure.
@@ -1171,6 +1173,8 @@ static struct xenpt_error *xen_p2m(struct xenpt_source *src, const uint64_t *gfn
 				return xenpt_error_create(XENPT_ERR_UNSUPPORTED, "%s: %s", p->label,
 							  why);
 			src->info.p2m_size = p->p2m_size;
+			snprintf(src->info.p2m_size_from, sizeof(src->info.p2m_size_from),
+				 "shared_info arch.max_pfn");
 		}
 	}
 	for (i = 0; i < n; i++)
@@ -1368,6 +1372,8 @@ struct xenpt_error *xenpt_xen_reload_p2m(struct xenpt_source *src, int how,
 	if (!p->p2m)
 		return xenpt_error_create(XENPT_ERR_UNSUPPORTED, "%s: %s", p->label, why);
 	src->info.p2m_size = p->p2m_size;
+	snprintf(src->info.p2m_size_from, sizeof(src->info.p2m_size_from),
+		 "shared_info arch.max_pfn");
 	return NULL;
 }
 
@@ -1557,6 +1563,8 @@ struct xenpt_error *xenpt_xen_open(const char *domain, unsigned flags, struct xe
 		if (p->p2m) {
 			src->caps |= XENPT_CAP_P2M | XENPT_CAP_GFN_FRAMES;
 			src->info.p2m_size = p->p2m_size;
+			snprintf(src->info.p2m_size_from, sizeof(src->info.p2m_size_from),
+				 "shared_info arch.max_pfn");
 		} else {
 			// Walks still work: PTEs hold MFNs, the M2P labels PFNs.
 			snprintf(p->note, sizeof(p->note),
