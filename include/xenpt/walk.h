@@ -105,7 +105,10 @@ struct xenpt_aspace {
 	bool nxe;                     /**< EFER.NXE: bit 63 is NX, else reserved */
 	bool pse;                     /**< CR4.PSE: 4M pages in 2-level mode */
 	bool wp;                      /**< CR0.WP */
-	unsigned maxphyaddr;          /**< physical address bits for reserved-bit checks (default 52) */
+	unsigned maxphyaddr;          /**< physical address bits for reserved-bit checks: from
+				           xenpt_aspace_from_*(), the source's paddr_bits
+				           (struct xenpt_domain_info), or 52 when it does not know
+				           (XENPT_PADDR_BITS_ASSUMED); 0 here also means 52 */
 	bool io_caps;                 /**< PV: I/O capabilities (cache attributes allowed in L1
 				           entries); assumed for dom0 only */
 	bool mode_inferred;           /**< HVM: the mode was inferred from CR0/CR4 without EFER */
