@@ -178,6 +178,12 @@ const char *fmt_size(char *buf, size_t len, uint64_t bytes);
 /* cmd/common.c */
 const char *dom_type(const struct xenpt_domain_info *d);
 const char *dom_state(const struct xenpt_domain_info *d, char *buf, size_t len);
+/*
+ * "" when the source knows the host's physical address width, else what was
+ * assumed and why ("assumed 52-bit physical addresses (the core does not
+ * record the host's width)").
+ */
+const char *paddr_bits_note(const struct xenpt_source *src, char *buf, size_t len);
 
 /* Address-space options of walk, read and dump (cmd/common.c). */
 struct cli_aspace_opts {

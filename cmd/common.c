@@ -13,6 +13,25 @@ const char *dom_type(const struct xenpt_domain_info *d)
 	return d->hap ? "hvm/hap" : "hvm";
 }
 
+const char *paddr_bits_note(const struct xenpt_source *src, char *buf, size_t len)
+{
+	const char *kind = xenpt_source_kind(src), *why;
+
+	if (xenpt_source_domain(src)->paddr_bits) {
+		if (len)
+			buf[0] = 0;
+		return buf;
+	}
+	if (!strcmp(kind, "core"))
+		why = "the core does not record the host's width";
+	else if (!strcmp(kind, "synth"))
+		why = "the synthetic domain does not give the host's width";
+	else
+		why = "Xen did not give the domain's CPU policy";
+	snprintf(buf, len, "assumed %u-bit physical addresses (%s)", XENPT_PADDR_BITS_ASSUMED, why);
+	return buf;
+}
+
 const char *dom_state(const struct xenpt_domain_info *d, char *buf, size_t len)
 {
 	if (d->dying)

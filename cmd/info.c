@@ -72,6 +72,9 @@ int cmd_info(struct cli *cli, int argc, char **argv)
 		jw_kstr(w, "state", dom_state(d, st, sizeof(st)));
 		jw_kframe(w, d->hvm ? "shared_info_gfn" : "shared_info_mfn", d->shared_info_frame);
 		jw_ku64(w, "p2m_size", d->p2m_size);
+		jw_kstr(w, "p2m_size_from", d->p2m_size_from);
+		jw_ku64(w, "paddr_bits", d->paddr_bits ? d->paddr_bits : XENPT_PADDR_BITS_ASSUMED);
+		jw_kbool(w, "paddr_bits_known", d->paddr_bits != 0);
 		jw_khex(w, d->hvm ? "max_gfn" : "max_pfn", d->max_gfn);
 		jw_ku64(w, "host_frames", d->max_mfn);
 		jw_ku64(w, "frames_in_source", d->nr_frames);
@@ -129,7 +132,13 @@ int cmd_info(struct cli *cli, int argc, char **argv)
 		ROW("vcpus", "%u", d->nr_vcpus);
 		ROW("state", "%s", dom_state(d, st, sizeof(st)));
 		ROW(d->hvm ? "shared_info gfn" : "shared_info mfn", "%s", fmt_frame(f, sizeof(f), d->shared_info_frame));
-		ROW("p2m size", "%" PRIu64 " entries", d->p2m_size);
+		ROW("p2m size", "%" PRIu64 " entries%s%s%s", d->p2m_size, d->p2m_size_from[0] ? " (from " : "",
+		    d->p2m_size_from, d->p2m_size_from[0] ? ")" : "");
+		if (d->paddr_bits)
+			ROW("physical addresses", "%u bits (CPUID 0x80000008 of the domain's policy, from Xen)",
+			    d->paddr_bits);
+		else
+			ROW("physical addresses", "%s", paddr_bits_note(cli->src, buf, sizeof(buf)));
 		ROW(d->hvm ? "max gfn" : "max pfn", "0x%" PRIx64, d->max_gfn);
 		if (d->max_mfn)
 			ROW("host frames", "%" PRIu64 " (max mfn 0x%" PRIx64 ")", d->max_mfn, d->max_mfn - 1);

@@ -118,6 +118,9 @@ const char *walk_end_text(const struct xenpt_walk *w, char *buf, size_t len)
 	case XENPT_WALK_NON_CANONICAL:
 		snprintf(buf, len, "non-canonical address");
 		break;
+	case XENPT_WALK_OUTSIDE_SPACE:
+		snprintf(buf, len, "outside the 32-bit address space (the VA is at or above 4 GiB)");
+		break;
 	case XENPT_WALK_XEN_SLOT:
 		snprintf(buf, len, "in Xen's reserved L4 slots 256-271 (hypervisor range, not walked)");
 		break;
@@ -151,6 +154,8 @@ static void walk_json(struct cli *cli, const struct xenpt_walk *w)
 	jw_kstr(j, "space", sp);
 	jw_khex(j, "cr3", w->as.cr3);
 	jw_kbool(j, "user_l4", w->as.user);
+	jw_ku64(j, "paddr_bits", w->as.maxphyaddr ? w->as.maxphyaddr : XENPT_PADDR_BITS_ASSUMED);
+	jw_kbool(j, "paddr_bits_known", xenpt_source_domain(cli->src)->paddr_bits != 0);
 	jw_key(j, "levels");
 	jw_arr_begin(j);
 	for (i = 0; i < w->nsteps; i++) {
@@ -183,7 +188,8 @@ static void walk_json(struct cli *cli, const struct xenpt_walk *w)
 	jw_key(j, "end");
 	jw_obj_begin(j);
 	jw_kstr(j, "reason", xenpt_walk_end_name(w->end));
-	if (w->end != XENPT_WALK_MAPPED && w->end != XENPT_WALK_NON_CANONICAL)
+	if (w->end != XENPT_WALK_MAPPED && w->end != XENPT_WALK_NON_CANONICAL &&
+	    w->end != XENPT_WALK_OUTSIDE_SPACE)
 		jw_ku64(j, "level", w->end_level);
 	if (w->end == XENPT_WALK_UNREADABLE)
 		jw_kstr(j, "error", xenpt_source_frame_strerror(cli->src, w->end_errno));
@@ -221,11 +227,8 @@ static void walk_plain(struct cli *cli, const struct xenpt_walk *w)
 	printf("va 0x%016" PRIx64 " in %s, %s%s paging%s, cr3 0x%" PRIx64 "%s\n", w->va,
 	       xenpt_source_describe(cli->src), xenpt_paging_mode_name(w->as.mode), pv ? " PV" : "",
 	       cli_mode_note(&w->as, note, sizeof(note)), w->as.cr3, w->as.user ? " (user L4)" : "");
-	if (!w->nsteps) {   /* non-canonical: no table was read */
-		printf("result: %s\n", walk_end_text(w, res, sizeof(res)));
-		return;
-	}
-	t = pv ? table_create(titles_pv, 8) : table_create(titles_hvm, 7);
+	/* no steps: non-canonical, outside the space, or the root unreadable */
+	t = !w->nsteps ? NULL : pv ? table_create(titles_pv, 8) : table_create(titles_hvm, 7);
 	for (i = 0; i < w->nsteps; i++) {
 		const struct xenpt_walk_step *s = &w->steps[i];
 		unsigned col = 0;
@@ -255,8 +258,10 @@ static void walk_plain(struct cli *cli, const struct xenpt_walk *w)
 		table_addf(t, col++, "%s", c);
 		table_end_row(t);
 	}
-	table_print(t, stdout, true);
-	table_destroy(t);
+	if (t) {
+		table_print(t, stdout, true);
+		table_destroy(t);
+	}
 	if (w->end == XENPT_WALK_MAPPED) {
 		/* the privilege is the library's (struct xenpt_walk.user); say
 		 * why a PV kernel mapping has US set */
@@ -274,6 +279,11 @@ static void walk_plain(struct cli *cli, const struct xenpt_walk *w)
 	} else {
 		printf("result: %s\n", walk_end_text(w, res, sizeof(res)));
 	}
+	/* whether an entry's frame bits are reserved or name a missing frame
+	 * depends on the physical address width: say it when it was assumed */
+	if ((w->end == XENPT_WALK_RESERVED || w->end == XENPT_WALK_UNREADABLE) &&
+	    paddr_bits_note(cli->src, note, sizeof(note))[0])
+		printf("note: %s\n", note);
 }
 
 int cmd_walk(struct cli *cli, int argc, char **argv)

@@ -203,8 +203,12 @@ static struct xenpt_error *p2m_size_of(struct xenpt_source *src, uint64_t *ret)
 
 	if (n > P2M_MAX_SCAN)
 		return xenpt_error_create(XENPT_ERR_BAD_DATA,
-					  "%s: a P2M of 0x%" PRIx64 " entries is more than xenpt scans (0x%" PRIx64 ")",
-					  xenpt_source_describe(src), n, P2M_MAX_SCAN);
+					  "%s: a P2M of 0x%" PRIx64 " entries (from %s) is more than xenpt scans (0x%" PRIx64 ")",
+					  xenpt_source_describe(src), n,
+					  xenpt_source_domain(src)->p2m_size_from[0]
+						  ? xenpt_source_domain(src)->p2m_size_from
+						  : "the source's domain info p2m_size",
+					  P2M_MAX_SCAN);
 	*ret = n;
 	return NULL;
 }
@@ -1335,7 +1339,11 @@ static struct xenpt_error *flush_used(struct checker *c)
 				       xenpt_page_type_name(type));
 			break;
 		}
-		if (u->as_table)
+		if (u->as_table && u->mfn == u->root && u->table == u->root && !u->va)
+			/* walk_graph() offers each root as itself: no entry names it */
+			snprintf(what, sizeof(what), "used as the root (%s table, cr3)",
+				 level_name(u->level));
+		else if (u->as_table)
 			snprintf(what, sizeof(what), "used as a table by %s entry %u of mfn 0x%" PRIx64,
 				 level_name(u->level), u->index, u->table);
 		else

@@ -60,6 +60,7 @@ XENPT_PUBLIC const char *xenpt_range_kind_name(enum xenpt_range_kind kind)
 		[XENPT_RANGE_UNREADABLE] = "unreadable",
 		[XENPT_RANGE_CYCLE] = "cycle",
 		[XENPT_RANGE_DISALLOWED] = "disallowed_flags",
+		[XENPT_RANGE_OUTSIDE_SPACE] = "outside_address_space",
 	};
 
 	if ((unsigned)kind < XENPT_ARRAY_SIZE(names))
@@ -266,11 +267,13 @@ XENPT_PUBLIC struct xenpt_error *xenpt_pt_iter_next(struct xenpt_pt_iter *it,
 		return NULL;
 	}
 	if (!pt_canonical(g, va)) {
-		/* One range for the whole gap (or, 32-bit modes, everything above 4G). */
+		/* One range for the whole gap (or, 32-bit modes, everything above 4G:
+		 * outside the address space). */
 		uint64_t last = (g->va_min_high && va < g->va_min_high) ? g->va_min_high - 1
 								       : UINT64_MAX;
 
-		range_init(&r, XENPT_RANGE_NON_CANONICAL, g->top, it->as.root);
+		range_init(&r, pt_outside_space(g) ? XENPT_RANGE_OUTSIDE_SPACE : XENPT_RANGE_NON_CANONICAL,
+			   g->top, it->as.root);
 		emit(it, &r, last);
 		goto out;
 	}

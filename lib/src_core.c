@@ -209,9 +209,9 @@ static struct xenpt_error *core_parse_ehdr(struct core *c, uint64_t *shoff, unsi
 		return core_bad(c, "e_shnum %u is in the reserved range", *shnum);
 	tab_size = (uint64_t)*shnum * CORE_SHDR_SIZE;
 	if (off > c->size || tab_size > c->size - off)
-		return core_bad(c, "section header table (0x%" PRIx64 " bytes at offset 0x%" PRIx64
-				") runs past the end of the file (0x%zx bytes)",
-				tab_size, off, c->size);
+		return core_bad(c, "section header table (e_shnum %u headers, 0x%" PRIx64
+				" bytes at e_shoff 0x%" PRIx64 ") runs past the end of the file (0x%zx bytes)",
+				*shnum, tab_size, off, c->size);
 	if (*shstrndx == SHN_UNDEF || *shstrndx >= *shnum)
 		return core_bad(c, "e_shstrndx %u is not a section (e_shnum %u)", *shstrndx, *shnum);
 	*shoff = off;
@@ -249,6 +249,112 @@ static struct xenpt_error *core_sec_bounds(struct core *c, const uint8_t *sh, un
 	return NULL;
 }
 
+static const char *core_sh_type_name(uint32_t type)
+{
+	switch (type) {
+	case SHT_PROGBITS:
+		return "SHT_PROGBITS";
+	case SHT_NOTE:
+		return "SHT_NOTE";
+	case SHT_STRTAB:
+		return "SHT_STRTAB";
+	default:
+		return "type";
+	}
+}
+
+/*
+ * The name of section @i for a message, read from the string table only if
+ * that part of it is inside the file; else its type.
+ */
+static const char *core_name_for_message(struct core *c, const uint8_t *shdrs, unsigned i,
+					 unsigned shstrndx, char *buf, size_t len)
+{
+	const uint8_t *st = shdrs + (uint64_t)shstrndx * CORE_SHDR_SIZE;
+	const uint8_t *sh = shdrs + (uint64_t)i * CORE_SHDR_SIZE;
+	uint64_t soff = core_rd64(st + CORE_SH_OFFSET), ssize = core_rd64(st + CORE_SH_SIZE);
+	uint32_t name_off = core_rd32(sh + CORE_SH_NAME), type = core_rd32(sh + CORE_SH_TYPE);
+	char safe[40];
+
+	if (soff < c->size) {
+		uint64_t avail = c->size - soff < ssize ? c->size - soff : ssize;
+		const char *name = (const char *)c->map + soff + name_off;
+
+		if (name_off < avail && memchr(name, '\0', avail - name_off)) {
+			snprintf(buf, len, "%s", core_safe_name(name, safe, sizeof(safe)));
+			return buf;
+		}
+	}
+	if (i == shstrndx)
+		snprintf(buf, len, "e_shstrndx");
+	else
+		snprintf(buf, len, "%s %" PRIu32 ", name unreadable: the section name table, section %u, is past the end of the file too",
+			 core_sh_type_name(type), type, shstrndx);
+	return buf;
+}
+
+/*
+ * Before any name is read: a section that runs past the end of the file
+ * (the file was cut: xl dump-core writes the name table last, so name the
+ * first section the cut falls in, and how much of it is missing), and a
+ * section header table that runs into a section's data (e_shnum too large).
+ */
+static struct xenpt_error *core_check_extents(struct core *c, uint64_t shoff, unsigned shnum,
+					     unsigned shstrndx)
+{
+	const uint8_t *shdrs = c->map + shoff;
+	uint64_t tab_end = shoff + (uint64_t)shnum * CORE_SHDR_SIZE, need = c->size;
+	uint64_t cut_off = UINT64_MAX, cut_size = 0, fit_off = UINT64_MAX;
+	unsigned i, cut = 0, fit = 0;
+	char nb[160];
+
+	for (i = 1; i < shnum; i++) {
+		const uint8_t *sh = shdrs + (uint64_t)i * CORE_SHDR_SIZE;
+		uint32_t type = core_rd32(sh + CORE_SH_TYPE);
+		uint64_t off = core_rd64(sh + CORE_SH_OFFSET), size = core_rd64(sh + CORE_SH_SIZE);
+		uint64_t hdr_end = shoff + (uint64_t)(i + 1) * CORE_SHDR_SIZE;
+
+		if (type == SHT_NOBITS || type == SHT_NULL || !size)
+			continue;
+		if (off > c->size || size > c->size - off) {
+			if (off < cut_off) {
+				cut = i;
+				cut_off = off;
+				cut_size = size;
+			}
+			if (off <= UINT64_MAX - size && off + size > need)
+				need = off + size;
+			continue;
+		}
+		/* a real header precedes the data it describes; a header table
+		 * reaching into that data has more entries than were written */
+		if (off >= hdr_end && off < tab_end && off < fit_off) {
+			fit = i;
+			fit_off = off;
+		}
+	}
+	if (cut && cut_off < c->size)
+		return core_bad(c, "section %u (%s): 0x%" PRIx64 " bytes at offset 0x%" PRIx64
+				" run past the end of the file (0x%zx bytes): the file ends inside it, 0x%" PRIx64
+				" of its bytes are missing (0x%" PRIx64 " in all)",
+				cut, core_name_for_message(c, shdrs, cut, shstrndx, nb, sizeof(nb)),
+				cut_size, cut_off, c->size, cut_off + cut_size - c->size,
+				need - c->size);
+	if (cut)
+		return core_bad(c, "section %u (%s): 0x%" PRIx64 " bytes at offset 0x%" PRIx64
+				" run past the end of the file (0x%zx bytes): it starts beyond the end",
+				cut, core_name_for_message(c, shdrs, cut, shstrndx, nb, sizeof(nb)),
+				cut_size, cut_off, c->size);
+	if (fit)
+		return core_bad(c, "e_shnum %u is too large: the section header table at e_shoff 0x%" PRIx64
+				" would end at 0x%" PRIx64 ", inside the data of section %u (%s) at 0x%" PRIx64
+				"; at most %" PRIu64 " headers fit before it",
+				shnum, shoff, tab_end, fit,
+				core_name_for_message(c, shdrs, fit, shstrndx, nb, sizeof(nb)), fit_off,
+				(fit_off - shoff) / CORE_SHDR_SIZE);
+	return NULL;
+}
+
 static struct xenpt_error *core_parse_sections(struct core *c, uint64_t shoff, unsigned shnum,
 					       unsigned shstrndx)
 {
@@ -271,6 +377,9 @@ static struct xenpt_error *core_parse_sections(struct core *c, uint64_t shoff, u
 	const char *table_name = NULL;
 	unsigned i, k;
 
+	err = core_check_extents(c, shoff, shnum, shstrndx);
+	if (err)
+		return err;
 	err = core_sec_bounds(c, shdrs + (uint64_t)shstrndx * CORE_SHDR_SIZE, shstrndx,
 			      "e_shstrndx", &strtab);
 	if (err)
@@ -1118,6 +1227,8 @@ static void core_fill_info(struct xenpt_source *src, const struct core *c)
 	info->nr_frames = c->nr_pages;
 	info->max_gfn = st->nr_valid ? st->max_pfn : 0;
 	info->p2m_size = st->nr_valid ? st->max_pfn + 1 : 0;
+	snprintf(info->p2m_size_from, sizeof(info->p2m_size_from), "the highest PFN in %s + 1",
+		 c->entsize == CORE_P2M_ENTRY_SIZE ? CORE_SEC_P2M : CORE_SEC_PFN);
 	if (!c->hvm) {
 		/*
 		 * What the core can back: the entries its .xen_p2m lists, and
@@ -1136,11 +1247,17 @@ static void core_fill_info(struct xenpt_source *src, const struct core *c)
 						     XEN_ARCH_SHINFO_MAX_PFN);
 
 			/* a claim beyond the cap is not taken at all: the file backs no part of it */
-			if (max_pfn <= cap && max_pfn >= info->p2m_size && max_pfn)
+			if (max_pfn <= cap && max_pfn >= info->p2m_size && max_pfn) {
 				info->p2m_size = max_pfn;
+				snprintf(info->p2m_size_from, sizeof(info->p2m_size_from),
+					 "shared_info arch.max_pfn");
+			}
 		}
-		if (info->p2m_size > cap)
+		if (info->p2m_size > cap) {
 			info->p2m_size = cap;
+			snprintf(info->p2m_size_from, sizeof(info->p2m_size_from),
+				 "the cap: 2 x the core's pages + 0x%" PRIx64, CORE_P2M_SLACK);
+		}
 	}
 	snprintf(info->xen_version, sizeof(info->xen_version), "%s", c->xen_version);
 }

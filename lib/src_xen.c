@@ -47,6 +47,7 @@
 
 #include "internal.h"
 #include "xen_abi.h"
+#include "xen/cpuid.h"
 
 #ifndef HAVE_XEN
 
@@ -418,6 +419,44 @@ static void xen_version_string(xc_interface *xch, char *buf, size_t size)
 	snprintf(buf, size, "%d.%d%s", v >> 16, v & 0xffff, extra);
 }
 
+_Static_assert(sizeof(xen_cpuid_leaf_t) == sizeof(struct xen_cpuid_leaf_raw) &&
+	       offsetof(xen_cpuid_leaf_t, a) == offsetof(struct xen_cpuid_leaf_raw, a),
+	       "xen_cpuid_leaf_t layout");
+
+/*
+ * The domain's MAXPHYADDR as Xen gives it to the guest: CPUID leaf
+ * 0x80000008 of its CPU policy (xc_cpu_policy_get_domain(), serialised;
+ * libxenguest 4.17 has no per-leaf getter).  For PV this is the host's
+ * paddr_bits (capped by the max policy), the width the hardware checks the
+ * MFNs in PV tables against; for HVM the guest's width, which Xen's guest
+ * walker checks GFN bits against.  0 when Xen does not answer (the walks
+ * then assume 52 and say so).  lib/xen/cpuid.h has the leaf decoding.
+ */
+static unsigned domain_paddr_bits(xc_interface *xch, uint32_t domid)
+{
+	xc_cpu_policy_t *pol = xc_cpu_policy_init();
+	xen_cpuid_leaf_t *leaves = NULL;
+	uint32_t nr_leaves = 0, nr_msrs = 0;
+	unsigned bits = 0;
+
+	if (!pol)
+		return 0;
+	if (xc_cpu_policy_get_size(xch, &nr_leaves, &nr_msrs) != 0 || !nr_leaves)
+		goto out;
+	leaves = calloc(nr_leaves, sizeof(*leaves));
+	if (!leaves)
+		goto out;
+	if (xc_cpu_policy_get_domain(xch, domid, pol) != 0)
+		goto out;
+	if (xc_cpu_policy_serialise(xch, pol, leaves, &nr_leaves, NULL, NULL) != 0)
+		goto out;
+	bits = xen_cpuid_paddr_bits((const struct xen_cpuid_leaf_raw *)leaves, nr_leaves);
+out:
+	free(leaves);
+	xc_cpu_policy_destroy(pol);
+	return bits;
+}
+
 /*
  * Fill @info from one getdomaininfo record plus the cheap per-domain calls
  * (maximum GPFN, guest width, HVM vCPU 0 mode).  Used by open and by
@@ -461,7 +500,10 @@ static void fill_info(xc_interface *xch, struct xs_handle *xs, const xc_domainin
 	if (xc_domain_maximum_gpfn(xch, di->domain, &max_gpfn) == 0) {
 		info->max_gfn = max_gpfn;
 		info->p2m_size = max_gpfn + 1;
+		snprintf(info->p2m_size_from, sizeof(info->p2m_size_from),
+			 "XENMEM_maximum_gpfn + 1");
 	}
+	info->paddr_bits = domain_paddr_bits(xch, di->domain);
 	if (!info->hvm) {
 		// Returns 1 (not -1) on failure.
 		if (xc_domain_get_guest_width(xch, di->domain, &width) == 0)
@@ -1171,6 +1213,8 @@ static struct xenpt_error *xen_p2m(struct xenpt_source *src, const uint64_t *gfn
 				return xenpt_error_create(XENPT_ERR_UNSUPPORTED, "%s: %s", p->label,
 							  why);
 			src->info.p2m_size = p->p2m_size;
+			snprintf(src->info.p2m_size_from, sizeof(src->info.p2m_size_from),
+				 "shared_info arch.max_pfn");
 		}
 	}
 	for (i = 0; i < n; i++)
@@ -1368,6 +1412,8 @@ struct xenpt_error *xenpt_xen_reload_p2m(struct xenpt_source *src, int how,
 	if (!p->p2m)
 		return xenpt_error_create(XENPT_ERR_UNSUPPORTED, "%s: %s", p->label, why);
 	src->info.p2m_size = p->p2m_size;
+	snprintf(src->info.p2m_size_from, sizeof(src->info.p2m_size_from),
+		 "shared_info arch.max_pfn");
 	return NULL;
 }
 
@@ -1557,6 +1603,8 @@ struct xenpt_error *xenpt_xen_open(const char *domain, unsigned flags, struct xe
 		if (p->p2m) {
 			src->caps |= XENPT_CAP_P2M | XENPT_CAP_GFN_FRAMES;
 			src->info.p2m_size = p->p2m_size;
+			snprintf(src->info.p2m_size_from, sizeof(src->info.p2m_size_from),
+				 "shared_info arch.max_pfn");
 		} else {
 			// Walks still work: PTEs hold MFNs, the M2P labels PFNs.
 			snprintf(p->note, sizeof(p->note),

@@ -195,6 +195,7 @@ static struct xenpt_source *new_source(struct xenpt_synth *s, const char *origin
 	d->paused = true;
 	d->shared_info_frame = s->pv ? s->shinfo_mfn : XENPT_INVALID_FRAME;
 	d->p2m_size = s->p.nr_pages;
+	snprintf(d->p2m_size_from, sizeof(d->p2m_size_from), "the spec's pages");
 	d->max_gfn = s->p.nr_pages - 1;
 	d->max_mfn = s->p.host_frames;
 	d->nr_frames = d->tot_pages;

@@ -1098,8 +1098,8 @@ XENPT_PUBLIC struct xenpt_error *xenpt_synth_load(const char *path, struct xenpt
 	}
 	if (st.st_size > MAX_SPEC) {
 		err = xenpt_error_create(XENPT_ERR_INVALID_ARG,
-					 "synth: %s is not a regular file of at most %u bytes", path,
-					 MAX_SPEC);
+					 "synth: %s: a regular file of %lld bytes (st_size), more than a spec may have (%u bytes)",
+					 path, (long long)st.st_size, MAX_SPEC);
 		goto out;
 	}
 	text = malloc((size_t)st.st_size + 1);

@@ -114,6 +114,7 @@ XENPT_PUBLIC const char *xenpt_walk_end_name(enum xenpt_walk_end end)
 		[XENPT_WALK_XEN_SLOT] = "xen_slot",
 		[XENPT_WALK_UNREADABLE] = "unreadable",
 		[XENPT_WALK_DISALLOWED] = "disallowed_flags",
+		[XENPT_WALK_OUTSIDE_SPACE] = "outside_address_space",
 	};
 
 	if ((unsigned)end < XENPT_ARRAY_SIZE(names))
@@ -303,6 +304,16 @@ static uint64_t root_of(enum xenpt_paging_mode mode, uint64_t cr3)
 	}
 }
 
+/*
+ * The physical address width entries are checked against: the source's
+ * (live: Xen's CPU policy for the domain), else XENPT_PADDR_BITS_ASSUMED.
+ * pt_geom_init() clamps it to 32..52.
+ */
+static unsigned paddr_bits_of(const struct xenpt_domain_info *info)
+{
+	return info->paddr_bits ? info->paddr_bits : XENPT_PADDR_BITS_ASSUMED;
+}
+
 static void aspace_pv(uint64_t cr3, enum xenpt_paging_mode mode, bool user,
 		      const struct xenpt_domain_info *info, struct xenpt_aspace *as)
 {
@@ -318,12 +329,12 @@ static void aspace_pv(uint64_t cr3, enum xenpt_paging_mode mode, bool user,
 	as->nxe = true;
 	as->pse = true;
 	as->wp = true;
-	as->maxphyaddr = 52;
+	as->maxphyaddr = paddr_bits_of(info);
 	as->io_caps = xen_pv_assume_io_caps(info->domid);
 }
 
 static void aspace_hvm(uint64_t cr3, enum xenpt_paging_mode mode, const struct xenpt_vcpu *v,
-		       struct xenpt_aspace *as)
+		       const struct xenpt_domain_info *info, struct xenpt_aspace *as)
 {
 	memset(as, 0, sizeof(*as));
 	as->space = XENPT_SPACE_GFN;
@@ -343,7 +354,7 @@ static void aspace_hvm(uint64_t cr3, enum xenpt_paging_mode mode, const struct x
 		as->pse = true;
 		as->wp = true;
 	}
-	as->maxphyaddr = 52;
+	as->maxphyaddr = paddr_bits_of(info);
 }
 
 static bool is_32bit_pv(const struct xenpt_domain_info *info)
@@ -436,7 +447,7 @@ XENPT_PUBLIC struct xenpt_error *xenpt_aspace_from_vcpu(struct xenpt_source *src
 		enum xenpt_paging_mode mode =
 			xenpt_paging_mode_from_regs(v->cr0, v->cr4, v->efer, v->efer_known,
 						    info->guest_width != 4);
-		aspace_hvm(v->cr3, mode, v, &as);
+		aspace_hvm(v->cr3, mode, v, info, &as);
 		as.mode_inferred = !v->efer_known;
 	}
 	free(v);
@@ -492,7 +503,7 @@ XENPT_PUBLIC struct xenpt_error *xenpt_aspace_from_cr3(struct xenpt_source *src,
 							   info->guest_width != 4);
 			inferred = !v->efer_known;
 		}
-		aspace_hvm(cr3, mode, v, &as);
+		aspace_hvm(cr3, mode, v, info, &as);
 		as.mode_inferred = inferred;
 		free(v);
 	}
@@ -522,7 +533,7 @@ struct xenpt_error *pt_walk(struct xenpt_source *src, const struct xenpt_aspace 
 	w->nsteps = 0;
 	w->end_errno = 0;
 	if (!pt_canonical(g, va)) {
-		w->end = XENPT_WALK_NON_CANONICAL;
+		w->end = pt_outside_space(g) ? XENPT_WALK_OUTSIDE_SPACE : XENPT_WALK_NON_CANONICAL;
 		w->end_level = g->top;
 		return NULL;
 	}

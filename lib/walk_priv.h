@@ -122,6 +122,16 @@ static inline bool pt_canonical(const struct pt_geom *g, uint64_t va)
 	return va <= g->va_max_low || (g->va_min_high && va >= g->va_min_high);
 }
 
+/*
+ * Why a VA failing pt_canonical() has no translation: the 48/57-bit modes
+ * have a non-canonical gap; 32-bit modes (2-level, PAE, paging off) end at
+ * 4 GiB, and a VA above that is outside the address space, not non-canonical.
+ */
+static inline bool pt_outside_space(const struct pt_geom *g)
+{
+	return !g->va_min_high;
+}
+
 static inline bool pt_is_xen_slot(const struct pt_geom *g, unsigned level, unsigned index)
 {
 	return g->xen_slots && level == 4 && xen_pv_is_xen_l4_slot(index);

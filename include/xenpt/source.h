@@ -64,7 +64,20 @@ struct xenpt_domain_info {
 	uint64_t max_mfn;         /**< host frames (highest MFN + 1) when known */
 	uint64_t nr_frames;       /**< frames present in the source (core: nr_pages) */
 	char xen_version[32];     /**< "4.17.7" when known */
+	/**
+	 * Physical address width (MAXPHYADDR) entries are checked against: frame
+	 * bits at or above it are reserved bits.  Live: CPUID leaf 0x80000008
+	 * EAX[7:0] of the domain's CPU policy as Xen reports it (the width Xen's
+	 * own guest walker uses, xen/arch/x86/include/asm/guest_pt.h).  0: the
+	 * source does not know it (cores do not record it; walks assume 52,
+	 * XENPT_PADDR_BITS_ASSUMED).
+	 */
+	unsigned paddr_bits;
+	char p2m_size_from[48];   /**< where p2m_size comes from, for messages ("" if not said) */
 };
+
+/** The physical address width walks assume when the source does not know the host's. */
+#define XENPT_PADDR_BITS_ASSUMED 52
 
 /** A virtual trap-table entry (struct trap_info, xen/include/public/arch-x86/xen.h). */
 struct xenpt_trap {

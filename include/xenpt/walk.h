@@ -3,8 +3,8 @@
  * @file walk.h
  * The x86 page-table walker: one implementation for 64-bit PV (tables hold
  * MFNs), and HVM guests in every paging mode (tables hold GFNs).  A walk
- * records every level; a non-present entry, reserved bits or a
- * non-canonical address is a result, not an error.  Errors mean "could not
+ * records every level; a non-present entry, reserved bits or an address
+ * outside the mode's range (non-canonical) is a result, not an error.  Errors mean "could not
  * look" (out of memory, domain gone).
  *
  * Semantics follow the Intel SDM vol. 3 ch. 4 and Xen's own walkers
@@ -34,7 +34,8 @@
  *   ignores them).
  * - PV: only in 4-level mode are L4 slots 256-271 treated as Xen's.
  * - 32-bit modes (2-level, PAE, paging off) have no addresses above 4 GiB:
- *   such VAs are reported as NON_CANONICAL.
+ *   such VAs are reported as XENPT_WALK_OUTSIDE_SPACE ("outside_address_space"),
+ *   not as NON_CANONICAL, which only the 48/57-bit modes use.
  *
  * Tables are read whole through the source's frame cache
  * (xenpt_source_get_frames()), one read per level, never mapped per entry.
@@ -104,7 +105,10 @@ struct xenpt_aspace {
 	bool nxe;                     /**< EFER.NXE: bit 63 is NX, else reserved */
 	bool pse;                     /**< CR4.PSE: 4M pages in 2-level mode */
 	bool wp;                      /**< CR0.WP */
-	unsigned maxphyaddr;          /**< physical address bits for reserved-bit checks (default 52) */
+	unsigned maxphyaddr;          /**< physical address bits for reserved-bit checks: from
+				           xenpt_aspace_from_*(), the source's paddr_bits
+				           (struct xenpt_domain_info), or 52 when it does not know
+				           (XENPT_PADDR_BITS_ASSUMED); 0 here also means 52 */
 	bool io_caps;                 /**< PV: I/O capabilities (cache attributes allowed in L1
 				           entries); assumed for dom0 only */
 	bool mode_inferred;           /**< HVM: the mode was inferred from CR0/CR4 without EFER */
@@ -176,10 +180,12 @@ enum xenpt_walk_end {
 	XENPT_WALK_XEN_SLOT,       /**< PV: L4 slot 256-271 belongs to Xen, not walked */
 	XENPT_WALK_UNREADABLE,     /**< the table at end_level could not be read (end_errno) */
 	XENPT_WALK_DISALLOWED,     /**< PV: flags Xen never validates at end_level (step.disallowed) */
+	XENPT_WALK_OUTSIDE_SPACE,  /**< 32-bit modes (2-level, PAE, paging off): the VA is at or
+				        above 4 GiB, outside the 32-bit address space */
 };
 
 /** "mapped", "not_present", "reserved_bits", "non_canonical", "xen_slot", "unreadable",
- *  "disallowed_flags". */
+ *  "disallowed_flags", "outside_address_space". */
 const char *xenpt_walk_end_name(enum xenpt_walk_end end);
 
 struct xenpt_walk {
@@ -217,7 +223,7 @@ struct xenpt_walk {
 struct xenpt_error *xenpt_walk_va(struct xenpt_source *src, const struct xenpt_aspace *as,
 				  xenpt_va_t va, struct xenpt_walk *ret);
 
-/** True if @p va is canonical for @p mode (48 or 57 bits). */
+/** True if @p va is canonical for @p mode (48 or 57 bits; 32-bit modes: below 4 GiB). */
 bool xenpt_va_canonical(enum xenpt_paging_mode mode, uint64_t va);
 /** PV: true if @p va lies in the L4 slots 256-271 Xen owns. */
 bool xenpt_va_in_xen_slots(uint64_t va);
@@ -233,10 +239,12 @@ enum xenpt_range_kind {
 	XENPT_RANGE_CYCLE,         /**< an entry naming a table already on the current path
 				        (a recursive / self map): not followed */
 	XENPT_RANGE_DISALLOWED,    /**< PV: an entry with flags Xen never validates: not followed */
+	XENPT_RANGE_OUTSIDE_SPACE, /**< 32-bit modes: everything at or above 4 GiB, outside the
+				        32-bit address space */
 };
 
 /** "mapped", "hole", "non_canonical", "xen_slot", "reserved_bits", "unreadable", "cycle",
- *  "disallowed_flags". */
+ *  "disallowed_flags", "outside_address_space". */
 const char *xenpt_range_kind_name(enum xenpt_range_kind kind);
 
 /**
@@ -249,7 +257,7 @@ const char *xenpt_range_kind_name(enum xenpt_range_kind kind);
  *   names the table, and @c frame is that table's frame; when the root
  *   table itself cannot be read, level is the top level, table = frame =
  *   as.root, index 0 and entry 0.
- * - NON_CANONICAL (and paging-off MAPPED): no entry; level is the top level
+ * - NON_CANONICAL, OUTSIDE_SPACE (and paging-off MAPPED): no entry; level is the top level
  *   (0 with paging off), table as.root, entry 0.
  */
 struct xenpt_pt_range {
@@ -272,7 +280,7 @@ struct xenpt_pt_iter;
 
 /**
  * Iterate over [@p start, @p end] (inclusive; canonical forms; for 32-bit
- * modes addresses above 4 GiB come back as one NON_CANONICAL range).
+ * modes addresses above 4 GiB come back as one OUTSIDE_SPACE range).
  *
  * Tables are read whole through the frame cache, one read per table visit
  * (never per entry); for copying (live) sources the iterator also prefetches

@@ -86,6 +86,8 @@ class Core:
         sp = 'gfn' if self.hvm else 'mfn'
         out = {'va': hex(va), 'mode': '4level', 'space': sp, 'cr3': hex(cr3),
                'user_l4': user, 'levels': [],
+               # a core does not record the host's physical address width
+               'paddr_bits': 52, 'paddr_bits_known': False,
                # dump-core files have no EFER: an HVM guest's mode is inferred
                'mode_inferred': self.hvm}
         if self.hvm:

@@ -8,6 +8,7 @@
  * writes (the fixture's section headers), readelf, and for written cores
  * the descriptions the tests built themselves.
  */
+#include "fake_source.h"
 #include "harness.h"
 
 #include <dirent.h>
@@ -1578,6 +1579,62 @@ TEST(write_empty_core)
 	tcore_free(t);
 }
 
+/*
+ * Issue 15: on an empty PV core the vCPU's root is in no P2M; the check says
+ * it is used as the root (cr3), not "used as a table by L4 entry 0" of itself.
+ * The P2M size says where it came from.
+ */
+TEST(empty_core_messages)
+{
+	struct tcore *t = tcore_new(false, 0, NULL, NULL);
+	const char *path = test_tmp_path("empty-msg.core");
+	struct xenpt_source *src = NULL;
+	struct xenpt_p2m_check *k = NULL;
+	bool said = false;
+	size_t i;
+
+	REQUIRE(t);
+	REQUIRE_OK(xenpt_core_write(path, &t->d));
+	REQUIRE_OK(xenpt_source_open_core(path, &src));
+	CHECK_STR_EQ(xenpt_source_domain(src)->p2m_size_from, "shared_info arch.max_pfn");
+	REQUIRE_OK(xenpt_p2m_check(src, NULL, &k));
+	for (i = 0; i < k->nr_findings; i++) {
+		const char *w = k->findings[i].where;
+
+		if (k->findings[i].mfn != 0x5002)
+			continue;
+		CHECK(!strstr(w, "entry 0 of mfn 0x5002"));
+		CHECK(strstr(w, "mfn 0x5002 used as the root (L4 table, cr3)") != NULL);
+		if (!strstr(w, "used as the root"))
+			printf("# %s\n", w);
+		said = true;
+	}
+	CHECK(said);
+	xenpt_p2m_check_free(k);
+	xenpt_source_close(src);
+	unlink(path);
+	tcore_free(t);
+}
+
+/* Issue 15: a P2M too big to scan says which field its size came from. */
+TEST(p2m_size_message_names_its_field)
+{
+	struct fake_source *f = fake_create(FAKE_P2M);
+	struct xenpt_p2m_index *idx = NULL;
+
+	REQUIRE(f);
+	fake_info(f)->p2m_size = 1ull << 33;
+	snprintf(fake_info(f)->p2m_size_from, sizeof(fake_info(f)->p2m_size_from),
+		 "shared_info arch.max_pfn");
+	CHECK_ERR_MSG(xenpt_p2m_index_create(fake_src(f), &idx), XENPT_ERR_BAD_DATA,
+		      "a P2M of 0x200000000 entries (from shared_info arch.max_pfn) is more than xenpt scans (0x100000000)");
+	fake_info(f)->p2m_size_from[0] = 0;
+	CHECK_ERR_MSG(xenpt_p2m_index_create(fake_src(f), &idx), XENPT_ERR_BAD_DATA,
+		      "(from the source's domain info p2m_size)");
+	CHECK(idx == NULL);
+	fake_destroy(f);
+}
+
 /* ---- sparse output ----------------------------------------------------------- */
 
 struct bigcore {
@@ -1763,6 +1820,23 @@ TEST(hostile_headers_and_sections)
 	HOSTILE(BAD, "runs past the end of the file", wr64(b + 40, UINT64_MAX - 63));
 	HOSTILE(BAD, "runs past the end of the file", b[60] = 0xff; b[61] = 0xfe);
 	HOSTILE(BAD, "reserved range", b[60] = 0x00; b[61] = 0xff);
+	/* issue 15: e_shnum one too many reaches into .note.Xen's data at 0x200 */
+	HOSTILE(BAD, "e_shnum 8 is too large: the section header table at e_shoff 0x40 would end "
+		"at 0x240, inside the data of section 2 (.note.Xen) at 0x200; at most 7 headers fit",
+		b[60] = 8);
+	HOSTILE(BAD, "e_shnum 9 is too large", b[60] = 9);
+	/* issue 15: a file cut inside .note.Xen (0x568 bytes at 0x200) names that
+	 * section and what is missing, not .shstrtab, written last */
+	HOSTILE(BAD, "section 2 (SHT_NOTE 7, name unreadable: the section name table, section 1, "
+		"is past the end of the file too): 0x568 bytes at offset 0x200 run past the end of "
+		"the file (0x300 bytes): the file ends inside it, 0x468 of its bytes are missing "
+		"(0xfe08 in all)", l = 0x300);
+	/* cut inside .xen_pages: the name table is gone, its type is said */
+	HOSTILE(BAD, "section 5 (SHT_PROGBITS 1, name unreadable", l = 0x5000);
+	/* cut inside the name table itself, whose names are still in the file */
+	HOSTILE(BAD, "section 1 (.shstrtab): 0x48 bytes at offset 0x100c0 run past the end of the "
+		"file (0x10100 bytes): the file ends inside it, 0x8 of its bytes are missing",
+		l = len - 8);
 	HOSTILE(BAD, "no section headers", b[60] = 0; b[61] = 0);
 	HOSTILE(BAD, "no section headers", wr64(b + 40, 0));
 	HOSTILE(BAD, "e_shentsize 32", b[58] = 32);

@@ -143,6 +143,9 @@ static void cross_check(struct xenpt_source *src, const struct xenpt_aspace *as,
 			case XENPT_RANGE_NON_CANONICAL:
 				ok = w.end == XENPT_WALK_NON_CANONICAL;
 				break;
+			case XENPT_RANGE_OUTSIDE_SPACE:
+				ok = w.end == XENPT_WALK_OUTSIDE_SPACE;
+				break;
 			case XENPT_RANGE_UNREADABLE:
 				ok = w.end == XENPT_WALK_UNREADABLE && w.end_errno == r[i].err &&
 				     (r[i].level == w.end_level + 1 || w.nsteps == 0);
@@ -173,6 +176,7 @@ TEST(range_kind_names)
 	CHECK_STR_EQ(xenpt_range_kind_name(XENPT_RANGE_RESERVED), "reserved_bits");
 	CHECK_STR_EQ(xenpt_range_kind_name(XENPT_RANGE_UNREADABLE), "unreadable");
 	CHECK_STR_EQ(xenpt_range_kind_name(XENPT_RANGE_CYCLE), "cycle");
+	CHECK_STR_EQ(xenpt_range_kind_name(XENPT_RANGE_OUTSIDE_SPACE), "outside_address_space");
 	CHECK_STR_EQ(xenpt_range_kind_name(XENPT_RANGE_DISALLOWED), "disallowed_flags");
 }
 
@@ -459,8 +463,10 @@ TEST(pae_two_level_and_paging_off)
 	CHECK_EQ(r[7 + 512].page_size, 0x200000);
 	CHECK_EQ(r[7 + 512].start, 0xc0a00000);
 	CHECK_EQ(r[7 + 512].frame, 0x600);
-	CHECK_EQ(r[n - 1].kind, XENPT_RANGE_NON_CANONICAL);
+	/* 32-bit modes: above 4G is outside the address space, not non-canonical. */
+	CHECK_EQ(r[n - 1].kind, XENPT_RANGE_OUTSIDE_SPACE);
 	CHECK_EQ(r[n - 1].start, 0x100000000ull);
+	CHECK_EQ(r[n - 1].end, UINT64_MAX);
 	cross_check(fake_src(f), &pae, r, n, __LINE__);
 
 	/* 2-level: L2[0x301] -> L1 gfn 0x11 (L1[1] mapped); L2[2] a 4M PSE-36 page. */
@@ -490,7 +496,8 @@ TEST(pae_two_level_and_paging_off)
 	CHECK_EQ(r[0].kind, XENPT_RANGE_MAPPED);
 	CHECK_EQ(r[0].frame, 1);
 	CHECK_EQ(r[0].end, 0xffffffffull);
-	CHECK_EQ(r[1].kind, XENPT_RANGE_NON_CANONICAL);
+	CHECK_EQ(r[1].kind, XENPT_RANGE_OUTSIDE_SPACE);
+	CHECK_EQ(r[1].start, 0x100000000ull);
 	free(r);
 	fake_destroy(f);
 }

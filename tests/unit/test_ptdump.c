@@ -186,7 +186,7 @@ static size_t iter_runs(struct xenpt_source *src, const struct xenpt_aspace *as,
 		CHECK_OK(xenpt_pt_iter_next(it, &r, &done));
 		if (done || test_failed())
 			break;
-		if (r.kind == XENPT_RANGE_NON_CANONICAL)
+		if (r.kind == XENPT_RANGE_NON_CANONICAL || r.kind == XENPT_RANGE_OUTSIDE_SPACE)
 			continue;
 		memset(&nr, 0, sizeof(nr));
 		nr.start = r.start;

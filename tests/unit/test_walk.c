@@ -13,6 +13,7 @@
 
 #include "fake_source.h"
 #include "harness.h"
+#include "xen/cpuid.h"
 
 #define MFN XENPT_SPACE_MFN
 #define GFN XENPT_SPACE_GFN
@@ -239,6 +240,65 @@ TEST(pv4_xen_slot_recorded_not_followed)
 	CHECK_EQ(w.end_level, 3);
 	CHECK_EQ(w.end_errno, ENOENT);
 	fake_destroy(f);
+}
+
+/*
+ * Issue 15: the source's physical address width decides what an entry with
+ * high frame bits is.  Known (live: Xen's CPU policy) 40 bits: an L1 entry
+ * naming frame 0x10005555 (PA bit 40) has reserved bits, and no frame is
+ * read; unknown (cores): 52 is assumed, the frame is just missing.
+ */
+TEST(paddr_bits_from_the_source)
+{
+	struct fake_source *f = fake_create(0);
+	struct xenpt_aspace as;
+	struct xenpt_walk w;
+
+	build_pv(f);
+	fake_set64(f, MFN, 0x1003, 1, NX | BIT52 | E(0x10005555ull, F_USR));
+	as = pv_as(f);
+	CHECK_EQ(as.maxphyaddr, XENPT_PADDR_BITS_ASSUMED);
+	REQUIRE_OK(xenpt_walk_va(fake_src(f), &as, xenpt_va(PV_VA), &w));
+	CHECK_EQ(w.end, XENPT_WALK_MAPPED);   /* a leaf: the frame is not read */
+	CHECK_EQ(w.frame, 0x10005555ull);
+	fake_set64(f, MFN, 0x1002, 1, E(0x10001003ull, F_USR));
+	REQUIRE_OK(xenpt_walk_va(fake_src(f), &as, xenpt_va(PV_VA), &w));
+	CHECK_EQ(w.end, XENPT_WALK_UNREADABLE);   /* an L1 table frame that is not there */
+	CHECK_EQ(w.end_level, 1);
+
+	fake_info(f)->paddr_bits = 40;
+	as = pv_as(f);
+	CHECK_EQ(as.maxphyaddr, 40);
+	fake_reset_counts(f);
+	REQUIRE_OK(xenpt_walk_va(fake_src(f), &as, xenpt_va(PV_VA), &w));
+	CHECK_EQ(w.end, XENPT_WALK_RESERVED);
+	CHECK_EQ(w.end_level, 2);
+	REQUIRE(w.nsteps == 3);
+	CHECK_EQ(w.steps[2].rsvd, 0x10000000000ull);
+	fake_set64(f, MFN, 0x1002, 1, E(0x1003, F_USR));
+	REQUIRE_OK(xenpt_walk_va(fake_src(f), &as, xenpt_va(PV_VA), &w));
+	CHECK_EQ(w.end, XENPT_WALK_RESERVED);
+	CHECK_EQ(w.end_level, 1);
+	CHECK_EQ(w.steps[3].rsvd, 0x10000000000ull);
+	fake_destroy(f);
+}
+
+TEST(cpuid_paddr_bits)
+{
+	struct xen_cpuid_leaf_raw l[3] = {
+		{ .leaf = 0, .subleaf = XEN_CPUID_NO_SUBLEAF_RAW, .a = 0xd },
+		{ .leaf = 0x80000000u, .subleaf = XEN_CPUID_NO_SUBLEAF_RAW, .a = 0x80000008u },
+		{ .leaf = 0x80000008u, .subleaf = XEN_CPUID_NO_SUBLEAF_RAW, .a = 0x3028 },
+	};
+
+	CHECK_EQ(xen_cpuid_paddr_bits(l, 3), 40);   /* EAX[7:0]; [15:8] is the linear width */
+	CHECK_EQ(xen_cpuid_paddr_bits(l, 2), 0);    /* no leaf 0x80000008 */
+	l[2].a = 0x301f;
+	CHECK_EQ(xen_cpuid_paddr_bits(l, 3), 0);    /* 31: not an x86-64 width */
+	l[2].a = 0x3035;
+	CHECK_EQ(xen_cpuid_paddr_bits(l, 3), 0);    /* 53 */
+	l[2].a = 0x3034;
+	CHECK_EQ(xen_cpuid_paddr_bits(l, 3), 52);
 }
 
 TEST(non_canonical)
@@ -615,9 +675,11 @@ static void pae_case(uint64_t off)
 	CHECK_EQ(w.end, XENPT_WALK_RESERVED);
 	CHECK_EQ(w.end_level, 1);
 	CHECK_EQ(w.steps[2].rsvd, BIT52);
-	/* 32-bit modes: nothing above 4G. */
+	/* 32-bit modes: nothing above 4G, and that is not "non-canonical". */
 	REQUIRE_OK(xenpt_walk_va(fake_src(f), &as, xenpt_va(0x100000000ull), &w));
-	CHECK_EQ(w.end, XENPT_WALK_NON_CANONICAL);
+	CHECK_EQ(w.end, XENPT_WALK_OUTSIDE_SPACE);
+	CHECK_EQ(w.nsteps, 0);
+	CHECK_STR_EQ(xenpt_walk_end_name(w.end), "outside_address_space");
 	free(v);
 	fake_destroy(f);
 }
@@ -686,6 +748,14 @@ TEST(two_level_4k_and_pse36)
 	CHECK_EQ(w.end_level, 1);
 	CHECK_EQ(w.steps[0].next, 0x40a);
 	CHECK(!w.steps[0].leaf);
+	/* Issue 15: at or above 4 GiB is outside the 32-bit address space, no
+	 * table is read, and it is not called non-canonical. */
+	fake_reset_counts(f);
+	REQUIRE_OK(xenpt_walk_va(fake_src(f), &as, xenpt_va(0x100000000ull), &w));
+	CHECK_EQ(w.end, XENPT_WALK_OUTSIDE_SPACE);
+	CHECK_EQ(w.nsteps, 0);
+	CHECK_EQ(w.end_level, 2);
+	CHECK_EQ(fake_counts(f)->get_frames_calls, 0);
 	fake_destroy(f);
 }
 
@@ -711,7 +781,7 @@ TEST(paging_off)
 	CHECK_EQ(w.addr, 0x9abcd);
 	CHECK_EQ(fake_counts(f)->get_frames_calls, 0);
 	REQUIRE_OK(xenpt_walk_va(fake_src(f), &as, xenpt_va(0x100000000ull), &w));
-	CHECK_EQ(w.end, XENPT_WALK_NON_CANONICAL);
+	CHECK_EQ(w.end, XENPT_WALK_OUTSIDE_SPACE);
 	free(v);
 	fake_destroy(f);
 }
