@@ -325,6 +325,14 @@ static void report_plain(const struct dump_ctx *x, const struct xenpt_ptdump_rep
 		if (rep->prob[k].entries > rep->prob[k].nlisted)
 			printf("    ... %" PRIu64 " more\n", rep->prob[k].entries - rep->prob[k].nlisted);
 	}
+	/* whether frame bits are reserved or name a missing frame depends on the
+	 * physical address width: say so when it was assumed (as walk does) */
+	if (rep->prob[XENPT_PTDUMP_P_RESERVED].entries || rep->prob[XENPT_PTDUMP_P_UNREADABLE].entries) {
+		char note[160];
+
+		if (paddr_bits_note(x->cli->src, note, sizeof(note))[0])
+			printf("note: %s\n", note);
+	}
 }
 
 static void report_json(const struct dump_ctx *x, const struct xenpt_ptdump_report *rep)

@@ -168,7 +168,7 @@ const struct xenpt_cmd xenpt_cmds[] = {
 	  "PFN for PV guests, GFN for HVM), the entry index, the entry's address and raw value, "
 	  "its decoded flags and the frame it names; then the result: the machine (PV) or "
 	  "guest-physical (HVM) address with the page size and effective rights, or where and why "
-	  "the walk stopped (not present, reserved bits, non-canonical, Xen's L4 slots).",
+	  "the walk stopped (not present, reserved bits, flags Xen never validates, non-canonical, outside a 32-bit address space, Xen's L4 slots).",
 	  .min_args = 1, .max_args = 1, .args = { "VA" } },
 	{ "__complete", cmd_complete, CMD_HIDDEN | CMD_NO_JSON, "completion helper", "{commands | options CMD | targets}", no_opts,
 	  "Used by the shell completions.",

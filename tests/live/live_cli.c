@@ -472,6 +472,25 @@ static struct lt_json *test_info(const char *tag, const char *dom, bool hvm)
 		lt_report(psize && psize == simax && maxpfn + 1 == psize, name,
 			  "p2m_size %" PRIu64 ", shared_info.max_pfn 0x%" PRIx64 ", max_pfn 0x%" PRIx64,
 			  psize, simax, maxpfn);
+
+		/*
+		 * The physical-address width Xen gives a PV domain is the host's
+		 * (CPUID 0x80000008 of its policy, xen/arch/x86/cpu-policy.c), and
+		 * dom0, itself PV, sees the same in /proc/cpuinfo.
+		 */
+		uint64_t pbits = 0;
+		unsigned dom0_bits = 0;
+		char *ci = lt_sh("grep -m1 'address sizes' /proc/cpuinfo");
+		const char *q = ci ? strstr(ci, ": ") : NULL;
+
+		if (q)
+			sscanf(q, ": %u bits physical", &dom0_bits);
+		lt_ju64(j, "paddr_bits", &pbits);
+		snprintf(name, sizeof(name), "%s: info paddr_bits equals dom0's /proc/cpuinfo address sizes", tag);
+		lt_report(dom0_bits && pbits == dom0_bits && lt_jbool(j, "paddr_bits_known", false), name,
+			  "xenpt %" PRIu64 " (known %d), dom0 %u bits physical", pbits,
+			  lt_jbool(j, "paddr_bits_known", false), dom0_bits);
+		free(ci);
 	}
 	return j;
 }
