@@ -430,8 +430,6 @@ int cmd_dis(struct cli *cli, int argc, char **argv)
 		}
 		if (got < sizeof(b)) {   /* unreadable: here, or within the instruction */
 			show_unreadable(c, cur, b, got, stop);
-			if (!cli->json)
-				rc = EXIT_OK;
 			break;
 		}
 		/* not an instruction: one byte, as objdump's (bad) */

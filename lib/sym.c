@@ -290,6 +290,10 @@ static struct xenpt_error *load_map(struct xenpt_symtab *tab, const char *path, 
 		lineno++;
 		if (line[strspn(line, " \t\r\n")] == 0)
 			continue;
+		/* nm lists undefined symbols without an address: "         U name" */
+		if (sscanf(line, " %c %511s", &type, name) == 2 && strchr("Uwv", type) &&
+		    isspace((unsigned char)line[strspn(line, " \t") + 1]))
+			continue;
 		errno = 0;
 		addr = strtoull(line, &end, 16);
 		if (end == line || errno ||
