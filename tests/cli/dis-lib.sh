@@ -1,0 +1,27 @@
+# SPDX-License-Identifier: MIT
+# tests/cli/dis-lib.sh: shared by the t6*-dis-*.sh files, after lib.sh.
+#
+#   dis_vs_objdump TARGET ADDR COUNT DESC
+#       `xenpt dis` of COUNT instructions at ADDR against GNU objdump's
+#       reading of the same bytes (taken with `xenpt read --raw`,
+#       disassembled with objdump -D -b binary -m i386:x86-64 -M intel
+#       --adjust-vma=ADDR): every instruction boundary and mnemonic equal.
+#       Formatting of operands is not compared (the two tools spell them
+#       differently).  Capstone says "(bad)" like objdump; the spellings
+#       of the same instruction that differ are mapped in dis-objdump.awk.
+
+command -v objdump >/dev/null 2>&1 || skip_all "objdump (binutils) is not installed"
+
+dis_vs_objdump() {
+	_dt=$1 _da=$2 _dn=$3 _dd=$4
+	capture "$TRASH/dis.json" xenpt -j dis "$_dt" "$_da" "$_dn"
+	# bytes covered: from ADDR to the end of the last instruction
+	_dlen=$(jq -r '[.instructions[] | (.bytes | length / 2)] | add' "$TRASH/dis.json" 2>/dev/null)
+	capture "$TRASH/dis.bin" xenpt read --raw "$_dt" "$_da" "${_dlen:-1}"
+	capture "$TRASH/dis.ours" through 'jq -r ".instructions[] | \"\(.address | ltrimstr(\"0x\")) \(.mnemonic)\""' \
+		cat "$TRASH/dis.json"
+	capture "$TRASH/dis.theirs" through \
+		"awk -F '\t' -f \"\$TEST_DIR/dis-objdump.awk\"" \
+		objdump -D -b binary -m i386:x86-64 -M intel --adjust-vma="$_da" "$TRASH/dis.bin"
+	expect_same "$TRASH/dis.ours" "$TRASH/dis.theirs" "$_dd"
+}
