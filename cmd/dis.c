@@ -36,6 +36,8 @@ struct dis_ctx {
 	struct dis_page pages[NPAGES];
 	unsigned next;
 	bool bits32;
+	bool label;                 /* a label line was printed for label_addr */
+	uint64_t label_addr;
 };
 
 /* The page holding @va, read through the page tables (a few pages cached). */
@@ -182,13 +184,28 @@ static struct xenpt_error *show_insn(struct dis_ctx *c, const struct xenpt_insn 
 		jw_obj_end(j);
 		return NULL;
 	}
-	/* a label where a symbol starts, as objdump does */
-	if (cli->syms && xenpt_symtab_nearest(cli->syms, in->addr, &s) && s.addr == in->addr)
-		printf("<%s>:\n", s.name);
+	/*
+	 * A label line where a symbol starts or the code enters another one
+	 * (objdump's "<name>:"); the lines under it give the offset, as gdb.
+	 */
+	sym[0] = 0;
+	if (cli->syms && xenpt_symtab_nearest(cli->syms, in->addr, &s)) {
+		if (!c->label || c->label_addr != s.addr) {
+			if (in->addr == s.addr)
+				printf("<%s>:\n", s.name);
+			else
+				printf("<%s+0x%" PRIx64 ">:\n", s.name, in->addr - s.addr);
+			c->label = true;
+			c->label_addr = s.addr;
+		}
+		snprintf(sym, sizeof(sym), "<+0x%" PRIx64 ">", in->addr - s.addr);
+	} else {
+		c->label = false;
+	}
 	hex_bytes(hex, sizeof(hex), in->bytes, in->size);
-	printf("%s0x%016" PRIx64 "%s%s%s  %-23s  %s%s%s", mark ? "=> " : "   ", in->addr,
-	       *sym ? " <" : "", sym, *sym ? ">" : "", hex, in->mnemonic, *in->op_str ? " " : "",
-	       in->op_str);
+	printf("%s0x%016" PRIx64 "%s%-*s  %-23s  %s%s%s", mark ? "=> " : "   ", in->addr,
+	       cli->syms ? " " : "", cli->syms ? 9 : 0, sym, hex, in->mnemonic,
+	       *in->op_str ? " " : "", in->op_str);
 	if (in->has_target && *tsym)
 		printf(" <%s>", tsym);
 	if (bad)
