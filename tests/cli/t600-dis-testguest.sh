@@ -3,6 +3,7 @@ test_description='dis and symbols on the real dump-core of the project PV test g
 . "$(dirname "$0")/lib.sh"
 . "$TEST_DIR/dis-lib.sh"
 need build/fixtures/xenpt-testguest.core build/guest/xenpt-testguest
+dis_need_libelf
 G=core:build/fixtures/xenpt-testguest.core
 ELF=build/guest/xenpt-testguest
 

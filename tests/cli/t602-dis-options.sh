@@ -2,6 +2,8 @@
 test_description='dis: unreadable bytes and why, branch targets in unmapped pages, syntaxes, usage errors'
 . "$(dirname "$0")/lib.sh"
 need "$SYNTH_PV_FILE" build/guest/xenpt-testguest
+. "$TEST_DIR/dis-lib.sh"
+dis_need_libelf
 
 # The demo domain with code written into its kernel text (mapped
 # 0xffffffff81000000-0xffffffff81400000; nothing from there to 0xffffffffa0000000):

@@ -128,7 +128,6 @@ __attribute__((noinline)) int test_sym_marker_b(void) { return 2; }
 TEST(elf_symbols_of_this_binary)
 {
 	struct xenpt_symtab *tab = NULL;
-	struct xenpt_sym a, b, n;
 	struct xenpt_error *err;
 
 	REQUIRE_OK(xenpt_symtab_create(&tab));
@@ -139,6 +138,8 @@ TEST(elf_symbols_of_this_binary)
 	xenpt_symtab_destroy(tab);
 	return;
 #else
+	struct xenpt_sym a, b, n;
+
 	REQUIRE_OK(err);
 	REQUIRE(xenpt_symtab_lookup(tab, "test_sym_marker_a", &a));
 	REQUIRE(xenpt_symtab_lookup(tab, "test_sym_marker_b", &b));
