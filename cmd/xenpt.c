@@ -47,6 +47,7 @@ static const struct cli_opt list_opts[] = { { NULL, 0, 0, NULL, NULL } };
 static const struct cli_opt info_opts[] = { { NULL, 0, 0, NULL, NULL } };
 static const struct cli_opt vcpu_opts[] = {
 	{ "all", no_argument, 'a', NULL, "also show the trap table and segment state" },
+	CLI_SYMBOL_OPTS,
 	{ NULL, 0, 0, NULL, NULL },
 };
 static const struct cli_opt walk_opts[] = {

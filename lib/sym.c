@@ -205,13 +205,21 @@ XENPT_PUBLIC bool xenpt_symtab_nearest(const struct xenpt_symtab *tab, uint64_t 
 		to_sym(sec, ret);
 		return true;
 	}
-	/* in its address group, a global symbol before a local one, then the first loaded */
+	/*
+	 * In its address group: a global symbol before a local one, then one
+	 * with a size covering @addr (an object or function, not a bare
+	 * label), then the first loaded.
+	 */
 	best = &tab->v[i];
 	for (; i-- > 0 && tab->v[i].addr == best->addr;) {
-		bool g = isupper((unsigned char)tab->v[i].type), bg = isupper((unsigned char)best->type);
+		const struct sym_ent *e = &tab->v[i];
+		bool g = isupper((unsigned char)e->type), bg = isupper((unsigned char)best->type);
+		bool sz = e->size && covers(e, addr), bsz = best->size && covers(best, addr);
 
-		if (tab->v[i].type != 'S' && (g || !bg))
-			best = &tab->v[i];
+		if (e->type == 'S' || (bg && !g))
+			continue;
+		if ((g && !bg) || (sz && !bsz) || sz == bsz)
+			best = e;
 	}
 	if (!covers(best, addr)) {
 		if (!sec)

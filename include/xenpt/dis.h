@@ -55,13 +55,15 @@ bool xenpt_dis_one(struct xenpt_dis *d, const uint8_t *buf, size_t len, uint64_t
 		   struct xenpt_insn *ret);
 /**
  * Backward decoding.  @p buf holds the @p len bytes that end at @p end
- * (buf[len - 1] is the byte at end - 1).  Find a start address from which
- * decoding forward lands exactly on @p end after @p want instructions (the
- * candidate starts are tried nearest first; a start whose stream of up to
- * 16 earlier instructions also lands on @p end is preferred, so that a
- * misaligned stream is not picked).  On success *start_ret is that address
- * and *count_ret the number of instructions (at most @p want, fewer when no
- * start gives that many); false when no start lands on @p end.
+ * (buf[len - 1] is the byte at end - 1; only the last 512 are used).  x86
+ * cannot be decoded backwards, so every start in @p buf is decoded forward;
+ * each stream that lands exactly on @p end votes for the start of its last
+ * @p want instructions (streams resynchronise, so they agree on the true
+ * boundaries near @p end).  The candidate with the most instructions (at
+ * most @p want), then the most votes, then the farthest wins: *start_ret is
+ * its address and *count_ret its number of instructions.  False when no
+ * start lands exactly on @p end; a sequence that does not end at @p end is
+ * never returned.
  */
 bool xenpt_dis_backward(struct xenpt_dis *d, const uint8_t *buf, size_t len, uint64_t end,
 			unsigned want, uint64_t *start_ret, unsigned *count_ret);

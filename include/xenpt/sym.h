@@ -50,7 +50,8 @@ size_t xenpt_symtab_count(const struct xenpt_symtab *tab);
 bool xenpt_symtab_lookup(const struct xenpt_symtab *tab, const char *name, struct xenpt_sym *ret);
 /**
  * The symbol nearest at or below @p addr (functions and data before
- * sections; among equal addresses a global one); false if none, or if the
+ * sections; among equal addresses a global one, then one whose size covers
+ * @p addr, then the first loaded); false if none, or if the
  * symbol has a size and @p addr lies beyond it.  *ret->addr <= addr.
  */
 bool xenpt_symtab_nearest(const struct xenpt_symtab *tab, uint64_t addr, struct xenpt_sym *ret);
