@@ -11,8 +11,8 @@
 #   make deps       install the Debian packages the build and tests need
 #
 # Optional features come from pkg-config probes: the live Xen backend needs
-# libxen-dev, disassembly needs libcapstone-dev, the shell needs
-# libreadline-dev.  Without them the offline commands still build and pass.
+# libxen-dev, disassembly needs libcapstone-dev, ELF symbol files need
+# libelf-dev, the shell needs libreadline-dev.  Without them the offline commands still build and pass.
 
 CC        ?= cc
 BUILD     ?= build

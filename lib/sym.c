@@ -222,6 +222,10 @@ XENPT_PUBLIC bool xenpt_symtab_nearest(const struct xenpt_symtab *tab, uint64_t 
 			best = e;
 	}
 	if (!covers(best, addr)) {
+		/* past the end of a sized symbol: the section around it, if any */
+		for (i = lo; !sec && i-- > 0;)
+			if (tab->v[i].type == 'S' && covers(&tab->v[i], addr))
+				sec = &tab->v[i];
 		if (!sec)
 			return false;
 		best = sec;

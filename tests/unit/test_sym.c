@@ -75,6 +75,28 @@ TEST(system_map_lookups)
 	xenpt_symtab_destroy(tab);
 }
 
+TEST(nearest_prefers_sized_and_skips_sections)
+{
+	struct xenpt_symtab *tab = NULL;
+	struct xenpt_sym s;
+
+	REQUIRE_OK(xenpt_symtab_create(&tab));
+	CHECK_OK(xenpt_symtab_add(tab, 0x1000, 0x2000, 'S', ".text"));
+	CHECK_OK(xenpt_symtab_add(tab, 0x1000, 0, 'T', "label"));
+	CHECK_OK(xenpt_symtab_add(tab, 0x1000, 0x100, 'T', "object"));
+	CHECK_OK(xenpt_symtab_add(tab, 0x1800, 0x10, 't', "small"));
+	REQUIRE(xenpt_symtab_nearest(tab, 0x1010, &s));
+	CHECK_STR_EQ(s.name, "object");           /* sized and covering, not the bare label */
+	REQUIRE(xenpt_symtab_nearest(tab, 0x1200, &s));
+	CHECK_STR_EQ(s.name, "label");            /* object ends at 0x1100 */
+	REQUIRE(xenpt_symtab_nearest(tab, 0x1810, &s));
+	CHECK_STR_EQ(s.name, ".text");            /* past small's end: the section */
+	CHECK(!xenpt_symtab_nearest(tab, 0xfff, &s));
+	REQUIRE(xenpt_symtab_lookup(tab, ".text", &s));
+	CHECK_EQ(s.size, 0x2000);
+	xenpt_symtab_destroy(tab);
+}
+
 TEST(address_parser)
 {
 	struct xenpt_symtab *tab = map_table();
