@@ -11,8 +11,8 @@
 #   make deps       install the Debian packages the build and tests need
 #
 # Optional features come from pkg-config probes: the live Xen backend needs
-# libxen-dev, disassembly needs libcapstone-dev, the shell needs
-# libreadline-dev.  Without them the offline commands still build and pass.
+# libxen-dev, disassembly needs libcapstone-dev, ELF symbol files need
+# libelf-dev, the shell needs libreadline-dev.  Without them the offline commands still build and pass.
 
 CC        ?= cc
 BUILD     ?= build
@@ -54,6 +54,7 @@ endif
 XEN_PCS = xencontrol xenforeignmemory xenguest xenstore
 HAVE_XEN := $(shell $(PKG_CONFIG) --exists $(XEN_PCS) 2>/dev/null && echo 1)
 HAVE_CAPSTONE := $(shell $(PKG_CONFIG) --exists capstone 2>/dev/null && echo 1)
+HAVE_LIBELF := $(shell $(PKG_CONFIG) --exists libelf 2>/dev/null && echo 1)
 HAVE_READLINE := $(shell test -f /usr/include/readline/readline.h && echo 1)
 
 LIBS_DEP =
@@ -65,9 +66,16 @@ CPPFLAGS_ALL += -DHAVE_XEN=1
 LIBS_DEP += $(shell $(PKG_CONFIG) --libs $(XEN_PCS))
 PC_REQUIRES += $(XEN_PCS)
 endif
-# Capstone is probed now and linked by the disassembler when it lands.
+# Capstone: the disassembler (lib/dis.c); libelf: ELF symbol files (lib/sym.c).
 ifeq ($(HAVE_CAPSTONE),1)
-CPPFLAGS_ALL += -DHAVE_CAPSTONE=1
+CPPFLAGS_ALL += -DHAVE_CAPSTONE=1 $(shell $(PKG_CONFIG) --cflags capstone)
+LIBS_DEP += $(shell $(PKG_CONFIG) --libs capstone)
+PC_REQUIRES += capstone
+endif
+ifeq ($(HAVE_LIBELF),1)
+CPPFLAGS_ALL += -DHAVE_LIBELF=1 $(shell $(PKG_CONFIG) --cflags libelf)
+LIBS_DEP += $(shell $(PKG_CONFIG) --libs libelf)
+PC_REQUIRES += libelf
 endif
 # readline is probed now and linked by the interactive shell when it lands.
 CLI_LIBS =
@@ -282,6 +290,8 @@ demo: $(XENPT) $(CORES)
 
 # ---- the PV test guest kernel ---------------------------------------------
 -include tests/guest/guest.mk
+# dis and symbol tests use its ELF as the symbol oracle of its dump-core
+check-cli check-lint: $(GUEST_KERNEL)
 
 # ---- install --------------------------------------------------------------
 install: all
@@ -335,7 +345,7 @@ check-install:
 # ---- Debian packages ------------------------------------------------------
 # man-db and bash-completion so that the installed man pages and completion
 # work (a minimal Debian has neither).
-DEB_PKGS = build-essential clang pkg-config libxen-dev libcapstone-dev libreadline-dev \
+DEB_PKGS = build-essential clang pkg-config libxen-dev libcapstone-dev libelf-dev libreadline-dev \
            mandoc jq xz-utils valgrind libclang-rt-14-dev zsh python3 busybox-static cpio qemu-system-x86 \
            man-db bash-completion
 deps:

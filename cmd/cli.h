@@ -42,6 +42,7 @@ struct cli {
 	const char *target;        /* TARGET as given, or NULL */
 	struct cli_optarg *optv;   /* the command's own options, in order */
 	size_t noptv;
+	struct xenpt_symtab *syms; /* --symbols FILE (walk, read, dis), or NULL */
 };
 
 /* One option of a command, for getopt_long, --help and completion. */
@@ -191,7 +192,19 @@ struct cli_aspace_opts {
 	bool have_vcpu, have_cr3, user;
 	enum xenpt_paging_mode mode; /* XENPT_PM_NONE = from the source */
 };
-/* Handle -c/-r/-u/-m: 0 handled, 1 not an address-space option, else an exit code. */
+/* --symbols FILE (repeatable) of walk, read and dis: handled by cli_aspace_opt(). */
+#define OPT_SYMBOLS 300
+#define CLI_SYMBOL_OPTS \
+	{ "symbols", required_argument, OPT_SYMBOLS, "FILE", "names for addresses: a System.map or an ELF image such as vmlinux (repeatable)" }
+/*
+ * An address: a number (as cli_parse_va), or with --symbols a symbol,
+ * "sym+0x10" or "sym-8".  Returns 0, or an exit code after reporting.
+ */
+int cli_parse_addr(struct cli *cli, const char *s, const char *what, uint64_t *ret);
+/* "name+0x10" for @addr with --symbols, else "". */
+const char *cli_sym(struct cli *cli, uint64_t addr, char *buf, size_t len);
+
+/* Handle -c/-r/-u/-m and --symbols: 0 handled, 1 not an address-space option, else an exit code. */
 int cli_aspace_opt(struct cli *cli, int c, const char *arg, struct cli_aspace_opts *o);
 struct xenpt_error *cli_aspace(struct cli *cli, const struct cli_aspace_opts *o,
 			       struct xenpt_aspace *as);
@@ -213,6 +226,7 @@ int cmd_walk(struct cli *cli, int argc, char **argv);
 int cmd_dump(struct cli *cli, int argc, char **argv);
 int cmd_rmap(struct cli *cli, int argc, char **argv);
 int cmd_read(struct cli *cli, int argc, char **argv);
+int cmd_dis(struct cli *cli, int argc, char **argv);
 int cmd_p2m(struct cli *cli, int argc, char **argv);
 int cmd_m2p(struct cli *cli, int argc, char **argv);
 int cmd_version(struct cli *cli, int argc, char **argv);

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <xenpt/sym.h>
+
 #include "cli.h"
 
 const char *dom_type(const struct xenpt_domain_info *d)
@@ -70,6 +72,15 @@ int cli_aspace_opt(struct cli *cli, int c, const char *arg, struct cli_aspace_op
 		if (!xenpt_paging_mode_parse(arg, &o->mode))
 			return cli_usage_error(cli, "--mode: unknown paging mode '%s' (2level, pae, 4level, 5level)", arg);
 		return 0;
+	case OPT_SYMBOLS: {
+		struct xenpt_error *err = NULL;
+
+		if (!cli->syms)
+			err = xenpt_symtab_create(&cli->syms);
+		if (!err)
+			err = xenpt_symtab_load(cli->syms, arg);
+		return err ? cli_error(cli, xenpt_error_prefix(err, "--symbols")) : 0;
+	}
 	}
 	return 1;   /* not ours */
 }
@@ -88,4 +99,31 @@ struct xenpt_error *cli_aspace(struct cli *cli, const struct cli_aspace_opts *o,
 	if (!err && o->mode != XENPT_PM_NONE)
 		err = xenpt_aspace_set_mode(cli->src, as, o->mode);
 	return err;
+}
+
+int cli_parse_addr(struct cli *cli, const char *s, const char *what, uint64_t *ret)
+{
+	struct xenpt_error *err;
+
+	if (cli_parse_va(s, ret))
+		return 0;
+	if (!cli->syms)
+		return cli_usage_error_hint(cli, "give --symbols System.map (or vmlinux) to use symbol names",
+					    "'%s' is not %s (hex with 0x, or decimal)", s, what);
+	err = xenpt_symtab_parse(cli->syms, s, ret);
+	if (err) {
+		cli_usage_error(cli, "'%s' is not %s or a known symbol: %s", s, what,
+				xenpt_error_message(err));
+		xenpt_error_destroy(err);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+const char *cli_sym(struct cli *cli, uint64_t addr, char *buf, size_t len)
+{
+	if (!len)
+		return buf;
+	buf[0] = 0;
+	return cli->syms ? xenpt_symtab_format(cli->syms, addr, buf, len) : buf;
 }

@@ -96,8 +96,8 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 	} else {
 		if (argc < 1)
 			return cli_usage_error(cli, "give a VA, --gfn GFN or --mfn MFN");
-		if (!cli_parse_va(argv[0], &start))
-			return cli_usage_error(cli, "'%s' is not a virtual address", argv[0]);
+		if (cli_parse_addr(cli, argv[0], "a virtual address", &start))
+			return EXIT_USAGE;
 		if (argc == 2 && (!cli_parse_size(argv[1], &len) || !len || len > READ_MAX_LEN))
 			return cli_usage_error(cli, "'%s' is not a length (1 to 4G)", argv[1]);
 	}

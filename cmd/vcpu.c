@@ -59,6 +59,26 @@ static bool hvm_aspace(struct cli *cli, const struct xenpt_vcpu *v, struct xenpt
 	return true;
 }
 
+/* --symbols: "name+0x10", or "-" when no symbol covers @addr. */
+static const char *sym_or_dash(struct cli *cli, uint64_t addr, char *buf, size_t len)
+{
+	cli_sym(cli, addr, buf, len);
+	if (!buf[0])
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+/* --json --symbols: KEY_symbol when a symbol covers @addr. */
+static void json_sym(struct cli *cli, struct jw *w, const char *key, uint64_t addr)
+{
+	char buf[160], k[64];
+
+	if (!cli->syms || !*cli_sym(cli, addr, buf, sizeof(buf)))
+		return;
+	snprintf(k, sizeof(k), "%s_symbol", key);
+	jw_kstr(w, k, buf);
+}
+
 static void vcpu_json(struct cli *cli, const struct xenpt_vcpu *v, bool all)
 {
 	const struct xenpt_domain_info *d = xenpt_source_domain(cli->src);
@@ -80,6 +100,7 @@ static void vcpu_json(struct cli *cli, const struct xenpt_vcpu *v, bool all)
 	R(rip); R(rflags); R(cs); R(ss); R(ds); R(es); R(fs); R(gs);
 #undef R
 	jw_obj_end(w);
+	json_sym(cli, w, "rip", v->regs.rip);
 	jw_khex(w, "cr0", v->cr0);
 	jw_khex(w, "cr2", v->cr2);
 	jw_khex(w, "cr3", v->cr3);
@@ -116,11 +137,15 @@ static void vcpu_json(struct cli *cli, const struct xenpt_vcpu *v, bool all)
 		jw_khex(w, "kernel_ss", v->kernel_ss);
 		jw_khex(w, "kernel_sp", v->kernel_sp);
 		jw_khex(w, "event_callback", v->event_callback_eip);
+		json_sym(cli, w, "event_callback", v->event_callback_eip);
 		jw_khex(w, "failsafe_callback", v->failsafe_callback_eip);
+		json_sym(cli, w, "failsafe_callback", v->failsafe_callback_eip);
 		jw_khex(w, "syscall_callback", v->syscall_callback_eip);
+		json_sym(cli, w, "syscall_callback", v->syscall_callback_eip);
 		jw_key(w, "page_fault_handler");
 		jw_obj_begin(w);
 		jw_khex(w, "address", v->traps[14].address);
+		json_sym(cli, w, "address", v->traps[14].address);
 		jw_khex(w, "cs", v->traps[14].cs);
 		jw_ku64(w, "dpl", v->traps[14].flags & 3);
 		jw_kbool(w, "masks_events", v->traps[14].flags & 4);
@@ -184,6 +209,11 @@ static void vcpu_plain(struct cli *cli, const struct xenpt_vcpu *v, bool all)
 		regline(n4, v4, 4);
 		regline(n5, v5, 4);
 	}
+	if (cli->syms) {
+		char s1[128];
+
+		printf("  %-6s %s (rip)\n", "symbol", sym_or_dash(cli, v->regs.rip, s1, sizeof(s1)));
+	}
 	printf("  %-6s 0x%04x  %-4s 0x%04x  %-4s 0x%04x  %-4s 0x%04x  %-4s 0x%04x  %-4s 0x%04x\n",
 	       "cs", v->regs.cs, "ss", v->regs.ss, "ds", v->regs.ds, "es", v->regs.es, "fs",
 	       v->regs.fs, "gs", v->regs.gs);
@@ -215,6 +245,15 @@ static void vcpu_plain(struct cli *cli, const struct xenpt_vcpu *v, bool all)
 		       v->traps[14].flags & 4 ? " (masks events)" : "");
 		printf("  descriptors    gdt %" PRIu64 " entries, ldt %" PRIu64 " entries at 0x%" PRIx64 "\n",
 		       v->gdt_ents, v->ldt_ents, v->ldt_base);
+		if (cli->syms) {   /* --symbols: names of the entry points */
+			char s1[128], s2[128], s3[128], s4[128];
+
+			printf("  symbols        event %s  failsafe %s  syscall %s  #PF %s\n",
+			       sym_or_dash(cli, v->event_callback_eip, s1, sizeof(s1)),
+			       sym_or_dash(cli, v->failsafe_callback_eip, s2, sizeof(s2)),
+			       sym_or_dash(cli, v->syscall_callback_eip, s3, sizeof(s3)),
+			       sym_or_dash(cli, v->traps[14].address, s4, sizeof(s4)));
+		}
 		if (all) {
 			printf("  trap table:\n");
 			for (i = 0; i < 256; i++)
@@ -229,6 +268,7 @@ static void vcpu_plain(struct cli *cli, const struct xenpt_vcpu *v, bool all)
 
 int cmd_vcpu(struct cli *cli, int argc, char **argv)
 {
+	struct cli_aspace_opts ao = { 0 };   /* only for --symbols */
 	const struct xenpt_domain_info *d;
 	struct xenpt_vcpu *v = NULL;
 	struct xenpt_error *err;
@@ -238,9 +278,12 @@ int cmd_vcpu(struct cli *cli, int argc, char **argv)
 	size_t oi = 0;
 	int c, rc = EXIT_OK;
 
-	while ((c = cli_next_opt(cli, &oi, &arg)) != -1)
+	while ((c = cli_next_opt(cli, &oi, &arg)) != -1) {
 		if (c == 'a')
 			all = true;
+		else if (c == OPT_SYMBOLS && cli_aspace_opt(cli, c, arg, &ao))
+			return EXIT_USAGE;
+	}
 	if (argc == 1) {
 		if (!cli_parse_u64(argv[0], &which) || which > UINT32_MAX)
 			return cli_usage_error(cli, "'%s' is not a vCPU number", argv[0]);

@@ -305,9 +305,8 @@ int cmd_walk(struct cli *cli, int argc, char **argv)
 		else if (cli_aspace_opt(cli, c, arg, &ao))
 			return EXIT_USAGE;
 	}
-	if (!cli_parse_va(argv[0], &va))
-		return cli_usage_error(cli, "'%s' is not a virtual address (hex with 0x, or decimal)",
-				       argv[0]);
+	if (cli_parse_addr(cli, argv[0], "a virtual address", &va))
+		return EXIT_USAGE;
 	err = cli_aspace(cli, &ao, &as);
 	if (err)
 		return cli_error(cli, err);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <xenpt/sym.h>
 #include <xenpt/version.h>
 
 #include "cli.h"
@@ -46,10 +47,12 @@ static const struct cli_opt list_opts[] = { { NULL, 0, 0, NULL, NULL } };
 static const struct cli_opt info_opts[] = { { NULL, 0, 0, NULL, NULL } };
 static const struct cli_opt vcpu_opts[] = {
 	{ "all", no_argument, 'a', NULL, "also show the trap table and segment state" },
+	CLI_SYMBOL_OPTS,
 	{ NULL, 0, 0, NULL, NULL },
 };
 static const struct cli_opt walk_opts[] = {
 	CLI_ASPACE_OPTS,
+	CLI_SYMBOL_OPTS,
 	{ "strict", no_argument, 's', NULL, "exit 1 when the address is not mapped" },
 	{ NULL, 0, 0, NULL, NULL },
 };
@@ -77,6 +80,16 @@ static const struct cli_opt read_opts[] = {
 	{ "mfn", required_argument, 'M', "MFN", "read machine frame MFN instead of a VA" },
 	{ "raw", no_argument, 'R', NULL, "write the bytes themselves, not a hexdump" },
 	CLI_ASPACE_OPTS,
+	CLI_SYMBOL_OPTS,
+	{ NULL, 0, 0, NULL, NULL },
+};
+static const struct cli_opt dis_opts[] = {
+	CLI_ASPACE_OPTS,
+	CLI_SYMBOL_OPTS,
+	{ "at-rip", no_argument, 'i', NULL, "start at the vCPU's RIP (the vCPU of --vcpu, default 0); ADDR is not given" },
+	{ "before", required_argument, 'b', "N", "also show N instructions leading up to the address (decoded backwards)" },
+	{ "att", no_argument, 'A', NULL, "AT&T syntax (default: Intel)" },
+	{ "32", no_argument, '3', NULL, "32-bit code (default: 64-bit)" },
 	{ NULL, 0, 0, NULL, NULL },
 };
 
@@ -101,6 +114,15 @@ static const struct cli_opt m2p_opts[] = {
 };
 
 const struct xenpt_cmd xenpt_cmds[] = {
+	{ "dis", cmd_dis, CMD_TARGET, "disassemble guest code", "[OPTIONS] TARGET {ADDR | --at-rip} [COUNT]", dis_opts,
+	  "Disassemble COUNT instructions (default 16) at a guest virtual address (a number, or "
+	  "with --symbols a symbol, sym+0x10), read through the vCPU's page tables across page "
+	  "boundaries, with Capstone: 64-bit or 32-bit code, Intel or AT&T syntax. Bytes that "
+	  "cannot be read are marked with the reason the walk ended. Direct jumps and calls show "
+	  "their target's symbol, and a target in an unmapped page is flagged. --before N adds "
+	  "the N instructions that end at the address, found by decoding forward from earlier "
+	  "starts until the stream lands exactly on it.",
+	  .max_args = 2, .args = { "ADDR", "COUNT" } },
 	{ "dump", cmd_dump, CMD_TARGET, "show a whole address space, ptdump style", "[OPTIONS] TARGET", dump_opts,
 	  "Show the guest's address space as the Linux kernel's ptdump does: section markers (user, "
 	  "Xen's L4 slots, the direct map, vmalloc, kernel text, ...), then one line per run of "
@@ -812,6 +834,7 @@ out:
 	cli_print_stats(&cli);
 	signal_src = NULL;
 	xenpt_source_close(cli.src);
+	xenpt_symtab_destroy(cli.syms);
 	free(cli.optv);
 	fflush(stdout);
 	if (ferror(stdout)) {

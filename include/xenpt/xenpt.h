@@ -13,5 +13,7 @@
 #include <xenpt/p2m.h>
 #include <xenpt/core.h>
 #include <xenpt/synth.h>
+#include <xenpt/sym.h>
+#include <xenpt/dis.h>
 
 #endif
