@@ -1025,8 +1025,11 @@ static void compare_with_core(const char *tag, const char *dom, struct cmp_cmd *
 		xp(&r, "%s", line);
 		eq = c[i].live && c[i].live_rc == 0 && lt_exited(&r, 0) && !strcmp(r.out, c[i].live);
 		if (!eq && c[i].live && c[i].live_rc == 0 && lt_exited(&r, 0)) {
-			// Equal once what names the source is removed?
-			static const char *const source_keys[] = { "source", "m2p", "xen_type", NULL };
+			// Equal once what names the source is removed?  The physical-address
+			// width is the source's knowledge too: live Xen gives it, a core
+			// does not record it (52 bits are assumed there).
+			static const char *const source_keys[] = { "source", "m2p", "xen_type", "paddr_bits",
+								   "paddr_bits_known", NULL };
 			struct lt_json *a = lt_json_parse(c[i].live), *b = lt_json_parse(r.out);
 			char *ta, *tb;
 
@@ -1060,7 +1063,7 @@ static void compare_with_core(const char *tag, const char *dom, struct cmp_cmd *
 		c[i].live = NULL;
 	}
 	lt_report(n && differ == 0, name, "%s: %zu commands (JSON of walk, read, vcpu%s), %zu identical "
-		  "(%zu of them once the source's description, M2P name and live-only Xen page types are removed), "
+		  "(%zu of them once the source's description, M2P name, physical-address width and live-only Xen page types are removed), "
 		  "%zu differ", tag, n, has_dump ? ", dump, m2p, rmap" : "", same, stripped, differ);
 
 	// info: the same domain facts (the source description, state and the
