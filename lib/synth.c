@@ -1196,27 +1196,6 @@ static uint64_t xen_frame(const struct xenpt_synth *s, unsigned which)
 	return synth_slot_to_mfn(s, s->xen_first + which);
 }
 
-uint64_t synth_adjust(unsigned level, uint64_t e)
-{
-	if (!(e & XENPT_PTE_P))
-		return e;
-	switch (level) {
-	case 1:
-		// adjust_guest_l1e(): kernel mappings get US and _PAGE_GUEST_KERNEL,
-		// user mappings G
-		if (!(e & XENPT_PTE_US))
-			e |= XEN_PV_PAGE_GUEST_KERNEL | XENPT_PTE_US;
-		if (!(e & XEN_PV_PAGE_GUEST_KERNEL))
-			e |= XENPT_PTE_G | XENPT_PTE_US;
-		return e;
-	case 2:
-	case 3:
-		return e | XENPT_PTE_US;
-	default:
-		return e | XENPT_PTE_A | XENPT_PTE_US;
-	}
-}
-
 static const char *pfn_text(const struct xenpt_synth *s, int64_t idx, char *buf, size_t len)
 {
 	if (idx == (int64_t)s->p.nr_pages)
@@ -1568,7 +1547,7 @@ static int promote(struct xenpt_synth *s, int64_t idx, unsigned level)
 					      "validating mfn 0x%" PRIx64 " (%s) as L%u: entry %u (0x%016" PRIx64 ")",
 					      mfn, pfn_text(s, idx, buf, sizeof(buf)), level, i, e);
 		}
-		synth_entry_set(s, pg, i, synth_adjust(level, e));    // in place: cannot fail
+		synth_entry_set(s, pg, i, xen_pv_adjust_entry(level, e));    // in place: cannot fail
 	}
 	if (level == 4) {
 		// Xen's slots are written below and on a kernel CR3 (fill_ro_mpt):
@@ -1634,7 +1613,7 @@ int synth_write_entry(struct xenpt_synth *s, struct synth_page *pg, unsigned lev
 	if (level == 4 && !synth_is_guest_l4_slot(i))
 		return synth_fail(s, -EINVAL, "L4 slot %u belongs to Xen (mod_l4_entry: -EINVAL)", i);
 	if (v & XENPT_PTE_P) {
-		v = synth_adjust(level, v);
+		v = xen_pv_adjust_entry(level, v);
 		rc = entry_get_refs(s, level, v, pg->frame, pg->idx);
 		if (rc)
 			return rc;

@@ -269,8 +269,6 @@ void synth_put_type(struct xenpt_synth *s, int64_t idx, int64_t ptpg_idx);
 /* Write entry @i (level @level) of table @pg: Xen's rules if validated and !raw. */
 int synth_write_entry(struct xenpt_synth *s, struct synth_page *pg, unsigned level, unsigned i,
 		      uint64_t v, bool raw);
-/* Xen's adjust_guest_lNe() for 64-bit PV. */
-uint64_t synth_adjust(unsigned level, uint64_t e);
 int synth_pin(struct xenpt_synth *s, unsigned level, uint64_t mfn);
 int synth_unpin(struct xenpt_synth *s, uint64_t mfn);
 /* Take / drop a vCPU base-pointer reference (guest_table, guest_table_user). */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "synth_int.h"
+#include "xen/pv.h"
 
 /* ---- tables and roots --------------------------------------------------------- */
 
@@ -634,7 +635,7 @@ static uint64_t table_entry_flags(const struct xenpt_synth *s, unsigned level, b
 	if (user || s->pv)
 		f |= XENPT_PTE_US;
 	if (s->pv)
-		f = synth_adjust(level, f);
+		f = xen_pv_adjust_entry(level, f);
 	return f;
 }
 
@@ -734,7 +735,7 @@ static int map_chunk(struct xenpt_synth *s, unsigned root, uint64_t va, uint64_t
 	int rc = 0;
 
 	if (s->pv)
-		leaf_flags = synth_adjust(1, leaf_flags);
+		leaf_flags = xen_pv_adjust_entry(1, leaf_flags);
 	for (off = 0; off < size; off += page_size) {
 		uint64_t v = va + off, frame, e, old;
 		unsigned i;
@@ -813,7 +814,7 @@ int synth_map_range(struct xenpt_synth *s, unsigned root, uint64_t va, uint64_t 
 			x.req_flags = flags;
 			x.flags = flags | XENPT_PTE_P | (level > 1 ? XENPT_PTE_PSE : 0);
 			if (s->pv)
-				x.flags = synth_adjust(1, x.flags);
+				x.flags = xen_pv_adjust_entry(1, x.flags);
 			if (ext_remove(s, owner, v, done) || ext_insert(s, &x))
 				return synth_fail(s, -ENOMEM, "out of memory");
 		}

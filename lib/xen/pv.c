@@ -23,3 +23,22 @@ uint64_t xen_pv_disallow_mask(unsigned level, bool io_caps)
 		return 0;
 	}
 }
+
+uint64_t xen_pv_adjust_entry(unsigned level, uint64_t e)
+{
+	if (!(e & XENPT_PTE_P))
+		return e;
+	switch (level) {
+	case 1:
+		if (!(e & XENPT_PTE_US))
+			e |= XEN_PV_PAGE_GUEST_KERNEL | XENPT_PTE_US;
+		if (!(e & XEN_PV_PAGE_GUEST_KERNEL))
+			e |= XENPT_PTE_G | XENPT_PTE_US;
+		return e;
+	case 2:
+	case 3:
+		return e | XENPT_PTE_US;
+	default:
+		return e | XENPT_PTE_A | XENPT_PTE_US;
+	}
+}

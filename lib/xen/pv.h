@@ -100,4 +100,13 @@ static inline bool xen_pv_user(bool hw_user, uint64_t leaf_entry, bool user_l4)
 	return !(leaf_entry & XEN_PV_PAGE_GUEST_KERNEL);
 }
 
+/*
+ * What Xen stores for a present entry a 64-bit PV guest writes at @level
+ * (xen/arch/x86/pv/mm.h): adjust_guest_l1e() makes a kernel mapping (US
+ * clear) US|_PAGE_GUEST_KERNEL and gives a user one US|G;
+ * adjust_guest_l2e()/l3e() add US; adjust_guest_l4e() adds A|US.
+ * Not-present entries are stored as written.
+ */
+uint64_t xen_pv_adjust_entry(unsigned level, uint64_t e);
+
 #endif
