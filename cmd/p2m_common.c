@@ -398,6 +398,18 @@ static void check_json_record(struct jw *w, const struct xenpt_p2m_finding *f, b
 	jw_obj_end(w);
 }
 
+/* "key": {finding name: n, ...} over every finding kind. */
+static void json_per_finding(struct jw *w, const char *key, const uint64_t *n)
+{
+	int kind;
+
+	jw_key(w, key);
+	jw_obj_begin(w);
+	for (kind = 0; kind < XENPT_FIND_COUNT; kind++)
+		jw_ku64(w, xenpt_p2m_finding_name(kind), n[kind]);
+	jw_obj_end(w);
+}
+
 static void check_json(struct cli *cli, const struct xenpt_p2m_check *k)
 {
 	struct jw *w = cli_jw(cli);
@@ -451,16 +463,8 @@ static void check_json(struct cli *cli, const struct xenpt_p2m_check *k)
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
-	jw_key(w, "counts");
-	jw_obj_begin(w);
-	for (kind = 0; kind < XENPT_FIND_COUNT; kind++)
-		jw_ku64(w, xenpt_p2m_finding_name(kind), k->counts[kind]);
-	jw_obj_end(w);
-	jw_key(w, "frames");
-	jw_obj_begin(w);
-	for (kind = 0; kind < XENPT_FIND_COUNT; kind++)
-		jw_ku64(w, xenpt_p2m_finding_name(kind), k->frames[kind]);
-	jw_obj_end(w);
+	json_per_finding(w, "counts", k->counts);
+	json_per_finding(w, "frames", k->frames);
 	jw_ku64(w, "nr_findings", k->nr_total);
 	jw_ku64(w, "listed", k->nr_findings);
 	jw_key(w, "findings");
