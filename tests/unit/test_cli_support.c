@@ -229,7 +229,7 @@ TEST(cache_capacity_allocation_failure)
 {
 #ifdef UNDER_ASAN
 	/* ASan reserves terabytes of shadow: an address-space limit would kill it */
-	printf("# skipped under AddressSanitizer\n");
+	SKIP("an address-space limit cannot be set under AddressSanitizer");
 #else
 	struct xenpt_source *src = copying_source();
 	struct rlimit old, lim;
