@@ -90,27 +90,7 @@ err "$ALONE and .error.code == \"invalid_arg\"" p2m "$CORE" --range 0x100000-0x1
 # an empty core (no pages at all: the header's page count and both page
 # sections 0): reads fail, rmap finds no frame
 cp "$CORE_FILE" empty.core
-python3 - <<'PY'
-import struct
-f = open("empty.core", "r+b"); d = f.read(64)
-shoff, = struct.unpack_from("<Q", d, 40); shnum, shstrndx = struct.unpack_from("<HH", d, 60)
-f.seek(shoff); sh = f.read(64 * shnum)
-stroff, = struct.unpack_from("<Q", sh, 64 * shstrndx + 24)
-for i in range(shnum):
-    n, = struct.unpack_from("<I", sh, 64 * i); f.seek(stroff + n)
-    nm = f.read(17).split(b"\0")[0]
-    off, size = struct.unpack_from("<QQ", sh, 64 * i + 24)
-    if nm in (b".xen_pages", b".xen_p2m"):
-        f.seek(shoff + 64 * i + 32); f.write(struct.pack("<Q", 0))
-    if nm == b".note.Xen":
-        f.seek(off); notes = f.read(size); o = 0
-        while o + 12 <= size:
-            namesz, descsz, typ = struct.unpack_from("<III", notes, o)
-            desc = o + 12 + ((namesz + 3) & ~3)
-            if typ == 0x2000001:
-                f.seek(off + desc + 16); f.write(struct.pack("<Q", 0))
-            o = (desc + descsz + 3) & ~3
-PY
+python3 "$TEST_DIR/coreedit.py" empty empty.core
 err "$ALONE and .error.code == \"fault\"" read core:empty.core --gfn 1
 err "$ALONE and .error.code == \"fault\"" read core:empty.core 0x1000
 err "$RMAP and .error.code == \"not_found\"" rmap core:empty.core --pfn 1

@@ -59,22 +59,7 @@ need "$CORE_FILE"
 cp "$CORE_FILE" garbage.core
 # pfn 0x2a13 (the direct map's L2, t201) is page 0x2a13 of .xen_pages:
 # find its file offset from the core's own section table
-off=$(xenpt -j read --pfn 0x2a13 "$CORE" 8 >/dev/null 2>&1; python3 - <<'PY'
-import struct
-f = open("garbage.core", "rb"); d = f.read(64)
-shoff, = struct.unpack_from("<Q", d, 40); shnum, shstrndx = struct.unpack_from("<HH", d, 60)
-f.seek(shoff); sh = f.read(64 * shnum)
-names = sh[64 * shstrndx:64 * shstrndx + 64]; stroff, = struct.unpack_from("<Q", names, 24)
-def name(i):
-    n, = struct.unpack_from("<I", sh, 64 * i); f.seek(stroff + n); return f.read(16).split(b"\0")[0]
-sec = {name(i): struct.unpack_from("<QQ", sh, 64 * i + 24) for i in range(shnum)}
-pages_off = sec[b".xen_pages"][0]; p2m_off, p2m_size = sec[b".xen_p2m"]
-f.seek(p2m_off); p2m = f.read(p2m_size)
-for i in range(p2m_size // 16):
-    pfn, = struct.unpack_from("<Q", p2m, 16 * i)
-    if pfn == 0x2a13: print(pages_off + 4096 * i); break
-PY
-)
+off=$(python3 "$TEST_DIR/coreedit.py" page-offset garbage.core 0x2a13)
 expect_ok test -n "$off"
 head -c 4096 /dev/urandom >junk
 dd if=junk of=garbage.core bs=4096 seek=$((off / 4096)) conv=notrunc status=none

@@ -39,22 +39,7 @@ expect_stderr 0 "frame cache: .* 4 misses" timeout 20 "$XENPT" p2m --stats --che
 # garbage tables: the direct map's L2 (pfn 0x2a13, t201) replaced by random
 # bytes; the check ends (findings or not), within the time limit
 cp "$CORE_FILE" garbage.core
-off=$(python3 - <<'PY'
-import struct
-f = open("garbage.core", "rb"); d = f.read(64)
-shoff, = struct.unpack_from("<Q", d, 40); shnum, shstrndx = struct.unpack_from("<HH", d, 60)
-f.seek(shoff); sh = f.read(64 * shnum)
-stroff, = struct.unpack_from("<Q", sh, 64 * shstrndx + 24)
-def name(i):
-    n, = struct.unpack_from("<I", sh, 64 * i); f.seek(stroff + n); return f.read(16).split(b"\0")[0]
-sec = {name(i): struct.unpack_from("<QQ", sh, 64 * i + 24) for i in range(shnum)}
-pages_off = sec[b".xen_pages"][0]; p2m_off, p2m_size = sec[b".xen_p2m"]
-f.seek(p2m_off); p2m = f.read(p2m_size)
-for i in range(p2m_size // 16):
-    pfn, = struct.unpack_from("<Q", p2m, 16 * i)
-    if pfn == 0x2a13: print(pages_off + 4096 * i); break
-PY
-)
+off=$(python3 "$TEST_DIR/coreedit.py" page-offset garbage.core 0x2a13)
 expect_ok test -n "$off"
 head -c 4096 /dev/urandom >junk
 dd if=junk of=garbage.core bs=1 seek="$off" conv=notrunc 2>/dev/null

@@ -9,16 +9,13 @@ need "$CORE_FILE"
 # written over zero pages: 1,126,400 distinct frames, more than the walk's
 # budget for a 0x8000-entry P2M (2 * 0x8000 + 2^20 = 0x110000).
 cat >mkwide.py <<'PY'
-import struct, sys
+import os, struct, sys
+sys.path.insert(0, os.environ["TEST_DIR"])
+from coreedit import sections
 NL1 = 2200
-f = open(sys.argv[1], "r+b"); d = f.read(64)
-shoff, = struct.unpack_from("<Q", d, 40); shnum, shstrndx = struct.unpack_from("<HH", d, 60)
-f.seek(shoff); sh = f.read(64 * shnum)
-stroff, = struct.unpack_from("<Q", sh, 64 * shstrndx + 24)
-def name(i):
-    n, = struct.unpack_from("<I", sh, 64 * i); f.seek(stroff + n); return f.read(16).split(b"\0")[0]
-sec = {name(i): struct.unpack_from("<QQ", sh, 64 * i + 24) for i in range(shnum)}
-pages_off = sec[b".xen_pages"][0]; p2m_off, p2m_size = sec[b".xen_p2m"]
+f = open(sys.argv[1], "r+b")
+sec, _ = sections(f)
+pages_off = sec[b".xen_pages"][0]; p2m_off, p2m_size, _ = sec[b".xen_p2m"]
 f.seek(p2m_off); p2m = f.read(p2m_size)
 n = p2m_size // 16
 mfn_of = [struct.unpack_from("<QQ", p2m, 16 * i)[1] for i in range(n)]
