@@ -109,4 +109,50 @@ static inline bool xen_pv_user(bool hw_user, uint64_t leaf_entry, bool user_l4)
  */
 uint64_t xen_pv_adjust_entry(unsigned level, uint64_t e);
 
+/*
+ * The reference a present entry of a VALIDATED level-@level table holds on
+ * the frame it names, as get_page_from_l1e() .. get_page_from_l4e() take it
+ * (xen/arch/x86/mm.c, Xen 4.17): one rule for the PV MMU model, which applies
+ * it with counts, and for the audit, which applies it to the types Xen
+ * reports.  The state-dependent parts of the linear rule (inc_linear_entries()
+ * / inc_linear_uses(): a table with linear entries may not itself be a
+ * linear target, XSA-240) are not decided here.
+ */
+enum xen_pv_ref {
+	XEN_PV_REF_NONE = 0,     /* not present: no reference */
+	XEN_PV_REF_CHILD,        /* +1 general, +1 type L(level-1) (validating it) */
+	XEN_PV_REF_SELF,         /* same-level entry naming its own table: none */
+	XEN_PV_REF_LINEAR,       /* same-level entry, other validated Llevel:
+				    +1 general, +1 type Llevel, linear counts */
+	XEN_PV_REF_MAP_RO,       /* L1 read-only mapping: +1 general */
+	XEN_PV_REF_MAP_RW,       /* L1 writable mapping: +1 general, +1 writable type */
+	/* refusals: mod_lN_entry()/validation answer -EINVAL */
+	XEN_PV_REF_BAD_FLAGS,    /* flags in the level's disallow mask */
+	XEN_PV_REF_WRONG_TYPE,   /* the target is in use with another type */
+	XEN_PV_REF_LINEAR_RW,    /* same-level entry with RW ("linear p.t. with write perms") */
+	XEN_PV_REF_RW_TABLE,     /* L1 RW mapping of a page-table or descriptor frame */
+};
+
+/*
+ * Type of a frame as far as the rule above needs it: the PGT_* type and
+ * whether it is in use (type count > 0, which for page tables means
+ * validated).  XEN_PV_T_SEG_DESC: GDT/LDT pages (PGT_seg_desc_page).
+ */
+enum xen_pv_type {
+	XEN_PV_T_NONE = 0,       /* PGT_none or PGT_writable_page */
+	XEN_PV_T_L1 = 1, XEN_PV_T_L2, XEN_PV_T_L3, XEN_PV_T_L4,
+	XEN_PV_T_SEG_DESC,
+	XEN_PV_T_WRITABLE_INUSE, /* PGT_writable_page with type count > 0 */
+};
+
+/*
+ * Classify entry @e of a validated level-@level table at frame @holder
+ * naming a frame whose current type is @target (XEN_PV_T_Ln only if
+ * validated and in use).  @e must be in a guest slot (not Xen's L4 slots).
+ */
+enum xen_pv_ref xen_pv_entry_ref(unsigned level, uint64_t e, uint64_t holder,
+				 enum xen_pv_type target, bool io_caps);
+/* Short name of a classification ("child", "linear", "bad-flags", ...). */
+const char *xen_pv_ref_name(enum xen_pv_ref r);
+
 #endif
