@@ -77,10 +77,12 @@ CPPFLAGS_ALL += -DHAVE_LIBELF=1 $(shell $(PKG_CONFIG) --cflags libelf)
 LIBS_DEP += $(shell $(PKG_CONFIG) --libs libelf)
 PC_REQUIRES += libelf
 endif
-# readline is probed now and linked by the interactive shell when it lands.
+# readline: the interactive shell's line editor (cmd/shell.c); without it the
+# shell reads plain lines.
 CLI_LIBS =
 ifeq ($(HAVE_READLINE),1)
 CPPFLAGS_ALL += -DHAVE_READLINE=1
+CLI_LIBS += -lreadline
 endif
 
 # ---- sources --------------------------------------------------------------
@@ -347,7 +349,7 @@ check-install:
 # work (a minimal Debian has neither).
 DEB_PKGS = build-essential clang pkg-config libxen-dev libcapstone-dev libelf-dev libreadline-dev \
            mandoc jq xz-utils valgrind libclang-rt-14-dev zsh python3 busybox-static cpio qemu-system-x86 \
-           man-db bash-completion
+           man-db bash-completion tmux
 deps:
 	@if [ "$$(id -u)" = 0 ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEB_PKGS); \

@@ -43,6 +43,7 @@ struct cli {
 	struct cli_optarg *optv;   /* the command's own options, in order */
 	size_t noptv;
 	struct xenpt_symtab *syms; /* --symbols FILE (walk, read, dis), or NULL */
+	struct cli_shell *sh;      /* inside `xenpt shell`/`batch` (cmd/shell.c), else NULL */
 };
 
 /* One option of a command, for getopt_long, --help and completion. */
@@ -59,6 +60,7 @@ enum {
 	CMD_TARGET_OPT = 1u << 1, /* ... which may be omitted (list: the live host) */
 	CMD_NO_JSON    = 1u << 2,
 	CMD_HIDDEN     = 1u << 3, /* not listed in help or completion */
+	CMD_NO_SHELL   = 1u << 4, /* not inside the shell or a batch (shell, batch) */
 };
 
 #define CLI_MAX_ARGS 4
@@ -198,7 +200,12 @@ struct cli_aspace_opts {
 	{ "symbols", required_argument, OPT_SYMBOLS, "FILE", "names for addresses: a System.map or an ELF image such as vmlinux (repeatable)" }
 /*
  * An address: a number (as cli_parse_va), or with --symbols a symbol,
- * "sym+0x10" or "sym-8".  Returns 0, or an exit code after reporting.
+ * "sym+0x10" or "sym-8", or an expression: terms joined by + and -, where a
+ * term is a number, a symbol, a register of the current vCPU (rip, rsp,
+ * rax..r15, cr2, cr3, ...; vCPU 0 outside the shell), $_ (the shell's last
+ * address), (EXPR), or *TERM (the 8 bytes at that address, read through
+ * the current vCPU's page tables).  Returns 0, or an exit code after
+ * reporting.
  */
 int cli_parse_addr(struct cli *cli, const char *s, const char *what, uint64_t *ret);
 /* "name+0x10" for @addr with --symbols, else "". */
@@ -232,5 +239,25 @@ int cmd_m2p(struct cli *cli, int argc, char **argv);
 int cmd_version(struct cli *cli, int argc, char **argv);
 int cmd_help(struct cli *cli, int argc, char **argv);
 int cmd_complete(struct cli *cli, int argc, char **argv);
+int cmd_shell(struct cli *cli, int argc, char **argv);
+int cmd_batch(struct cli *cli, int argc, char **argv);
+
+/* cmd/xenpt.c: the command called argv[0] (a unique prefix is enough), or NULL. */
+const struct xenpt_cmd *cli_find_cmd(const char *name, bool *ambiguous);
+/*
+ * Run one command line inside the shell or a batch (argv[0] = command name,
+ * no TARGET: commands use the open cli->src).  Returns the command's exit code.
+ */
+int cli_run_argv(struct cli *cli, int argc, char **argv);
+
+/* cmd/shell.c: the shell's defaults for the address-space options (vCPU,
+ * CR3, user/kernel), applied by cli_aspace() when a command gives none. */
+void cli_shell_aspace_defaults(const struct cli *cli, struct cli_aspace_opts *o);
+/* cmd/shell.c: the shell's vCPU for registers in expressions (0 outside). */
+uint32_t cli_shell_vcpu(const struct cli *cli);
+/* cmd/shell.c: remember an address a command was given ($_, completion). */
+void cli_shell_note_addr(struct cli *cli, uint64_t addr);
+/* cmd/shell.c: $_ if set. */
+bool cli_shell_last_addr(const struct cli *cli, uint64_t *ret);
 
 #endif

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Helpers shared by several commands: domain labels, address-space options. */
 #include <inttypes.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -85,10 +87,15 @@ int cli_aspace_opt(struct cli *cli, int c, const char *arg, struct cli_aspace_op
 	return 1;   /* not ours */
 }
 
-struct xenpt_error *cli_aspace(struct cli *cli, const struct cli_aspace_opts *o,
+struct xenpt_error *cli_aspace(struct cli *cli, const struct cli_aspace_opts *o_given,
 			       struct xenpt_aspace *as)
 {
 	struct xenpt_error *err;
+	struct cli_aspace_opts sh = *o_given;
+	const struct cli_aspace_opts *o = &sh;
+
+	if (cli->sh && !sh.have_cr3 && !sh.have_vcpu && !sh.user)
+		cli_shell_aspace_defaults(cli, &sh);
 
 	if (o->have_cr3 && (o->have_vcpu || o->user))
 		return xenpt_error_create(XENPT_ERR_INVALID_ARG,
@@ -101,22 +108,185 @@ struct xenpt_error *cli_aspace(struct cli *cli, const struct cli_aspace_opts *o,
 	return err;
 }
 
+/* ---- address expressions (cli_parse_addr) ---------------------------------- */
+
+struct expr {
+	struct cli *cli;
+	const char *s, *p;
+	char err[200];
+	struct xenpt_vcpu *vcpu;   /* loaded on the first register */
+};
+
+static const struct {
+	const char *name;
+	size_t off;
+} expr_regs[] = {
+#define R(n) { #n, offsetof(struct xenpt_vcpu, regs.n) }
+	R(rax), R(rbx), R(rcx), R(rdx), R(rsi), R(rdi), R(rbp), R(rsp),
+	R(r8), R(r9), R(r10), R(r11), R(r12), R(r13), R(r14), R(r15), R(rip), R(rflags),
+#undef R
+	{ "cr0", offsetof(struct xenpt_vcpu, cr0) }, { "cr2", offsetof(struct xenpt_vcpu, cr2) },
+	{ "cr3", offsetof(struct xenpt_vcpu, cr3) }, { "cr4", offsetof(struct xenpt_vcpu, cr4) },
+	{ "fs_base", offsetof(struct xenpt_vcpu, fs_base) },
+	{ "gs_base", offsetof(struct xenpt_vcpu, gs_base_kernel) },
+	{ "kernel_sp", offsetof(struct xenpt_vcpu, kernel_sp) },
+};
+
+/* @fmt has one "%.*s" for the token: "'foo' is ..."; when the token is the
+ * whole address, it was already named, so the message starts at "is". */
+static bool expr_fail(struct expr *x, const char *fmt, const char *tok, size_t len)
+{
+	if (tok == x->s && len == strlen(x->s) && !strncmp(fmt, "'%.*s' ", 7))
+		snprintf(x->err, sizeof(x->err), "%s", fmt + 7);
+	else
+		snprintf(x->err, sizeof(x->err), fmt, (int)len, tok);
+	return false;
+}
+
+static bool expr_atom(struct expr *x, uint64_t *v)
+{
+	const char *t = x->p;
+	char buf[128];
+	size_t len = 0, i;
+
+	while (t[len] && (t[len] == '_' || t[len] == '.' || t[len] == '$' ||
+			  (t[len] >= '0' && t[len] <= '9') || (t[len] >= 'a' && t[len] <= 'z') ||
+			  (t[len] >= 'A' && t[len] <= 'Z')))
+		len++;
+	if (!len && !*t)
+		return expr_fail(x, "it ends where a number, register or symbol should come%.*s", "", 0);
+	if (!len)
+		return expr_fail(x, "expected a number, register or symbol at '%.*s'", t, strlen(t));
+	if (len >= sizeof(buf))
+		return expr_fail(x, "'%.*s' is too long", t, len);
+	memcpy(buf, t, len);
+	buf[len] = 0;
+	x->p += len;
+	if (cli_parse_va(buf, v))
+		return true;
+	if (!strcmp(buf, "$_")) {
+		if (cli_shell_last_addr(x->cli, v))
+			return true;
+		return expr_fail(x, "'%.*s' is not set yet (it is the last address a command used)", t, len);
+	}
+	for (i = 0; i < sizeof(expr_regs) / sizeof(expr_regs[0]); i++) {
+		struct xenpt_error *err;
+
+		if (strcmp(buf, expr_regs[i].name))
+			continue;
+		if (!x->vcpu) {
+			x->vcpu = calloc(1, sizeof(*x->vcpu));
+			if (!x->vcpu)
+				return expr_fail(x, "out of memory%.*s", "", 0);
+			err = xenpt_source_vcpu(x->cli->src, cli_shell_vcpu(x->cli), x->vcpu);
+			if (err) {
+				snprintf(x->err, sizeof(x->err), "register %s of vCPU %u: %s", buf,
+					 cli_shell_vcpu(x->cli), xenpt_error_message(err));
+				xenpt_error_destroy(err);
+				return false;
+			}
+		}
+		memcpy(v, (const char *)x->vcpu + expr_regs[i].off, sizeof(*v));
+		return true;
+	}
+	if (x->cli->syms) {
+		struct xenpt_sym sym;
+
+		if (xenpt_symtab_lookup(x->cli->syms, buf, &sym)) {
+			*v = sym.addr;
+			return true;
+		}
+		return expr_fail(x, "'%.*s' is not a number, a register or a known symbol", t, len);
+	}
+	return expr_fail(x, "'%.*s' is not a number or a register (give --symbols System.map or vmlinux for symbol names)", t, len);
+}
+
+static bool expr_sum(struct expr *x, uint64_t *v);
+
+static void expr_space(struct expr *x)
+{
+	while (*x->p == ' ' || *x->p == '\t')
+		x->p++;
+}
+
+static bool expr_term(struct expr *x, uint64_t *v)
+{
+	expr_space(x);
+	if (*x->p == '*') {
+		struct cli_aspace_opts o = { 0 };
+		struct xenpt_aspace as;
+		struct xenpt_error *err;
+		uint64_t addr, word;
+
+		x->p++;
+		if (!expr_term(x, &addr))
+			return false;
+		err = cli_aspace(x->cli, &o, &as);
+		if (!err)
+			err = xenpt_read_va(x->cli->src, NULL, &as, xenpt_va(addr), &word, sizeof(word));
+		if (err) {
+			snprintf(x->err, sizeof(x->err), "*0x%" PRIx64 ": %s", addr, xenpt_error_message(err));
+			xenpt_error_destroy(err);
+			return false;
+		}
+		*v = word;   /* little-endian guest, little-endian host */
+		return true;
+	}
+	if (*x->p == '(') {
+		x->p++;
+		if (!expr_sum(x, v))
+			return false;
+		expr_space(x);
+		if (*x->p != ')')
+			return expr_fail(x, "missing ')' at '%.*s'", x->p, strlen(x->p));
+		x->p++;
+		return true;
+	}
+	return expr_atom(x, v);
+}
+
+static bool expr_sum(struct expr *x, uint64_t *v)
+{
+	uint64_t t;
+
+	if (!expr_term(x, v))
+		return false;
+	for (;;) {
+		char op;
+
+		expr_space(x);
+		op = *x->p;
+		if (op != '+' && op != '-')
+			return true;
+		x->p++;
+		if (!expr_term(x, &t))
+			return false;
+		*v = op == '+' ? *v + t : *v - t;
+	}
+}
+
 int cli_parse_addr(struct cli *cli, const char *s, const char *what, uint64_t *ret)
 {
-	struct xenpt_error *err;
+	struct expr x = { .cli = cli, .s = s, .p = s };
+	bool ok;
 
-	if (cli_parse_va(s, ret))
+	if (cli_parse_va(s, ret)) {
+		cli_shell_note_addr(cli, *ret);
 		return 0;
-	if (!cli->syms)
-		return cli_usage_error_hint(cli, "give --symbols System.map (or vmlinux) to use symbol names",
-					    "'%s' is not %s (hex with 0x, or decimal)", s, what);
-	err = xenpt_symtab_parse(cli->syms, s, ret);
-	if (err) {
-		cli_usage_error(cli, "'%s' is not %s or a known symbol: %s", s, what,
-				xenpt_error_message(err));
-		xenpt_error_destroy(err);
-		return EXIT_USAGE;
 	}
+	ok = expr_sum(&x, ret);
+	free(x.vcpu);
+	if (ok && *x.p) {
+		ok = false;
+		snprintf(x.err, sizeof(x.err), "unexpected '%s'", x.p);
+	}
+	if (!ok && !strncmp(x.err, "is ", 3))
+		return cli_usage_error_hint(cli, "an address is a number (hex with 0x), a symbol with --symbols, a register (rip, rsp, cr2, ...), $_, or a sum of them; *EXPR reads a pointer",
+					    "'%s' is not %s: it %s", s, what, x.err);
+	if (!ok)
+		return cli_usage_error_hint(cli, "an address is a number (hex with 0x), a symbol with --symbols, a register (rip, rsp, cr2, ...), $_, or a sum of them; *EXPR reads a pointer",
+					    "'%s' is not %s: %s", s, what, x.err);
+	cli_shell_note_addr(cli, *ret);
 	return 0;
 }
 

@@ -314,6 +314,14 @@ int cmd_dis(struct cli *cli, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (!argc && !at_rip && cli->sh && !ao.have_cr3) {
+		/* the shell: dis alone starts at the current vCPU's RIP */
+		at_rip = true;
+		if (!ao.have_vcpu) {
+			ao.vcpu = cli_shell_vcpu(cli);
+			ao.have_vcpu = true;
+		}
+	}
 	if (at_rip) {
 		if (argc > 1)
 			return cli_usage_error(cli, "unexpected argument '%s' (--at-rip replaces ADDR)", argv[1]);

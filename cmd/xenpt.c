@@ -114,6 +114,14 @@ static const struct cli_opt m2p_opts[] = {
 };
 
 const struct xenpt_cmd xenpt_cmds[] = {
+	{ "batch", cmd_batch, CMD_NO_SHELL, "run shell commands from a file, on a target opened once", "[OPTIONS] [TARGET] FILE|-", no_opts,
+	  "Run the commands of FILE (or standard input), one per line, as the shell does: the same "
+	  "syntax as on the command line minus the TARGET, on one open source with one frame cache. "
+	  "Blank lines and lines starting with # are skipped; 'open TARGET' switches the target, "
+	  "'set' changes the defaults (vcpu, cr3, space, json). With --json the output is one JSON "
+	  "array with one object per command: its line, its exit status and its output (bpftool's "
+	  "batch mode). Every command runs; the exit status is the worst one (2 over 1 over 0).",
+	  .min_args = 1, .max_args = 2, .args = { "FILE", "FILE" } },
 	{ "dis", cmd_dis, CMD_TARGET, "disassemble guest code", "[OPTIONS] TARGET {ADDR | --at-rip} [COUNT]", dis_opts,
 	  "Disassemble COUNT instructions (default 16) at a guest virtual address (a number, or "
 	  "with --symbols a symbol, sym+0x10), read through the vCPU's page tables across page "
@@ -175,6 +183,17 @@ const struct xenpt_cmd xenpt_cmds[] = {
 	  "table frame and index of each entry as xen-mfndump lookup-pte shows them. The roots are "
 	  "every vCPU's CR3 and, for PV guests, user L4, plus --cr3. The reverse index is built once "
 	  "per run, one read per distinct table frame, and answers every query.",
+	  .max_args = 0 },
+	{ "shell", cmd_shell, CMD_TARGET | CMD_NO_SHELL, "an interactive prompt on one open target", "[OPTIONS] TARGET", no_opts,
+	  "Open TARGET once and read commands at a readline prompt that shows the domain, its state "
+	  "and the current vCPU. Every command works with the same syntax minus the TARGET and "
+	  "shares the open source and its frame cache. Built-ins: set vcpu N, set cr3 ADDR|none, set "
+	  "space user|kernel, set json on|off, symbols FILE, stats, pause, unpause, refresh (drop the "
+	  "caches), open TARGET, help, quit. Addresses may be expressions: rip+0x10, sym+off, $_ "
+	  "(the last address used), *ADDR (the pointer stored there). Tab completes commands, "
+	  "options, set keywords, vCPU numbers, symbols and addresses already seen. History is kept "
+	  "in $XDG_STATE_HOME/xenpt/history. Ctrl-C stops the running command, not the shell; "
+	  "Ctrl-D leaves and unpauses what the shell paused.",
 	  .max_args = 0 },
 	{ "vcpu", cmd_vcpu, CMD_TARGET, "show vCPU registers and control registers", "[OPTIONS] TARGET [N]", vcpu_opts,
 	  "Show the registers of every vCPU (or vCPU N): general registers, RIP, flags, CR0, CR2, "
@@ -285,7 +304,7 @@ static int parse_options(struct cli *cli, int argc, char **argv, bool *help)
 	int c;
 
 	opterr = 0;
-	optind = 1;
+	optind = 0;   /* glibc: a full reset, also after a scan that stopped early (shell) */
 	while ((c = getopt_long(argc, argv, shorts, lopts, NULL)) != -1) {
 		struct cli_optarg *v;
 
@@ -587,7 +606,7 @@ static void print_command_list(FILE *f)
 	fprintf(f, "\n'xenpt COMMAND --help' or 'man xenpt-COMMAND' for details.\n");
 }
 
-static const struct xenpt_cmd *find_cmd(const char *name, bool *ambiguous)
+const struct xenpt_cmd *cli_find_cmd(const char *name, bool *ambiguous)
 {
 	const struct xenpt_cmd *hit = NULL;
 	size_t i, len = strlen(name);
@@ -631,7 +650,7 @@ int cmd_help(struct cli *cli, int argc, char **argv)
 	const struct xenpt_cmd *c;
 	bool amb;
 
-	if (argc && !(c = find_cmd(argv[0], &amb)))
+	if (argc && !(c = cli_find_cmd(argv[0], &amb)))
 		return bad_command(cli, argv[0], amb);
 	if (cli->json) {
 		jw_null(cli_jw(cli));   /* help is for humans (bpftool does the same) */
@@ -643,6 +662,22 @@ int cmd_help(struct cli *cli, int argc, char **argv)
 		cli_print_help(c);
 	return EXIT_OK;
 }
+
+#ifdef HAVE_CAPSTONE
+#define HAVE_CAPSTONE_B true
+#else
+#define HAVE_CAPSTONE_B false
+#endif
+#ifdef HAVE_LIBELF
+#define HAVE_LIBELF_B true
+#else
+#define HAVE_LIBELF_B false
+#endif
+#ifdef HAVE_READLINE
+#define HAVE_READLINE_B true
+#else
+#define HAVE_READLINE_B false
+#endif
 
 int cmd_version(struct cli *cli, int argc, char **argv)
 {
@@ -657,12 +692,17 @@ int cmd_version(struct cli *cli, int argc, char **argv)
 		jw_key(w, "features");
 		jw_obj_begin(w);
 		jw_kbool(w, "xen", xenpt_have_xen());
+		jw_kbool(w, "capstone", HAVE_CAPSTONE_B);
+		jw_kbool(w, "libelf", HAVE_LIBELF_B);
+		jw_kbool(w, "readline", HAVE_READLINE_B);
 		jw_obj_end(w);
 		jw_obj_end(w);
 		return EXIT_OK;
 	}
 	printf("xenpt %s (libxenpt %s)\n", XENPT_VERSION_STRING, xenpt_version());
-	printf("features: xen=%s\n", xenpt_have_xen() ? "yes" : "no");
+	printf("features: xen=%s capstone=%s libelf=%s readline=%s\n",
+	       xenpt_have_xen() ? "yes" : "no", HAVE_CAPSTONE_B ? "yes" : "no",
+	       HAVE_LIBELF_B ? "yes" : "no", HAVE_READLINE_B ? "yes" : "no");
 	return EXIT_OK;
 }
 
@@ -679,7 +719,7 @@ int cmd_complete(struct cli *cli, int argc, char **argv)
 	}
 	if (argc == 2 && !strcmp(argv[0], "options")) {
 		bool amb;
-		const struct xenpt_cmd *c = find_cmd(argv[1], &amb);
+		const struct xenpt_cmd *c = cli_find_cmd(argv[1], &amb);
 		const struct cli_opt *o;
 
 		if (!c)
@@ -762,6 +802,42 @@ static int run_command(struct cli *cli, int argc, char **argv)
 	return cmd->fn(cli, npos, argv + first);
 }
 
+int cli_run_argv(struct cli *cli, int argc, char **argv)
+{
+	const struct xenpt_cmd *cmd;
+	struct xenpt_source *src = cli->src;
+	bool ambiguous, help = false;
+	int rc, npos, first;
+
+	cmd = cli_find_cmd(argv[0], &ambiguous);
+	if (!cmd)
+		return bad_command(cli, argv[0], ambiguous);
+	cli->cmd = cmd;
+	if (cmd->flags & CMD_NO_SHELL)
+		return cli_usage_error_hint(cli, "leave the shell first", "'%s' cannot run inside the shell",
+					    cmd->name);
+	rc = parse_options(cli, argc, argv, &help);
+	if (rc)
+		return rc;
+	if (help) {
+		cli_print_help(cmd);
+		return EXIT_OK;
+	}
+	first = optind;
+	npos = argc - first;
+	if (npos < cmd->min_args)
+		return cli_usage_error(cli, "no %s given",
+				       npos < CLI_MAX_ARGS && cmd->args[npos] ? cmd->args[npos] : "argument");
+	if (cmd->max_args >= 0 && npos > cmd->max_args)
+		return cli_usage_error(cli, "unexpected argument '%s'", argv[first + cmd->max_args]);
+	/* list without TARGET lists the host, not the shell's domain */
+	if (!(cmd->flags & CMD_TARGET) || (cmd->flags & CMD_TARGET_OPT))
+		cli->src = NULL;
+	rc = cmd->fn(cli, npos, argv + first);
+	cli->src = src;
+	return rc;
+}
+
 /* --json and --pretty anywhere (before "--"): errors found before getopt reaches them follow them too. */
 static void prescan_json(struct cli *cli, int argc, char **argv)
 {
@@ -820,7 +896,7 @@ int main(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	cmd = find_cmd(argv[i], &ambiguous);
+	cmd = cli_find_cmd(argv[i], &ambiguous);
 	if (!cmd) {
 		rc = bad_command(&cli, argv[i], ambiguous);
 		goto out;

@@ -164,6 +164,7 @@ XENPT_PUBLIC const char *xenpt_error_code_name(enum xenpt_error_code code)
 	case XENPT_ERR_UNSUPPORTED: return "unsupported";
 	case XENPT_ERR_GONE: return "gone";
 	case XENPT_ERR_REFUSED: return "refused";
+	case XENPT_ERR_INTERRUPTED: return "interrupted";
 	}
 	return "unknown";
 }

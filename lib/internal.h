@@ -68,6 +68,7 @@ struct xenpt_source {
 	char desc[160];              /* xenpt_source_describe() */
 	struct frame_cache *cache;
 	xenpt_log_fn log;
+	const volatile sig_atomic_t *intr; /* xenpt_source_set_interrupt() */
 	void *log_arg;
 };
 

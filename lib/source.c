@@ -253,6 +253,12 @@ XENPT_PUBLIC const struct xenpt_domain_info *xenpt_source_domain(const struct xe
 	return &src->info;
 }
 
+XENPT_PUBLIC void xenpt_source_set_interrupt(struct xenpt_source *src,
+					    const volatile sig_atomic_t *flag)
+{
+	src->intr = flag;
+}
+
 XENPT_PUBLIC void xenpt_source_set_log(struct xenpt_source *src, xenpt_log_fn fn, void *arg)
 {
 	src->log = fn;
@@ -300,6 +306,8 @@ XENPT_PUBLIC struct xenpt_error *xenpt_source_get_frames(struct xenpt_source *sr
 								 : "reading frames by PFN/GFN");
 	if (!n)
 		return NULL;
+	if (src->intr && *src->intr)
+		return xenpt_error_create(XENPT_ERR_INTERRUPTED, "interrupted");
 	return frame_cache_get(src->cache, src, space, frames, n, pages_ret, errs_ret);
 }
 

@@ -170,6 +170,32 @@ XENPT_PUBLIC bool xenpt_symtab_lookup(const struct xenpt_symtab *tab, const char
 	return true;
 }
 
+XENPT_PUBLIC bool xenpt_symtab_prefix(const struct xenpt_symtab *tab, const char *prefix,
+				      size_t *pos, struct xenpt_sym *ret)
+{
+	size_t len = strlen(prefix), lo = 0, hi;
+
+	if (!tab || !ensure_sorted(tab))
+		return false;
+	if (!*pos) {   /* first name >= @prefix */
+		hi = tab->n;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (strcmp(tab->v[tab->by_name[mid]].name, prefix) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		*pos = lo + 1;
+	}
+	if (*pos - 1 >= tab->n || strncmp(tab->v[tab->by_name[*pos - 1]].name, prefix, len))
+		return false;
+	to_sym(&tab->v[tab->by_name[*pos - 1]], ret);
+	(*pos)++;
+	return true;
+}
+
 static bool covers(const struct sym_ent *e, uint64_t addr)
 {
 	return !e->size || addr - e->addr < e->size;

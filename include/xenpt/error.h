@@ -25,6 +25,7 @@ enum xenpt_error_code {
 	XENPT_ERR_UNSUPPORTED,   /**< the source cannot do this */
 	XENPT_ERR_GONE,          /**< the domain died while we looked */
 	XENPT_ERR_REFUSED,       /**< a write to a non-test domain without force */
+	XENPT_ERR_INTERRUPTED,   /**< the caller's interrupt flag was raised (xenpt_source_set_interrupt) */
 };
 
 struct xenpt_error;

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 
 #include <xenpt/error.h>
@@ -196,6 +197,13 @@ const char *xenpt_source_describe(const struct xenpt_source *src);
 unsigned xenpt_source_caps(const struct xenpt_source *src);
 const struct xenpt_domain_info *xenpt_source_domain(const struct xenpt_source *src);
 void xenpt_source_set_log(struct xenpt_source *src, xenpt_log_fn fn, void *arg);
+/**
+ * An interrupt flag (e.g. set by a SIGINT handler): while *@flag is
+ * non-zero, every frame read fails with XENPT_ERR_INTERRUPTED, so any
+ * operation reading guest memory stops at its next read and returns that
+ * error; clear the flag to go on.  NULL removes it.
+ */
+void xenpt_source_set_interrupt(struct xenpt_source *src, const volatile sig_atomic_t *flag);
 
 /** vCPU state.  XENPT_ERR_NOT_FOUND for a vCPU that does not exist. */
 struct xenpt_error *xenpt_source_vcpu(struct xenpt_source *src, uint32_t vcpu,

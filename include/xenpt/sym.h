@@ -49,6 +49,12 @@ size_t xenpt_symtab_count(const struct xenpt_symtab *tab);
 /** The symbol called @p name (the first loaded, preferring globals); false if none. */
 bool xenpt_symtab_lookup(const struct xenpt_symtab *tab, const char *name, struct xenpt_sym *ret);
 /**
+ * The symbols whose names start with @p prefix, in name order, one per
+ * call: start with *@p pos = 0; false after the last.  For completion.
+ */
+bool xenpt_symtab_prefix(const struct xenpt_symtab *tab, const char *prefix, size_t *pos,
+			 struct xenpt_sym *ret);
+/**
  * The symbol nearest at or below @p addr (functions and data before
  * sections; among equal addresses a global one, then one whose size covers
  * @p addr, then the first loaded); false if none, or if the

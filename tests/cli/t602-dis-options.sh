@@ -42,7 +42,7 @@ expect_stderr 2 '--before: .99. is not a count' xenpt dis --before 99 "$S" 0xfff
 expect_stderr 2 'unexpected argument' xenpt dis --at-rip "$S" 4 5
 expect_stderr 2 '--at-rip needs a vCPU' xenpt dis --at-rip --cr3 0x1000 "$S"
 expect_stderr 2 'give --symbols' xenpt dis "$S" startup_64
-expect_stderr 2 "no symbol 'nosuch'" xenpt dis --symbols build/guest/xenpt-testguest "$S" nosuch+4
+expect_stderr 2 "'nosuch' is not a number, a register or a known symbol" xenpt dis --symbols build/guest/xenpt-testguest "$S" nosuch+4
 expect_stderr 2 "not 'ADDRESS TYPE NAME'" xenpt dis --symbols "$SYNTH_PV_FILE" "$S" 0
 expect_stderr 2 'opening /nonexistent' xenpt walk --symbols /nonexistent "$S" 0
 expect_jq -s 2 '.error.code == "invalid_arg"' xenpt -j dis "$S"

@@ -143,6 +143,39 @@ TEST(copy_cache_hits_and_batches)
 	xenpt_source_close(src);
 }
 
+/* The shell's Ctrl-C: a raised flag fails every read, cached or not, and the
+ * backend is not called; cleared, reads go on. */
+TEST(interrupt_flag_stops_reads)
+{
+	struct xenpt_source *src = make_src(false, 64);
+	volatile sig_atomic_t flag = 0;
+	uint64_t frames[2] = { 1, 2 };
+	const uint8_t *pages[2];
+	int errs[2];
+	struct counting *c;
+	struct xenpt_error *err;
+
+	REQUIRE(src);
+	c = src->priv;
+	xenpt_source_set_interrupt(src, &flag);
+	REQUIRE_OK(xenpt_source_get_frames(src, XENPT_SPACE_MFN, frames, 1, pages, errs));
+	CHECK_EQ(c->calls, 1);
+	flag = 1;
+	err = xenpt_source_get_frames(src, XENPT_SPACE_MFN, frames, 1, pages, errs);   /* cached */
+	CHECK_EQ(xenpt_error_code(err), XENPT_ERR_INTERRUPTED);
+	xenpt_error_destroy(err);
+	err = xenpt_source_get_frames(src, XENPT_SPACE_MFN, frames + 1, 1, pages, errs);
+	CHECK_EQ(xenpt_error_code(err), XENPT_ERR_INTERRUPTED);
+	CHECK_STR_EQ(xenpt_error_code_name(xenpt_error_code(err)), "interrupted");
+	xenpt_error_destroy(err);
+	CHECK_EQ(c->calls, 1);
+	flag = 0;
+	REQUIRE_OK(xenpt_source_get_frames(src, XENPT_SPACE_MFN, frames, 2, pages, errs));
+	CHECK(check_page(pages[1], XENPT_SPACE_MFN, 2));
+	xenpt_source_set_interrupt(src, NULL);
+	xenpt_source_close(src);
+}
+
 TEST(copy_cache_eviction_keeps_current_call)
 {
 	struct xenpt_source *src = make_src(false, 16);
