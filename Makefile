@@ -84,7 +84,7 @@ CPPFLAGS_ALL += -DHAVE_READLINE=1
 endif
 
 # ---- sources --------------------------------------------------------------
-LIB_SRCS := $(sort $(wildcard lib/*.c lib/*/*.c))
+LIB_SRCS := $(sort $(wildcard lib/*/*.c))
 CMD_SRCS := $(sort $(wildcard cmd/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_HELPERS := $(filter-out $(UNIT_SRCS),$(sort $(wildcard tests/unit/*.c)))

@@ -27,9 +27,9 @@
 #include <xenpt/p2m.h>
 #include <xenpt/source.h>
 
-#include "core_internal.h"
+#include "source/core_internal.h"
 #include "internal.h"
-#include "xen_abi.h"
+#include "xen/xen_abi.h"
 
 #define PAGE 4096u
 #define MARKER "XENLAB-DOMU-MARKER-"

@@ -10,7 +10,7 @@
 
 #include "harness.h"
 #include "internal.h"
-#include "xen_abi.h"
+#include "xen/xen_abi.h"
 
 #include <xenpt/source.h>
 

@@ -32,7 +32,7 @@
 
 #include <xenpt/source.h>
 
-#include "xen_abi.h"
+#include "xen/xen_abi.h"
 
 #ifdef TEST_XEN_HEADERS
 #include <xen/foreign/x86_64.h>

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "xen_abi.h"
+#include "xen/xen_abi.h"
 
 static uint64_t get64(const uint8_t *p, size_t off)
 {

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "ptgraph.h"
+#include "walk/ptgraph.h"
 
 struct xenpt_error *ptg_init(struct ptg *g, struct xenpt_source *src,
 			     const struct xenpt_aspace *as)

@@ -14,7 +14,7 @@
 #include <xenpt/walk.h>
 
 #include "internal.h"
-#include "xen_abi.h"
+#include "xen/xen_abi.h"
 
 struct xenpt_source *xenpt_source_new(const struct xenpt_source_ops *ops, void *priv)
 {

@@ -30,7 +30,7 @@
 #include <xenpt/source.h>
 #include <xenpt/walk.h>
 
-#include "walk_priv.h"
+#include "walk/walk_priv.h"
 
 #define PTG_NONE UINT32_MAX
 

@@ -24,7 +24,7 @@
 #include <xenpt/walk.h>
 
 #include "internal.h"
-#include "walk_priv.h"
+#include "walk/walk_priv.h"
 
 struct it_level {
 	const uint8_t *tbl;      /* entries (PAE root: already at the PDPT offset) */

@@ -30,9 +30,9 @@
 
 #include <xenpt/core.h>
 
-#include "core_internal.h"
+#include "source/core_internal.h"
 #include "internal.h"
-#include "xen_abi.h"
+#include "xen/xen_abi.h"
 
 #define CORE_CHUNK_PAGES   1024u       /* 4 MiB per pwrite() */
 #define CORE_TABLE_CHUNK   65536u      /* table entries per pwrite() */

@@ -29,8 +29,8 @@
 
 #include <xenpt/core.h>
 
-#include "synth_int.h"
-#include "xen_abi.h"
+#include "synth/synth_int.h"
+#include "xen/xen_abi.h"
 
 static struct xenpt_error *synth_get_frames(struct xenpt_source *src, enum xenpt_space space,
 					    const uint64_t *frames, size_t n,

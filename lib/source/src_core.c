@@ -39,9 +39,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core_internal.h"
+#include "source/core_internal.h"
 #include "internal.h"
-#include "xen_abi.h"
+#include "xen/xen_abi.h"
 
 /*
  * Index entries hold the page index + 1, so that 0 means "no page" and the

@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "synth_int.h"
+#include "synth/synth_int.h"
 
 #define MAX_TOKENS   32
 #define MAX_SPEC     (16u << 20)   /* bytes of a spec file */

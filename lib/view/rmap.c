@@ -31,7 +31,7 @@
 #include <xenpt/rmap.h>
 
 #include "internal.h"
-#include "ptgraph.h"
+#include "walk/ptgraph.h"
 
 #define TID_BITS 24
 #define TID_MASK ((1u << TID_BITS) - 1)

@@ -21,7 +21,7 @@
 #include <xenpt/walk.h>
 
 #include "internal.h"
-#include "walk_priv.h"
+#include "walk/walk_priv.h"
 
 #define CR0_WP    (1ull << 16)
 #define CR0_PG    (1ull << 31)

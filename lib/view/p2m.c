@@ -29,7 +29,7 @@
 #include <xenpt/walk.h>
 
 #include "internal.h"
-#include "ptgraph.h"
+#include "walk/ptgraph.h"
 
 #define INV XENPT_INVALID_FRAME
 #define BATCH XENPT_P2M_BATCH

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "synth_int.h"
+#include "synth/synth_int.h"
 #include "xen/pv.h"
 
 /* ---- tables and roots --------------------------------------------------------- */

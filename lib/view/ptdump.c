@@ -44,7 +44,7 @@
 #include <xenpt/ptdump.h>
 
 #include "internal.h"
-#include "ptgraph.h"
+#include "walk/ptgraph.h"
 
 /* ---- packed run attributes ---------------------------------------------------- */
 

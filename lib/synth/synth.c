@@ -23,9 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "synth_int.h"
+#include "synth/synth_int.h"
 #include "xen/pv.h"
-#include "xen_abi.h"
+#include "xen/xen_abi.h"
 
 /* ---- hash map ------------------------------------------------------------ */
 

@@ -46,7 +46,7 @@
 #include <time.h>
 
 #include "internal.h"
-#include "xen_abi.h"
+#include "xen/xen_abi.h"
 #include "xen/cpuid.h"
 
 #ifndef HAVE_XEN

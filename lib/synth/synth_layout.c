@@ -33,7 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "synth_int.h"
+#include "synth/synth_int.h"
 
 #define TEXT_PFN      0x1000ull
 #define TEXT_PAGES    0x200ull
