@@ -9,7 +9,7 @@
 #include <xenpt/version.h>
 #include <xenpt/walk.h>
 
-#include "internal.h"
+#include "base/base.h"
 
 char *xenpt_vasprintf(const char *fmt, va_list ap)
 {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Private to libxenpt: what the `xl dump-core` backend (lib/src_core.c)
+ * Private to libxenpt: what the `xl dump-core` backend (lib/source/src_core.c)
  * knows beyond the generic source interface, for checks such as
  * `xenpt p2m --check` on a core file.
  */
@@ -36,8 +36,8 @@ struct xenpt_error *xenpt_core_stats(const struct xenpt_source *src,
 				     struct xenpt_core_stats *ret);
 
 /*
- * The file layout shared by the reader (lib/src_core.c) and the writer
- * (lib/core_write.c).  Sources: tools/libs/guest/xg_core.c (the writer),
+ * The file layout shared by the reader (lib/source/src_core.c) and the writer
+ * (lib/source/core_write.c).  Sources: tools/libs/guest/xg_core.c (the writer),
  * xg_core.h (note descriptors), docs/misc/dump-core-format.txt, and the ELF
  * gABI for the header and section-header layouts.  Everything is little
  * endian and read/written byte by byte, so no alignment is assumed.

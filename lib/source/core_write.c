@@ -31,7 +31,7 @@
 #include <xenpt/core.h>
 
 #include "source/core_internal.h"
-#include "internal.h"
+#include "base/base.h"
 #include "xen/xen_abi.h"
 
 #define CORE_CHUNK_PAGES   1024u       /* 4 MiB per pwrite() */

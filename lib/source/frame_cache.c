@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "source/source_int.h"
 
 #define DM_BITS 16                       /* stable mode: 65536 pointers */
 #define NIL UINT32_MAX

@@ -10,10 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <xenpt/p2m.h>
 #include <xenpt/version.h>
 #include <xenpt/walk.h>
 
-#include "internal.h"
+#include "source/source_int.h"
 #include "xen/xen_abi.h"
 
 struct xenpt_source *xenpt_source_new(const struct xenpt_source_ops *ops, void *priv)
@@ -338,6 +339,41 @@ XENPT_PUBLIC struct xenpt_error *xenpt_source_get_frame(struct xenpt_source *src
 	return NULL;
 }
 
+/*
+ * The M2P is global and stale for frames the domain does not own: keep
+ * only the answers (@pfns, from a backend's raw M2P) that the domain's P2M
+ * confirms, P2M[M2P[mfn]] == mfn, as the save code's mfn_to_pfn() does
+ * (tools/libs/guest/xg_sr_common_x86_pv.c).  The rest become
+ * XENPT_INVALID_FRAME.  PV sources with a P2M only; one policy for every
+ * source, applied by the front end (the P2M checker of lib/view/p2m.c reads
+ * the backend's raw M2P).
+ */
+static struct xenpt_error *m2p_confirm(struct xenpt_source *src, const uint64_t *mfns, size_t n,
+				       uint64_t *pfns)
+{
+	const struct xenpt_domain_info *info = xenpt_source_domain(src);
+	uint64_t ask[XENPT_P2M_BATCH], back[XENPT_P2M_BATCH];
+	size_t done, i;
+
+	if (info->hvm || !(xenpt_source_caps(src) & XENPT_CAP_P2M) || !src->ops->p2m)
+		return NULL;
+	for (done = 0; done < n; done += XENPT_P2M_BATCH) {
+		size_t k = n - done < XENPT_P2M_BATCH ? n - done : XENPT_P2M_BATCH;
+		struct xenpt_error *err;
+
+		/* not bounded by p2m_size: a source may cap that below PFNs it holds */
+		for (i = 0; i < k; i++)
+			ask[i] = pfns[done + i];
+		err = src->ops->p2m(src, ask, k, back);
+		if (err)
+			return err;
+		for (i = 0; i < k; i++)
+			if (ask[i] == XENPT_INVALID_FRAME || back[i] != mfns[done + i])
+				pfns[done + i] = XENPT_INVALID_FRAME;
+	}
+	return NULL;
+}
+
 XENPT_PUBLIC struct xenpt_error *xenpt_source_p2m(struct xenpt_source *src, const xenpt_gfn_t *gfns,
 						  size_t n, xenpt_mfn_t *mfns_ret)
 {
@@ -356,7 +392,7 @@ XENPT_PUBLIC struct xenpt_error *xenpt_source_m2p(struct xenpt_source *src, cons
 		return unsupported(src, "the M2P (MFN to PFN)");
 	err = src->ops->m2p(src, (const uint64_t *)mfns, n, (uint64_t *)gfns_ret);
 	if (!err)
-		err = xenpt_m2p_confirm(src, (const uint64_t *)mfns, n, (uint64_t *)gfns_ret);
+		err = m2p_confirm(src, (const uint64_t *)mfns, n, (uint64_t *)gfns_ret);
 	return err;
 }
 

@@ -40,7 +40,7 @@
 #include <unistd.h>
 
 #include "source/core_internal.h"
-#include "internal.h"
+#include "source/source_int.h"
 #include "xen/xen_abi.h"
 
 /*

@@ -13,7 +13,7 @@
  *
  * Every frame read is one read-only xenforeignmemory_map() of the whole
  * batch, copied into the front end's scratch buffer and unmapped again: the
- * front end's frame cache keeps the copies (lib/frame_cache.c), so no
+ * front end's frame cache keeps the copies (lib/source/frame_cache.c), so no
  * foreign mapping outlives a call and a destroyed domain is never kept alive
  * as a zombie by xenpt.
  *
@@ -45,7 +45,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
-#include "internal.h"
+#include "source/source_int.h"
 #include "xen/xen_abi.h"
 #include "xen/cpuid.h"
 
@@ -83,7 +83,7 @@ XENPT_PUBLIC bool xenpt_have_xen(void)
 #else /* HAVE_XEN */
 
 /*
- * lib/xen_abi.h and xen/elfnote.h spell the dump-core note types the same
+ * lib/xen/xen_abi.h and xen/elfnote.h spell the dump-core note types the same
  * way: keep ours as enum constants, then let Xen's header define the names.
  */
 enum {
@@ -111,7 +111,7 @@ enum {
  */
 int xc_get_pfn_type_batch(xc_interface *xch, uint32_t dom, unsigned int num, xen_pfn_t *arr);
 
-/* ---- the ABI of lib/xen_abi.h, checked against Xen's own headers ---------- */
+/* ---- the ABI of lib/xen/xen_abi.h, checked against Xen's own headers ---------- */
 
 #define VGC_OFF(f) offsetof(vcpu_guest_context_x86_64_t, f)
 #define REGS_OFF(f) offsetof(cpu_user_regs_x86_64_t, f)

@@ -29,6 +29,7 @@
 
 #include <xenpt/core.h>
 
+#include "source/source_int.h"
 #include "synth/synth_int.h"
 #include "xen/xen_abi.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Private to lib/synth*.c: the synthetic domain model.
+ * Private to lib/synth/: the synthetic domain model.
  *
  * Layout of the synthetic host (PV):
  *
@@ -33,7 +33,7 @@
 
 #include <xenpt/synth.h>
 
-#include "internal.h"
+#include "base/base.h"
 
 #define SYNTH_IO_FRAMES   0x100u   /* MFNs owned by DOMID_IO */
 #define SYNTH_NR_XEN      16u      /* Xen frames in the partition (after shared_info) */

@@ -13,7 +13,7 @@
 
 #include <xenpt/dis.h>
 
-#include "internal.h"
+#include "base/base.h"
 
 /* Bytes decoded backwards at most: enough for 16 long instructions. */
 #define BACK_MAX 512

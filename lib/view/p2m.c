@@ -28,7 +28,7 @@
 #include <xenpt/p2m.h>
 #include <xenpt/walk.h>
 
-#include "internal.h"
+#include "source/source_int.h"
 #include "walk/ptgraph.h"
 
 #define INV XENPT_INVALID_FRAME
@@ -234,32 +234,6 @@ static struct xenpt_error *m2p_batch(struct xenpt_source *src, const uint64_t *m
 		return xenpt_error_create(XENPT_ERR_UNSUPPORTED, "%s has no M2P",
 					  xenpt_source_describe(src));
 	return src->ops->m2p(src, mfns, n, pfns);
-}
-
-struct xenpt_error *xenpt_m2p_confirm(struct xenpt_source *src, const uint64_t *mfns, size_t n,
-				      uint64_t *pfns)
-{
-	const struct xenpt_domain_info *info = xenpt_source_domain(src);
-	uint64_t ask[BATCH], back[BATCH];
-	size_t done, i;
-
-	if (info->hvm || !(xenpt_source_caps(src) & XENPT_CAP_P2M) || !src->ops->p2m)
-		return NULL;
-	for (done = 0; done < n; done += BATCH) {
-		size_t k = n - done < BATCH ? n - done : BATCH;
-		struct xenpt_error *err;
-
-		/* not bounded by p2m_size: a source may cap that below PFNs it holds */
-		for (i = 0; i < k; i++)
-			ask[i] = pfns[done + i];
-		err = src->ops->p2m(src, ask, k, back);
-		if (err)
-			return err;
-		for (i = 0; i < k; i++)
-			if (ask[i] == INV || back[i] != mfns[done + i])
-				pfns[done + i] = INV;
-	}
-	return NULL;
 }
 
 /* Page types of @n MFNs in batches; INVALID MFNs are XTAB without asking. */
@@ -1397,7 +1371,7 @@ struct check_graph {
 };
 
 /*
- * ptg_build() visitor: called once per distinct table (lib/ptgraph.h), so
+ * ptg_build() visitor: called once per distinct table (lib/walk/ptgraph.h), so
  * the pass costs one read and one scan per table whatever the sharing.
  * Every table the entries name (followed or not) and every frame a leaf
  * maps is checked once; a large leaf already checked (same first frame and

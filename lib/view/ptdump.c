@@ -43,7 +43,7 @@
 
 #include <xenpt/ptdump.h>
 
-#include "internal.h"
+#include "base/base.h"
 #include "walk/ptgraph.h"
 
 /* ---- packed run attributes ---------------------------------------------------- */

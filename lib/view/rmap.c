@@ -30,7 +30,7 @@
 
 #include <xenpt/rmap.h>
 
-#include "internal.h"
+#include "base/base.h"
 #include "walk/ptgraph.h"
 
 #define TID_BITS 24

@@ -21,7 +21,7 @@
 #include <xenpt/sym.h>
 #include <xenpt/types.h>
 
-#include "internal.h"
+#include "base/base.h"
 
 struct sym_ent {
 	uint64_t addr, size;

@@ -23,7 +23,7 @@
 
 #include <xenpt/walk.h>
 
-#include "internal.h"
+#include "base/base.h"
 #include "walk/walk_priv.h"
 
 struct it_level {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "base/base.h"
 #include "walk/ptgraph.h"
 
 struct xenpt_error *ptg_init(struct ptg *g, struct xenpt_source *src,

@@ -24,7 +24,7 @@
 
 #include <xenpt/walk.h>
 
-#include "internal.h"
+#include "base/base.h"
 #include "walk/walk_priv.h"
 
 enum { CLASS_4K, CLASS_LARGE, CLASS_1G, NR_CLASSES };

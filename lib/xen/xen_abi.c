@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Decode and encode Xen's x86_64 vcpu_guest_context and shared_info by
- * offset (lib/xen_abi.h).  Used by the core and synthetic sources, which
- * must not include Xen's headers; lib/src_xen.c checks the offsets.
+ * offset (lib/xen/xen_abi.h).  Used by the core and synthetic sources, which
+ * must not include Xen's headers; lib/source/src_xen.c checks the offsets.
  */
 #include <string.h>
 
-#include "internal.h"
+#include "base/base.h"
 #include "xen/xen_abi.h"
 
 static uint64_t get64(const uint8_t *p, size_t off)

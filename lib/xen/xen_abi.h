@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The parts of Xen's public ABI that offline sources need, described by
- * offset so that only lib/src_xen.c includes Xen's headers.  The layouts are
+ * offset so that only lib/source/src_xen.c includes Xen's headers.  The layouts are
  * those of xen/include/public/arch-x86/xen.h, arch-x86/xen-x86_64.h and
- * xen.h (x86_64 guests); lib/src_xen.c checks every offset against the real
+ * xen.h (x86_64 guests); lib/source/src_xen.c checks every offset against the real
  * headers with static assertions when built with libxen-dev.
  */
 #ifndef XENPT_XEN_ABI_H

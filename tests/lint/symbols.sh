@@ -11,7 +11,7 @@
 # lib/libxenpt.map from build/libxenpt.a; review the diff, it is the ABI).
 #
 # The public functions are the defined GLOBAL DEFAULT-visibility symbols of
-# the library's objects (XENPT_PUBLIC, lib/internal.h; everything else is
+# the library's objects (XENPT_PUBLIC, lib/base/base.h; everything else is
 # built -fvisibility=hidden).  check fails when
 #   - LIBSO exports a symbol that MAP does not list, or MAP lists one that
 #     LIBSO does not export (`nm -D --defined-only`): an export appeared or

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "internal.h"
+#include "source/source_int.h"
 #include "xen/xen_abi.h"
 
 #include <xenpt/source.h>

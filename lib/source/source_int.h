@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Private to libxenpt: the source vtable that backends implement, the
- * source object, and helpers shared by lib/ files.  Never installed.
+ * Private to libxenpt, the source layer (lib/source/) and the layers above
+ * it: the source vtable that backends implement, the source object, the
+ * frame cache and the backend constructors.  Never installed.
  */
-#ifndef XENPT_INTERNAL_H
-#define XENPT_INTERNAL_H
+#ifndef XENPT_SOURCE_INT_H
+#define XENPT_SOURCE_INT_H
 
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,16 +16,13 @@
 #include <xenpt/source.h>
 #include <xenpt/types.h>
 
-/* Exported symbols; everything else is hidden (-fvisibility=hidden). */
-#define XENPT_PUBLIC __attribute__((visibility("default")))
-
-#define XENPT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#include "base/base.h"
 
 struct frame_cache;
 
 /*
  * One backend.  Backends are dumb: no caching, no argument checking beyond
- * their own data; the front end (lib/source.c) validates, caches, batches and
+ * their own data; the front end (lib/source/source.c) validates, caches, batches and
  * turns a NULL op into XENPT_ERR_UNSUPPORTED naming the source and the
  * operation.  The ops table is static const in the backend file.
  */
@@ -86,25 +83,14 @@ struct xenpt_error *xenpt_source_finish(struct xenpt_source *src, struct xenpt_s
 void xenpt_source_logf(const struct xenpt_source *src, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/*
- * lib/p2m.c: the M2P is global and stale for frames the domain does not
- * own: keep only the answers (@pfns, from a backend's raw M2P) that the
- * domain's P2M confirms, P2M[M2P[mfn]] == mfn, as the save code's
- * mfn_to_pfn() does (tools/libs/guest/xg_sr_common_x86_pv.c).  The rest
- * become XENPT_INVALID_FRAME.  PV sources with a P2M only; one policy for
- * every source.
- */
-struct xenpt_error *xenpt_m2p_confirm(struct xenpt_source *src, const uint64_t *mfns, size_t n,
-				      uint64_t *pfns);
-
-/* Backend constructors (lib/src_*.c). */
+/* Backend constructors (lib/source/src_*.c). */
 struct xenpt_error *xenpt_core_open(const char *path, struct xenpt_source **ret);
 struct xenpt_error *xenpt_xen_open(const char *domain, unsigned flags,
 				   struct xenpt_source **ret);
-/* lib/synth*.c: open a synthetic domain from a spec file. */
+/* lib/source/synth_source.c: open a synthetic domain from a spec file. */
 struct xenpt_error *xenpt_synth_open_file(const char *path, struct xenpt_source **ret);
 
-/* Frame cache (lib/frame_cache.c). */
+/* Frame cache (lib/source/frame_cache.c). */
 struct frame_cache *frame_cache_create(size_t capacity, bool stable);
 void frame_cache_destroy(struct frame_cache *fc);
 struct xenpt_error *frame_cache_get(struct frame_cache *fc, struct xenpt_source *src,
@@ -115,10 +101,5 @@ void frame_cache_flush(struct frame_cache *fc);
 bool frame_cache_set_capacity(struct frame_cache *fc, size_t frames);
 size_t frame_cache_capacity(const struct frame_cache *fc);
 void frame_cache_stats(const struct frame_cache *fc, struct xenpt_cache_stats *ret);
-
-/* Helpers (lib/util.c). */
-char *xenpt_vasprintf(const char *fmt, va_list ap);
-char *xenpt_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Numbers: xenpt_parse_number() (include/xenpt/types.h). */
 
 #endif
