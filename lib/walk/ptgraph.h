@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Private to lib/walk/ and the views above it (dump, rmap, the P2M check):
- * the graph of an address space's
- * page-table frames, found breadth-first from one or more roots.
+ * the graph of an address space's page-table frames, found breadth-first
+ * from one or more roots.
  *
  * Every table gets ONE level: the highest at which it is reached (roots are
  * at the top level).  Because all tables of level L are discovered while
