@@ -373,17 +373,19 @@ else
 fi
 
 # ---- exported symbols -------------------------------------------------------------
-sh "$top/tests/lint/symbols.sh" check "$XENPT_BUILD/libxenpt.a" "$XENPT_BUILD/libxenpt.so" \
-	"$top/lib/libxenpt.map" >"$tmp/sym" 2>&1
-sym_status=$?
-while IFS= read -r line; do
-	case $line in
-	"ok - "*) ok "${line#ok - }" ;;
-	"not ok - "*) fail=$((fail + 1)); printf 'not ok %d - %s\n' $((pass + fail + skip)) "${line#not ok - }" ;;
-	*) printf '%s\n' "$line" ;;
-	esac
-done <"$tmp/sym"
-[ "$sym_status" -eq 0 ] || grep -q '^not ok' "$tmp/sym" || not_ok "tests/lint/symbols.sh check ran (exit $sym_status)" "$(cat "$tmp/sym")"
+for mode in check selftest; do
+	sh "$top/tests/lint/symbols.sh" $mode "$XENPT_BUILD/libxenpt.a" "$XENPT_BUILD/libxenpt.so" \
+		"$top/lib/libxenpt.map" >"$tmp/sym" 2>&1
+	sym_status=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) ok "${line#ok - }" ;;
+		"not ok - "*) fail=$((fail + 1)); printf 'not ok %d - %s\n' $((pass + fail + skip)) "${line#not ok - }" ;;
+		*) printf '%s\n' "$line" ;;
+		esac
+	done <"$tmp/sym"
+	[ "$sym_status" -eq 0 ] || grep -q '^not ok' "$tmp/sym" || not_ok "tests/lint/symbols.sh $mode ran (exit $sym_status)" "$(cat "$tmp/sym")"
+done
 
 # ---- layers ------------------------------------------------------------------------
 # lib/ by layer, each using only the ones below it; cmd/ only the public
