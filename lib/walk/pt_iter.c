@@ -11,10 +11,15 @@
  * whose table still covers the current VA, so a run of L1 entries costs one
  * table read for all 512 of them and no call into the source per entry.
  *
- * Robustness: depth is bounded by the paging levels; an entry naming a
- * table that is already on the current path (self map, loop) is reported as
- * XENPT_RANGE_CYCLE and not entered; VAs only grow, so every call makes
- * progress.
+ * Loops: the iterator follows the entries that the table graph follows
+ * (the loop rule of walk_priv.h, pt_link_followed()).  At creation it
+ * builds the graph of the address space's tables (lib/walk/ptgraph.c,
+ * reading every table above L1 once; L1 tables are only named), which
+ * gives every table frame one level; an entry naming a table of its own
+ * level or above (a linear page table, a self map, a loop, a frame that is
+ * a higher-level table elsewhere) is reported as XENPT_RANGE_CYCLE and not
+ * entered, whatever the path and the VA order.  Depth is bounded by the
+ * paging levels and VAs only grow, so every call makes progress.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -24,6 +29,7 @@
 #include <xenpt/walk.h>
 
 #include "base/base.h"
+#include "walk/ptgraph.h"
 #include "walk/walk_priv.h"
 
 struct it_level {
@@ -37,6 +43,8 @@ struct xenpt_pt_iter {
 	struct xenpt_source *src;
 	struct xenpt_aspace as;
 	struct pt_geom g;
+	struct ptg graph;        /* the tables' levels: which entries are followed */
+	bool have_graph;
 	uint64_t va, end;
 	bool done;
 	bool stable;
@@ -118,6 +126,23 @@ XENPT_PUBLIC struct xenpt_error *xenpt_pt_iter_create(struct xenpt_source *src,
 			return xenpt_error_create(XENPT_ERR_NOMEM, "out of memory");
 		}
 	}
+	if (it->g.top) {
+		struct xenpt_error *err;
+
+		/* The levels of the tables (the loop rule): one read of every table
+		 * above L1; the root's own failure is reported by next(). */
+		it->have_graph = true;
+		err = ptg_init(&it->graph, src, as);
+		if (!err)
+			err = ptg_add_root(&it->graph, as->root, NULL);
+		if (!err)
+			err = ptg_build(&it->graph, false, NULL, NULL);
+		if (err) {
+			xenpt_pt_iter_destroy(it);
+			return xenpt_error_prefix(err, "%s: the table graph of the iteration",
+						  xenpt_source_describe(src));
+		}
+	}
 	*ret = it;
 	return NULL;
 }
@@ -130,6 +155,8 @@ XENPT_PUBLIC void xenpt_pt_iter_destroy(struct xenpt_pt_iter *it)
 	free(it->pf_frames);
 	free(it->pf_pages);
 	free(it->pf_errs);
+	if (it->have_graph)
+		ptg_deinit(&it->graph);
 	free(it);
 }
 
@@ -144,15 +171,10 @@ static inline bool covers(const struct xenpt_pt_iter *it, unsigned level, uint64
 	return (va >> sh) == (it->lv[level].base >> sh);
 }
 
-/* Is @frame a table on the current path at or above @level? */
-static bool on_path(const struct xenpt_pt_iter *it, unsigned level, uint64_t frame)
+/* Is the entry of @level naming the table @frame followed (the loop rule)? */
+static bool followed(const struct xenpt_pt_iter *it, unsigned level, uint64_t frame)
 {
-	unsigned l;
-
-	for (l = level; l <= it->g.top; l++)
-		if (it->lv[l].frame == frame)
-			return true;
-	return false;
+	return ptg_link_followed(&it->graph, level, frame);
 }
 
 /*
@@ -176,7 +198,7 @@ static struct xenpt_error *prefetch_children(struct xenpt_pt_iter *it, unsigned 
 		if (!(e & XENPT_PTE_P) || pt_is_xen_slot(g, level, i))
 			continue;
 		pt_decode(g, level, e, &d);
-		if (d.leaf || pt_bad(&d) || on_path(it, level, d.next))
+		if (d.leaf || pt_bad(&d) || !followed(it, level, d.next))
 			continue;
 		if (n && it->pf_frames[n - 1] == d.next)
 			continue;
@@ -364,7 +386,7 @@ XENPT_PUBLIC struct xenpt_error *xenpt_pt_iter_next(struct xenpt_pt_iter *it,
 			emit(it, &r, last);
 			goto out;
 		}
-		if (on_path(it, l, d.next)) {
+		if (!followed(it, l, d.next)) {
 			r.kind = XENPT_RANGE_CYCLE;
 			r.frame = d.next;
 			emit(it, &r, last);

@@ -239,7 +239,7 @@ struct xenpt_error *ptg_build(struct ptg *g, bool read_l1, ptg_visit_fn visit, v
 						ptg_entry_va(g, level, first_va, idx), first_root, &cid);
 				if (err)
 					return err;
-			} else if (g->t[cid].level != level - 1) {
+			} else if (!pt_link_followed(level, g->t[cid].level)) {
 				continue;   /* linear / recursive: not followed */
 			}
 			g->t[cid].refs++;

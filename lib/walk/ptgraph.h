@@ -7,10 +7,13 @@
  * Every table gets ONE level: the highest at which it is reached (roots are
  * at the top level).  Because all tables of level L are discovered while
  * the tables of level L+1 are scanned, and a FIFO processes levels in
- * order, an entry of level L is "followed" exactly when it names a table of
- * level L-1; an entry naming a table of level L or above is a linear /
- * recursive reference (Xen's same-level linear page tables, self maps,
- * loops back to an ancestor) and is never followed.  This makes every later
+ * order, the graph gives each frame its type as the loop rule of
+ * walk_priv.h (pt_link_followed()) defines it: an entry of level L is
+ * "followed" exactly when it names a table of level L-1; an entry naming a
+ * table of level L or above is a linear / recursive reference (Xen's
+ * same-level linear page tables, self maps, loops back to an ancestor, a
+ * higher-level table elsewhere) and is never followed.  The range iterator
+ * builds this graph (without reading L1 tables) to follow the same entries.  This makes every later
  * pass independent of the path by which a table is reached, so results can
  * be memoised per table: the cost of anything built on the graph is linear
  * in the number of distinct table frames, whatever the sharing (a table
@@ -108,6 +111,19 @@ static inline uint32_t ptg_find(const struct ptg *g, uint64_t frame)
 		h = (h + 1) & g->hmask;
 	}
 	return PTG_NONE;
+}
+
+/*
+ * Is an entry of level @level naming the table frame @frame followed
+ * (pt_link_followed() on the frame's level in the graph)?  A frame the
+ * graph does not know (the tables changed since it was built: a live
+ * domain) is followed, as the hardware would.
+ */
+static inline bool ptg_link_followed(const struct ptg *g, unsigned level, uint64_t frame)
+{
+	uint32_t id = ptg_find(g, frame);
+
+	return id == PTG_NONE || pt_link_followed(level, g->t[id].level);
 }
 
 /*

@@ -18,6 +18,35 @@
 #include "xen/pv.h"
 
 /*
+ * THE loop rule, written once for both whole-space traversals: the range
+ * iterator (lib/walk/pt_iter.c) and the table graph (lib/walk/ptgraph.c, on
+ * which dump, rmap and the P2M check are built).
+ *
+ * A frame has one type at a time (xen/arch/x86/mm.c: PGT_l1_page_table ..
+ * PGT_l4_page_table in type_info, changed only at type count 0 by
+ * _get_page_type()), so every table frame of an address space gets ONE
+ * level, its type: the highest level at which it is reached from the roots
+ * (a root is at the top level).  An entry of level @entry_level naming a
+ * table frame of level @table_level is followed exactly when
+ * @table_level == @entry_level - 1: what Xen's get_page_from_l2e() ..
+ * get_page_from_l4e() take with get_page_and_type(PGT_l(N-1)_page_table).
+ * Not followed:
+ *  - a table of the entry's own level: a linear page table (Xen's
+ *    get_lN_linear_pagetable(), define_get_linear_pagetable in mm.c, which
+ *    accepts a same-level entry read-only), including a self map;
+ *  - a table of a higher level: a loop back to an ancestor, or a frame that
+ *    is a higher-level table elsewhere in the space (a type conflict Xen
+ *    would refuse; the hardware would read it one level down).
+ * Because the answer depends on the frame and not on the path, a table's
+ * subtree is the same wherever it is reached, whatever the VA order: the
+ * iterator and the graph follow exactly the same entries.
+ */
+static inline bool pt_link_followed(unsigned entry_level, unsigned table_level)
+{
+	return table_level + 1 == entry_level;
+}
+
+/*
  * The privilege of a mapping (struct xenpt_walk.user): US at every level
  * (@us_all), and for 64-bit PV Xen's rule (xen_pv_user(), lib/xen/pv.h)
  * on the leaf entry @leaf.
