@@ -66,7 +66,7 @@ CPPFLAGS_ALL += -DHAVE_XEN=1
 LIBS_DEP += $(shell $(PKG_CONFIG) --libs $(XEN_PCS))
 PC_REQUIRES += $(XEN_PCS)
 endif
-# Capstone: the disassembler (lib/dis.c); libelf: ELF symbol files (lib/sym.c).
+# Capstone: the disassembler (lib/view/dis.c); libelf: ELF symbol files (lib/view/sym.c).
 ifeq ($(HAVE_CAPSTONE),1)
 CPPFLAGS_ALL += -DHAVE_CAPSTONE=1 $(shell $(PKG_CONFIG) --cflags capstone)
 LIBS_DEP += $(shell $(PKG_CONFIG) --libs capstone)
@@ -86,7 +86,7 @@ CLI_LIBS += -lreadline
 endif
 
 # ---- sources --------------------------------------------------------------
-LIB_SRCS := $(sort $(wildcard lib/*.c lib/*/*.c))
+LIB_SRCS := $(sort $(wildcard lib/*/*.c))
 CMD_SRCS := $(sort $(wildcard cmd/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_HELPERS := $(filter-out $(UNIT_SRCS),$(sort $(wildcard tests/unit/*.c)))

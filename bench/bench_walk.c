@@ -26,7 +26,7 @@
 #include <xenpt/source.h>
 #include <xenpt/walk.h>
 
-#include "internal.h"
+#include "source/source_int.h"
 
 #define NR_VAS (1u << 20)
 #define ROUNDS 9          /* timed rounds per figure: best and median reported */

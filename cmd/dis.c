@@ -2,7 +2,7 @@
 /*
  * xenpt dis: disassemble guest code read through the page tables, with
  * symbols, backward decoding (--before) and branch targets checked for
- * being mapped.  Decoding is libxenpt's (lib/dis.c, Capstone).
+ * being mapped.  Decoding is libxenpt's (lib/view/dis.c, Capstone).
  */
 #include <inttypes.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
  * kernel's ptdump (/sys/kernel/debug/page_tables): section markers, one
  * line per run of entries with the same level and effective attributes,
  * then a summary of the findings.  --tables lists the table frames instead.
- * The library does the walking and coalescing (lib/ptdump.c); this file
+ * The library does the walking and coalescing (lib/view/ptdump.c); this file
  * only renders, streaming (plain lines or one JSON object per run).
  */
 #include <errno.h>

@@ -59,7 +59,7 @@ void p2m_note_claim(struct cli *cli)
 /*
  * xen-mfndump's words for a type (none, L1..L4, pinned L1..L4, broken,
  * xalloc, xtab): the levels spelled out, every other name the library's
- * (xenpt_page_type_name(), lib/util.c: the one table of type names).
+ * (xenpt_page_type_name(), lib/base/util.c: the one table of type names).
  */
 const char *p2m_type_label(xenpt_page_type_t t, char *buf, size_t len)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * xenpt rmap: every page-table entry that references a frame, from an
- * index built once per run (lib/rmap.c) and queried for each --mfn / --pfn.
+ * index built once per run (lib/view/rmap.c) and queried for each --mfn / --pfn.
  * Each reference shows the table frame and index (as xen-mfndump's
  * lookup-pte does), the entry, and, for the paths from the roots, the VAs
  * and effective rights.

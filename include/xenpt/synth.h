@@ -22,6 +22,13 @@
  * xenpt_synth_source() takes another for the source; the model is freed
  * when xenpt_synth_destroy() and xenpt_source_close() have both been
  * called, in either order.  The model is not thread-safe.
+ *
+ * Not the stable ABI.  The builder and the model's mutators are for tests,
+ * demos and benchmarks; every function of this header is exported in the
+ * version node XENPT_UNSTABLE_SYNTH of libxenpt.so (lib/libxenpt.map), not
+ * in the stable reader ABI XENPT_0, and may change incompatibly in any
+ * release.  A program that only reads domains (sources, walks, dumps,
+ * rmap, P2M) needs none of it.
  */
 #ifndef XENPT_SYNTH_H
 #define XENPT_SYNTH_H

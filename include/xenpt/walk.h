@@ -236,8 +236,10 @@ enum xenpt_range_kind {
 	XENPT_RANGE_XEN_SLOT,      /**< PV: Xen's L4 slots, not walked */
 	XENPT_RANGE_RESERVED,      /**< an entry with reserved bits set: not followed */
 	XENPT_RANGE_UNREADABLE,    /**< a table that could not be read (range.err) */
-	XENPT_RANGE_CYCLE,         /**< an entry naming a table already on the current path
-				        (a recursive / self map): not followed */
+	XENPT_RANGE_CYCLE,         /**< an entry naming a table of its own level or above
+				        (a linear page table, a self map, a loop, a frame that
+				        is a higher-level table elsewhere): not followed; see
+				        xenpt_pt_iter_create() */
 	XENPT_RANGE_DISALLOWED,    /**< PV: an entry with flags Xen never validates: not followed */
 	XENPT_RANGE_OUTSIDE_SPACE, /**< 32-bit modes: everything at or above 4 GiB, outside the
 				        32-bit address space */
@@ -286,10 +288,24 @@ struct xenpt_pt_iter;
  * (never per entry); for copying (live) sources the iterator also prefetches
  * all child tables of a table in one batch.  Per-level state is the table's
  * contents (a copy, or for XENPT_CAP_STABLE sources the cache's pointer) and
- * the rights accumulated above it.  Depth is bounded by the paging levels,
- * and a table that is already on the current path is reported as a CYCLE
- * range instead of being entered, so hostile or self-mapping tables cannot
- * make it loop or explode.
+ * the rights accumulated above it.
+ *
+ * Loops and linear entries: one rule, the one dump and rmap use.  A frame
+ * has one type (Xen: one of L1..L4 at a time), so every table frame of the
+ * address space gets one level, the highest at which it is reached from
+ * the root; an entry of level L is followed only when it names a table of
+ * level L-1.  An entry naming a table of its own level (a same-level
+ * "linear" page table, as Xen's define_get_linear_pagetable in
+ * xen/arch/x86/mm.c allows read-only, or a self map) or of a higher level
+ * (a loop back to an ancestor, or a frame that is a higher-level table
+ * elsewhere, even on another path or later in VA order) is reported as one
+ * CYCLE range and not entered.  So the answer for an entry does not depend
+ * on the path or the order of the walk, and a VA under a linear entry, which
+ * the hardware (and xenpt_walk_va()) translates through it, is a CYCLE
+ * range here.  To know the levels, creation reads every table above L1 of
+ * the address space once (the L1 tables are only named), whatever
+ * [@p start, @p end]; depth is bounded by the paging levels, so hostile or
+ * self-mapping tables cannot make it loop or explode.
  */
 struct xenpt_error *xenpt_pt_iter_create(struct xenpt_source *src, const struct xenpt_aspace *as,
 					 uint64_t start, uint64_t end,

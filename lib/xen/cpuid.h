@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The physical address width (MAXPHYADDR) from a serialised CPUID policy,
- * kept apart from lib/src_xen.c so that it is tested without Xen.
+ * kept apart from lib/source/src_xen.c so that it is tested without Xen.
  *
  * Xen serialises a CPU policy as an array of xen_cpuid_leaf_t
  * (xen/include/public/arch-x86/xen.h: uint32_t leaf, subleaf, a, b, c, d;

@@ -4,7 +4,7 @@ test_description='p2m/m2p on hostile input: a shared_info that claims 2^32-1 P2M
 need "$CORE_FILE" tests/fixtures/pv-shared-all-slots.synth
 
 # the shipped core with shared_info's arch.max_pfn (struct arch_shared_info
-# at offset 3088 of shared_info, lib/xen_abi.h) set to 2^32-1: the core
+# at offset 3088 of shared_info, lib/xen/xen_abi.h) set to 2^32-1: the core
 # backs 0x8000 entries, so the claim is not taken, and it is reported
 cp "$CORE_FILE" maxpfn.core
 python3 - <<'PY'

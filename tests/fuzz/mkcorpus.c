@@ -18,7 +18,7 @@
 
 #include <xenpt/xenpt.h>
 
-#include "xen_abi.h"
+#include "xen/xen_abi.h"
 
 #define PAGE 4096u
 #define NPAGES 6u

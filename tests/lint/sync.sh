@@ -25,7 +25,9 @@
 #   - `mandoc -Tlint -W warning` is clean on every page;
 #   - lib/libxenpt.map lists the exported symbols one by one, and
 #     $XENPT_BUILD/libxenpt.so and libxenpt.a agree with it
-#     (tests/lint/symbols.sh; `make update-symbols` regenerates it).
+#     (tests/lint/symbols.sh; `make update-symbols` regenerates it);
+#   - lib/ is layered by folder and cmd/ uses only the public headers
+#     (tests/lint/layers.sh), and that lint fails on planted violations.
 #
 # Prints "ok"/"not ok" lines ("ok N - ... # SKIP REASON" for a check that
 # cannot run here), then "lint: N passed, N failed, N skipped"; exits 1 on
@@ -371,17 +373,37 @@ else
 fi
 
 # ---- exported symbols -------------------------------------------------------------
-sh "$top/tests/lint/symbols.sh" check "$XENPT_BUILD/libxenpt.a" "$XENPT_BUILD/libxenpt.so" \
-	"$top/lib/libxenpt.map" >"$tmp/sym" 2>&1
-sym_status=$?
-while IFS= read -r line; do
-	case $line in
-	"ok - "*) ok "${line#ok - }" ;;
-	"not ok - "*) fail=$((fail + 1)); printf 'not ok %d - %s\n' $((pass + fail + skip)) "${line#not ok - }" ;;
-	*) printf '%s\n' "$line" ;;
-	esac
-done <"$tmp/sym"
-[ "$sym_status" -eq 0 ] || grep -q '^not ok' "$tmp/sym" || not_ok "tests/lint/symbols.sh check ran (exit $sym_status)" "$(cat "$tmp/sym")"
+for mode in check selftest; do
+	sh "$top/tests/lint/symbols.sh" $mode "$XENPT_BUILD/libxenpt.a" "$XENPT_BUILD/libxenpt.so" \
+		"$top/lib/libxenpt.map" >"$tmp/sym" 2>&1
+	sym_status=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) ok "${line#ok - }" ;;
+		"not ok - "*) fail=$((fail + 1)); printf 'not ok %d - %s\n' $((pass + fail + skip)) "${line#not ok - }" ;;
+		*) printf '%s\n' "$line" ;;
+		esac
+	done <"$tmp/sym"
+	[ "$sym_status" -eq 0 ] || grep -q '^not ok' "$tmp/sym" || not_ok "tests/lint/symbols.sh $mode ran (exit $sym_status)" "$(cat "$tmp/sym")"
+done
+
+# ---- layers ------------------------------------------------------------------------
+# lib/ by layer, each using only the ones below it; cmd/ only the public
+# headers (tests/lint/layers.sh), and its self-test: the lint fails on
+# planted violations.
+for mode in check selftest; do
+	sh "$top/tests/lint/layers.sh" $mode "$top" "$XENPT_BUILD/obj/lib" >"$tmp/layers" 2>&1
+	lay_status=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) ok "${line#ok - }" ;;
+		"not ok - "*) fail=$((fail + 1)); printf 'not ok %d - %s\n' $((pass + fail + skip)) "${line#not ok - }" ;;
+		*) printf '%s\n' "$line" ;;
+		esac
+	done <"$tmp/layers"
+	[ "$lay_status" -eq 0 ] || grep -q '^not ok' "$tmp/layers" ||
+		not_ok "tests/lint/layers.sh $mode ran (exit $lay_status)" "$(cat "$tmp/layers")"
+done
 
 # ---- README example sessions ------------------------------------------------------
 # Every `$ xenpt ...` block of README.md must be real output of its command

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Live tests of the xen source (lib/src_xen.c) against real Xen.  Runs in
+ * Live tests of the xen source (lib/source/src_xen.c) against real Xen.  Runs in
  * dom0 as root; tests/live/run.sh builds it, starts the domains and runs it
  * (directly on a dom0, or through xenlab).
  *
@@ -33,7 +33,7 @@
 #include <xenpt/types.h>
 #include <xenpt/walk.h>
 
-/* lib/src_xen.c test hook (hidden symbol, reachable when linking libxenpt.a). */
+/* lib/source/src_xen.c test hook (hidden symbol, reachable when linking libxenpt.a). */
 struct xenpt_error *xenpt_xen_reload_p2m(struct xenpt_source *src, int how,
 					 uint64_t *map_calls_ret);
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "source/source_int.h"
 #include "fake_source.h"
 
 #define FAKE_MAX_VCPUS 8

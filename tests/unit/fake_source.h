@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A test-only in-memory source built directly on the internal backend
- * vtable (lib/internal.h), where tests write page tables entry by entry.
+ * vtable (lib/source/source_int.h), where tests write page tables entry by entry.
  * It is an oracle independent of the synthetic builder: nothing in it knows
  * about paging, it only stores frames, an M2P/P2M and vCPUs.
  *

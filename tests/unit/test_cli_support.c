@@ -10,7 +10,7 @@
 #include <sys/resource.h>
 
 #include "harness.h"
-#include "internal.h"
+#include "source/source_int.h"
 
 #include <xenpt/source.h>
 #include <xenpt/types.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The `xl dump-core` reader (lib/src_core.c) and writer (lib/core_write.c).
+ * The `xl dump-core` reader (lib/source/src_core.c) and writer (lib/source/core_write.c).
  *
  * Oracles: the real xenlab fixture checked against the xen-mfndump listing
  * taken from the live domain (an independent program reading Xen, not the
@@ -27,9 +27,9 @@
 #include <xenpt/p2m.h>
 #include <xenpt/source.h>
 
-#include "core_internal.h"
-#include "internal.h"
-#include "xen_abi.h"
+#include "source/core_internal.h"
+#include "source/source_int.h"
+#include "xen/xen_abi.h"
 
 #define PAGE 4096u
 #define MARKER "XENLAB-DOMU-MARKER-"

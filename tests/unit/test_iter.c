@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The range iterator (lib/pt_iter.c) on hand-written tables (fake_source.c):
+ * The range iterator (lib/walk/pt_iter.c) on hand-written tables (fake_source.c):
  * exact range sequences and counts computed by hand, contiguity over the
  * whole 64-bit space, and a cross-check of every range against the
  * single-address walker.

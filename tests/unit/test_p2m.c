@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The P2M/M2P library (lib/p2m.c): runs, lookups, the reverse index, the
+ * The P2M/M2P library (lib/view/p2m.c): runs, lookups, the reverse index, the
  * M2P view and the check.
  *
  * Oracles: the synthetic builder's own tables (xenpt_synth_p2m/m2p/
@@ -19,7 +19,7 @@
 #include <xenpt/xenpt.h>
 
 #include "harness.h"
-#include "internal.h"
+#include "source/source_int.h"
 
 #define INV XENPT_INVALID_FRAME
 #define PAGES 0x1000u

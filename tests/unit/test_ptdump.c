@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The ptdump library (lib/ptdump.c): exact runs and counts, cross-checked
+ * The ptdump library (lib/view/ptdump.c): exact runs and counts, cross-checked
  * against independent oracles:
  *
  * - the synthetic builder's own bookkeeping (the mappings it recorded,
  *   their stored flags, its page-type model, its leaf-entry counts);
- * - the range iterator (lib/pt_iter.c) with a coalescer written here, on
+ * - the range iterator (lib/walk/pt_iter.c) with a coalescer written here, on
  *   every bundled fixture and on the real dump-cores: same runs, one by one;
  * - numbers computed by hand for hostile tables (a table shared by every
  *   slot of its parent and ancestors: 650 million runs, 4 tables read).

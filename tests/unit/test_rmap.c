@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The reverse map (lib/rmap.c), against independent oracles:
+ * The reverse map (lib/view/rmap.c), against independent oracles:
  *
  * - the synthetic builder: for every frame it mapped, the set of
  *   (VA, root) pairs its own lookup gives equals the set of paths rmap

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "harness.h"
-#include "internal.h"
-#include "xen_abi.h"
+#include "source/source_int.h"
+#include "xen/xen_abi.h"
 
 #include <xenpt/source.h>
 

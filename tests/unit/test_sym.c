@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Symbol tables (lib/sym.c) and the disassembler (lib/dis.c): System.map
+ * Symbol tables (lib/view/sym.c) and the disassembler (lib/view/dis.c): System.map
  * parsing, lookups, the address parser, ELF through libelf (checked
  * against this very binary: differences between two functions' ELF values
  * equal the differences of their run-time addresses), and backward decoding

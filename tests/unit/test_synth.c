@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tests of the synthetic domain model (lib/synth*.c).
+ * Tests of the synthetic domain model (lib/synth/).
  *
  * Independent sources of truth used here:
  * - twalk(): a small page-table walker written for this file, reading the
@@ -81,7 +81,7 @@ struct tw {
 };
 
 /*
- * A walker for the tests, independent of lib/walk.c and of the builder:
+ * A walker for the tests, independent of lib/walk/walk.c and of the builder:
  * reads the tables through @src.  0 mapped, 1 not present, -1 error.
  */
 static int twalk(struct xenpt_source *src, enum xenpt_paging_mode mode, bool pv, uint64_t root,

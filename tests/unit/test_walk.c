@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The walker (lib/walk.c) and the translation cache (lib/xlate.c) against
+ * The walker (lib/walk/walk.c) and the translation cache (lib/walk/xlate.c) against
  * page tables written by hand into the fake source (fake_source.c): every
  * expected index, entry address, frame and flag below was computed by hand
  * (indices checked with a one-line Python script), not by the code under

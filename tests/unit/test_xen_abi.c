@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The offset-based Xen ABI codec (lib/xen_abi.c) against Xen's own structure
- * definitions.  lib/src_xen.c already proves every offset with static
+ * The offset-based Xen ABI codec (lib/xen/xen_abi.c) against Xen's own structure
+ * definitions.  lib/source/src_xen.c already proves every offset with static
  * assertions; this test proves the mapping: each field of Xen's
  * vcpu_guest_context_x86_64 and shared_info_x86_64, filled by name with a
  * distinct value, must come out in the xenpt field of the same meaning (a
@@ -32,7 +32,7 @@
 
 #include <xenpt/source.h>
 
-#include "xen_abi.h"
+#include "xen/xen_abi.h"
 
 #ifdef TEST_XEN_HEADERS
 #include <xen/foreign/x86_64.h>

@@ -1,0 +1,495 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The x86 page-table walker: 64-bit PV (tables hold MFNs, Xen owns L4 slots
+ * 256-271) and HVM in every paging mode (tables hold GFNs): 4-level,
+ * 5-level, PAE, 2-level (with PSE and PSE-36) and paging off.
+ *
+ * Semantics: Intel SDM vol. 3A ch. 4; Xen's software walker
+ * xen/arch/x86/mm/guest_walk.c (present first, then reserved bits, then the
+ * rights: RW and US ANDed over the levels, NX ORed) and its reserved-bit
+ * rules in xen/arch/x86/include/asm/guest_pt.h.  Unlike
+ * tools/libs/ctrl/xc_pagetab.c this walker handles 5-level paging and
+ * PSE-36, checks reserved bits, records every level, and reads tables
+ * through the source's frame cache instead of mapping one page per level.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <xenpt/walk.h>
+
+#include "base/base.h"
+#include "walk/walk_priv.h"
+
+/* ---- names ---------------------------------------------------------------- */
+
+XENPT_PUBLIC const char *xenpt_walk_end_name(enum xenpt_walk_end end)
+{
+	static const char *const names[] = {
+		[XENPT_WALK_MAPPED] = "mapped",
+		[XENPT_WALK_NOT_PRESENT] = "not_present",
+		[XENPT_WALK_RESERVED] = "reserved_bits",
+		[XENPT_WALK_NON_CANONICAL] = "non_canonical",
+		[XENPT_WALK_XEN_SLOT] = "xen_slot",
+		[XENPT_WALK_UNREADABLE] = "unreadable",
+		[XENPT_WALK_DISALLOWED] = "disallowed_flags",
+		[XENPT_WALK_OUTSIDE_SPACE] = "outside_address_space",
+	};
+
+	if ((unsigned)end < XENPT_ARRAY_SIZE(names))
+		return names[end];
+	return "unknown";
+}
+
+/* ---- address spaces -------------------------------------------------------- */
+
+static uint64_t root_of(enum xenpt_paging_mode mode, uint64_t cr3)
+{
+	switch (mode) {
+	case XENPT_PM_NONE:
+		return 0;
+	case XENPT_PM_2LEVEL:
+		return (cr3 & 0xfffff000ull) >> 12;
+	case XENPT_PM_PAE:
+		/* The PDPT is 32-byte aligned anywhere in the frame (SDM 4.4.1). */
+		return (cr3 & 0xffffffe0ull) >> 12;
+	default:
+		/* Bits 11:0 are flags or the PCID, 63:52 are not part of CR3's base. */
+		return (cr3 & XENPT_PTE_ADDR_MASK) >> 12;
+	}
+}
+
+/*
+ * The physical address width entries are checked against: the source's
+ * (live: Xen's CPU policy for the domain), else XENPT_PADDR_BITS_ASSUMED.
+ * pt_geom_init() clamps it to 32..52.
+ */
+static unsigned paddr_bits_of(const struct xenpt_domain_info *info)
+{
+	return info->paddr_bits ? info->paddr_bits : XENPT_PADDR_BITS_ASSUMED;
+}
+
+static void aspace_pv(uint64_t cr3, enum xenpt_paging_mode mode, bool user,
+		      const struct xenpt_domain_info *info, struct xenpt_aspace *as)
+{
+	memset(as, 0, sizeof(*as));
+	as->space = XENPT_SPACE_MFN;
+	as->mode = mode;
+	as->cr3 = cr3;
+	as->root = root_of(mode, cr3);
+	as->pv = true;
+	as->user = user;
+	/* Xen runs PV guests with EFER.NXE when the CPU has NX, and with
+	 * CR0.WP always set (guest_nx_enabled(), guest_wp_enabled()). */
+	as->nxe = true;
+	as->pse = true;
+	as->wp = true;
+	as->maxphyaddr = paddr_bits_of(info);
+	as->io_caps = xen_pv_assume_io_caps(info->domid);
+}
+
+static void aspace_hvm(uint64_t cr3, enum xenpt_paging_mode mode, const struct xenpt_vcpu *v,
+		       const struct xenpt_domain_info *info, struct xenpt_aspace *as)
+{
+	memset(as, 0, sizeof(*as));
+	as->space = XENPT_SPACE_GFN;
+	as->mode = mode;
+	as->cr3 = cr3;
+	as->root = root_of(mode, cr3);
+	if (v) {
+		/* Without EFER (dump-core files) assume NXE: every 64-bit and PAE
+		 * OS in use sets it, and bit 63 would otherwise read as reserved. */
+		as->nxe = v->efer_known ? (v->efer & EFER_NXE) != 0 : true;
+		as->pse = (v->cr4 & CR4_PSE) != 0;
+		as->wp = (v->cr0 & CR0_WP) != 0;
+		as->mode_cr0 = v->cr0;
+		as->mode_cr4 = v->cr4;
+	} else {
+		as->nxe = true;
+		as->pse = true;
+		as->wp = true;
+	}
+	as->maxphyaddr = paddr_bits_of(info);
+}
+
+static bool is_32bit_pv(const struct xenpt_domain_info *info)
+{
+	return !info->hvm && info->guest_width == 4;
+}
+
+/* A 64-bit PV guest runs on 4-level tables only: Xen never gives a PV guest
+ * CR4.LA57 (pv_fixup_guest_cr4(), xen/arch/x86/pv/domain.c). */
+static struct xenpt_error *pv_mode_error(struct xenpt_source *src, enum xenpt_paging_mode mode)
+{
+	return xenpt_error_create(XENPT_ERR_INVALID_ARG,
+				  "%s: --mode %s: a 64-bit PV guest's page tables are always 4-level (Xen runs PV guests without 5-level paging)",
+				  xenpt_source_describe(src), xenpt_paging_mode_name(mode));
+}
+
+XENPT_PUBLIC struct xenpt_error *xenpt_aspace_set_mode(struct xenpt_source *src,
+						       struct xenpt_aspace *as,
+						       enum xenpt_paging_mode mode)
+{
+	if (!src || !as)
+		return xenpt_error_create(XENPT_ERR_INVALID_ARG, "xenpt_aspace_set_mode: NULL argument");
+	if ((unsigned)mode > XENPT_PM_5LEVEL)
+		return xenpt_error_create(XENPT_ERR_INVALID_ARG, "unknown paging mode %u",
+					  (unsigned)mode);
+	if (as->pv && mode != XENPT_PM_4LEVEL)
+		return pv_mode_error(src, mode);
+	as->mode = mode;
+	as->root = root_of(mode, as->cr3);
+	as->mode_inferred = false;
+	return NULL;
+}
+
+XENPT_PUBLIC const char *xenpt_aspace_mode_from(const struct xenpt_aspace *as, char *buf,
+						size_t len)
+{
+	if (!len)
+		return buf;
+	buf[0] = 0;
+	if (!as->mode_inferred)
+		return buf;
+	snprintf(buf, len, "CR0.PG=%u CR4.PAE=%u CR4.LA57=%u, no EFER in dump-core files",
+		 (as->mode_cr0 & CR0_PG) ? 1u : 0u, (as->mode_cr4 & CR4_PAE) ? 1u : 0u,
+		 (as->mode_cr4 & CR4_LA57) ? 1u : 0u);
+	return buf;
+}
+
+XENPT_PUBLIC struct xenpt_error *xenpt_aspace_from_vcpu(struct xenpt_source *src, uint32_t vcpu,
+							bool user, struct xenpt_aspace *ret)
+{
+	const struct xenpt_domain_info *info = xenpt_source_domain(src);
+	struct xenpt_vcpu *v;
+	struct xenpt_error *err;
+	struct xenpt_aspace as;
+
+	if (is_32bit_pv(info))
+		return xenpt_error_create(XENPT_ERR_UNSUPPORTED,
+					  "%s: 32-bit PV guests are not supported (only 64-bit PV and HVM)",
+					  xenpt_source_describe(src));
+	if (user && info->hvm)
+		return xenpt_error_create(XENPT_ERR_INVALID_ARG,
+					  "%s: a separate user page table (ctrlreg[1]) exists only for 64-bit PV guests",
+					  xenpt_source_describe(src));
+	v = malloc(sizeof(*v));
+	if (!v)
+		return xenpt_error_create(XENPT_ERR_NOMEM, "out of memory");
+	err = xenpt_source_vcpu(src, vcpu, v);
+	if (err) {
+		free(v);
+		return err;
+	}
+	if (!info->hvm) {
+		uint64_t cr3 = user ? v->user_cr3 : v->cr3;
+
+		if (!cr3) {
+			if (user)
+				err = xenpt_error_create(XENPT_ERR_NOT_FOUND,
+							 "%s: vCPU %u has no user page table (ctrlreg[1] is 0: the guest kernel uses no separate user L4)",
+							 xenpt_source_describe(src), vcpu);
+			else
+				err = xenpt_error_create(XENPT_ERR_NOT_FOUND,
+							 "%s: vCPU %u has no page table (ctrlreg[3] is 0: vCPU offline or not started?)",
+							 xenpt_source_describe(src), vcpu);
+			free(v);
+			return err;
+		}
+		/* 64-bit PV: ctrlreg[3] = xen_pfn_to_cr3_x86_64(mfn) = mfn << 12. */
+		aspace_pv(cr3, XENPT_PM_4LEVEL, user, info, &as);
+	} else {
+		enum xenpt_paging_mode mode =
+			xenpt_paging_mode_from_regs(v->cr0, v->cr4, v->efer, v->efer_known,
+						    info->guest_width != 4);
+		aspace_hvm(v->cr3, mode, v, info, &as);
+		as.mode_inferred = !v->efer_known;
+	}
+	free(v);
+	*ret = as;
+	return NULL;
+}
+
+XENPT_PUBLIC struct xenpt_error *xenpt_aspace_from_cr3(struct xenpt_source *src, uint64_t cr3,
+						       enum xenpt_paging_mode mode,
+						       struct xenpt_aspace *ret)
+{
+	const struct xenpt_domain_info *info = xenpt_source_domain(src);
+	struct xenpt_aspace as;
+
+	if ((unsigned)mode > XENPT_PM_5LEVEL)
+		return xenpt_error_create(XENPT_ERR_INVALID_ARG, "unknown paging mode %u",
+					  (unsigned)mode);
+	if (is_32bit_pv(info))
+		return xenpt_error_create(XENPT_ERR_UNSUPPORTED,
+					  "%s: 32-bit PV guests are not supported (only 64-bit PV and HVM)",
+					  xenpt_source_describe(src));
+	if (!info->hvm) {
+		if (mode == XENPT_PM_NONE)
+			mode = XENPT_PM_4LEVEL;
+		if (mode != XENPT_PM_4LEVEL)
+			return pv_mode_error(src, mode);
+		aspace_pv(cr3, mode, false, info, &as);
+	} else {
+		struct xenpt_vcpu *v = NULL;
+		bool inferred = false;
+
+		if (xenpt_source_caps(src) & XENPT_CAP_VCPU) {
+			struct xenpt_error *err;
+
+			v = malloc(sizeof(*v));
+			if (!v)
+				return xenpt_error_create(XENPT_ERR_NOMEM, "out of memory");
+			err = xenpt_source_vcpu(src, 0, v);
+			if (err) {
+				free(v);
+				if (mode == XENPT_PM_NONE)
+					return xenpt_error_prefix(err, "paging mode of vCPU 0 (give a mode explicitly)");
+				xenpt_error_destroy(err);   /* flags default below */
+				v = NULL;
+			}
+		} else if (mode == XENPT_PM_NONE) {
+			return xenpt_error_create(XENPT_ERR_INVALID_ARG,
+						  "%s: no vCPU state to take the paging mode from; give a mode explicitly",
+						  xenpt_source_describe(src));
+		}
+		if (mode == XENPT_PM_NONE) {
+			mode = xenpt_paging_mode_from_regs(v->cr0, v->cr4, v->efer, v->efer_known,
+							   info->guest_width != 4);
+			inferred = !v->efer_known;
+		}
+		aspace_hvm(cr3, mode, v, info, &as);
+		as.mode_inferred = inferred;
+		free(v);
+	}
+	*ret = as;
+	return NULL;
+}
+
+/* ---- the walk ------------------------------------------------------------ */
+
+static struct xenpt_error *table_error(struct xenpt_error *err, struct xenpt_source *src,
+				       const struct xenpt_aspace *as, uint64_t va,
+				       unsigned level, uint64_t table)
+{
+	return xenpt_error_prefix(err, "%s: walk of va 0x%016" PRIx64 ": L%u table at %s 0x%" PRIx64,
+				  xenpt_source_describe(src), va, level,
+				  as->pv ? "mfn" : xenpt_space_name(as->space), table);
+}
+
+struct xenpt_error *pt_walk(struct xenpt_source *src, const struct xenpt_aspace *as,
+			    const struct pt_geom *g, uint64_t va, struct xenpt_walk *w)
+{
+	uint64_t table = as->root;
+	unsigned level, off = g->root_off;
+	bool rw = true, us = true, nx = false;
+
+	w->va = va;
+	w->nsteps = 0;
+	w->end_errno = 0;
+	if (!pt_canonical(g, va)) {
+		w->end = pt_outside_space(g) ? XENPT_WALK_OUTSIDE_SPACE : XENPT_WALK_NON_CANONICAL;
+		w->end_level = g->top;
+		return NULL;
+	}
+	if (!g->top) {
+		/* Paging off: linear = guest-physical. */
+		w->end = XENPT_WALK_MAPPED;
+		w->end_level = 0;
+		w->page_size = XENPT_PAGE_SIZE;
+		w->frame = va >> 12;
+		w->addr = va;
+		w->writable = w->user = w->hw_user = true;
+		w->nx = w->global = w->accessed = w->dirty = w->guest_kernel = false;
+		return NULL;
+	}
+	for (level = g->top;; level--) {
+		struct xenpt_walk_step *st;
+		struct pt_entry d;
+		const uint8_t *page = NULL;
+		int ferr = 0;
+		unsigned idx;
+		uint64_t e;
+		struct xenpt_error *err;
+
+		err = xenpt_source_get_frames(src, as->space, &table, 1, &page, &ferr);
+		if (err)
+			return table_error(err, src, as, va, level, table);
+		if (!page) {
+			w->end = XENPT_WALK_UNREADABLE;
+			w->end_level = level;
+			w->end_errno = ferr;
+			return NULL;
+		}
+		idx = pt_index(g, level, va);
+		e = pt_read_entry(g, page + off, idx);
+		pt_decode(g, level, e, &d);
+		st = &w->steps[w->nsteps++];
+		st->level = level;
+		st->table = table;
+		st->table_other = XENPT_INVALID_FRAME;
+		st->index = idx;
+		st->entry_addr = (table << 12) + off + (uint64_t)idx * g->esize;
+		st->entry = e;
+		st->present = d.present;
+		st->leaf = d.present && d.leaf;
+		st->next = d.present ? d.next : XENPT_INVALID_FRAME;
+		st->next_other = XENPT_INVALID_FRAME;
+		st->rsvd = d.present ? d.rsvd : 0;
+		st->disallowed = d.present ? d.disallowed : 0;
+		w->end_level = level;
+		if (pt_is_xen_slot(g, level, idx)) {
+			/* is_guest_l4_slot(): Xen's own mappings, not the guest's. */
+			w->end = XENPT_WALK_XEN_SLOT;
+			return NULL;
+		}
+		if (!d.present) {
+			w->end = XENPT_WALK_NOT_PRESENT;
+			return NULL;
+		}
+		if (d.rsvd) {
+			w->end = XENPT_WALK_RESERVED;
+			return NULL;
+		}
+		if (d.disallowed) {
+			w->end = XENPT_WALK_DISALLOWED;
+			return NULL;
+		}
+		if (g->has_rw_us[level]) {
+			rw = rw && (e & XENPT_PTE_RW);
+			us = us && (e & XENPT_PTE_US);
+		}
+		if (g->nx && (e & XENPT_PTE_NX))
+			nx = true;
+		if (d.leaf) {
+			uint64_t size = 1ull << d.page_shift;
+
+			w->end = XENPT_WALK_MAPPED;
+			w->page_size = size;
+			w->frame = d.next + ((va & (size - 1)) >> 12);
+			w->addr = (w->frame << 12) | (va & 0xfff);
+			w->writable = pt_writable(rw, us, as->wp);
+			w->hw_user = us;
+			w->user = pt_user(as, us, e);
+			w->guest_kernel = as->pv && (e & XEN_PV_PAGE_GUEST_KERNEL);
+			w->nx = nx;
+			w->global = (e & XENPT_PTE_G) != 0;
+			w->accessed = (e & XENPT_PTE_A) != 0;
+			w->dirty = (e & XENPT_PTE_D) != 0;
+			return NULL;
+		}
+		if (level == 1) {   /* unreachable: L1 entries are leaves */
+			w->end = XENPT_WALK_RESERVED;
+			return NULL;
+		}
+		table = d.next;
+		off = 0;
+	}
+}
+
+/*
+ * Label every frame of the walk in the other space in ONE batched lookup:
+ * PV MFNs get their PFN from the M2P; HVM GFNs get an MFN when the source
+ * has a P2M for them.  Sources without either leave XENPT_INVALID_FRAME.
+ */
+static struct xenpt_error *label_walk(struct xenpt_source *src, struct xenpt_walk *w)
+{
+	uint64_t in[PT_MAX_LEVELS + 2], out[PT_MAX_LEVELS + 2];
+	unsigned caps = xenpt_source_caps(src), n = 0, i, last_next = 0, frame_at = 0;
+	bool have_next = false, have_frame = false;
+	struct xenpt_error *err;
+
+	_Static_assert(sizeof(xenpt_mfn_t) == sizeof(uint64_t) &&
+		       sizeof(xenpt_gfn_t) == sizeof(uint64_t), "typed frames are plain u64s");
+	if (w->as.space == XENPT_SPACE_MFN ? !(caps & XENPT_CAP_M2P) : !(caps & XENPT_CAP_P2M))
+		return NULL;
+	for (i = 0; i < w->nsteps; i++)
+		in[n++] = w->steps[i].table;
+	if (w->nsteps && w->steps[w->nsteps - 1].next != XENPT_INVALID_FRAME) {
+		last_next = n;
+		in[n++] = w->steps[w->nsteps - 1].next;
+		have_next = true;
+	}
+	if (w->end == XENPT_WALK_MAPPED) {
+		if (have_next && in[last_next] == w->frame) {
+			frame_at = last_next;     /* a 4K leaf: the same frame */
+		} else {
+			frame_at = n;
+			in[n++] = w->frame;
+		}
+		have_frame = true;
+	}
+	if (!n)
+		return NULL;
+	if (w->as.space == XENPT_SPACE_MFN)
+		err = xenpt_source_m2p(src, (const xenpt_mfn_t *)in, n, (xenpt_gfn_t *)out);
+	else
+		err = xenpt_source_p2m(src, (const xenpt_gfn_t *)in, n, (xenpt_mfn_t *)out);
+	if (err)
+		return xenpt_error_prefix(err, "%s: labels for the walk of va 0x%016" PRIx64,
+					  xenpt_source_describe(src), w->va);
+	for (i = 0; i < w->nsteps; i++) {
+		w->steps[i].table_other = out[i];
+		if (i + 1 < w->nsteps)
+			w->steps[i].next_other = out[i + 1];
+	}
+	if (have_next)
+		w->steps[w->nsteps - 1].next_other = out[last_next];
+	if (have_frame)
+		w->frame_other = out[frame_at];
+	return NULL;
+}
+
+XENPT_PUBLIC struct xenpt_error *xenpt_walk_va(struct xenpt_source *src, const struct xenpt_aspace *as,
+					       xenpt_va_t va, struct xenpt_walk *ret)
+{
+	struct xenpt_walk w;
+	const struct pt_geom *g;
+	struct xenpt_error *err;
+	unsigned i;
+
+	if (!src || !as || !ret)
+		return xenpt_error_create(XENPT_ERR_INVALID_ARG, "xenpt_walk_va: NULL argument");
+	g = pt_geom_get(as);
+	if (!g)
+		return xenpt_error_create(XENPT_ERR_INVALID_ARG, "%s: unknown paging mode %u",
+					  xenpt_source_describe(src), (unsigned)as->mode);
+	/* No memset of the whole record: pt_walk() sets what it uses, the
+	 * rest is cleared here, and only the steps taken are copied out. */
+	w.as = *as;
+	w.page_size = w.frame = w.addr = 0;
+	w.frame_other = XENPT_INVALID_FRAME;
+	w.writable = w.user = w.nx = w.global = w.accessed = w.dirty = false;
+	w.hw_user = w.guest_kernel = false;
+	err = pt_walk(src, as, g, xenpt_va_x(va), &w);
+	if (!err)
+		err = label_walk(src, &w);
+	if (err)
+		return err;
+	ret->va = w.va;
+	ret->as = w.as;
+	ret->nsteps = w.nsteps;
+	for (i = 0; i < w.nsteps; i++)
+		ret->steps[i] = w.steps[i];
+	if (w.nsteps < XENPT_ARRAY_SIZE(w.steps))
+		memset(&ret->steps[w.nsteps], 0,
+		       (XENPT_ARRAY_SIZE(w.steps) - w.nsteps) * sizeof(w.steps[0]));
+	ret->end = w.end;
+	ret->end_level = w.end_level;
+	ret->end_errno = w.end_errno;
+	ret->page_size = w.page_size;
+	ret->frame = w.frame;
+	ret->frame_other = w.frame_other;
+	ret->addr = w.addr;
+	ret->writable = w.writable;
+	ret->user = w.user;
+	ret->nx = w.nx;
+	ret->global = w.global;
+	ret->accessed = w.accessed;
+	ret->dirty = w.dirty;
+	ret->hw_user = w.hw_user;
+	ret->guest_kernel = w.guest_kernel;
+	return NULL;
+}
