@@ -23,8 +23,10 @@
 
 /* __PAGE_HYPERVISOR_RW (xen/arch/x86/include/asm/page.h): NX|A|D|RW|P. */
 #define PAGE_HYPERVISOR_RW (XENPT_PTE_NX | XENPT_PTE_D | XENPT_PTE_A | XENPT_PTE_RW | XENPT_PTE_P)
-/* LINEAR_PT_VIRT_START's L4 slot (xen/arch/x86/include/asm/config.h). */
+/* LINEAR_PT_VIRT_START's and RO_MPT_VIRT_START's L4 slots
+ * (xen/arch/x86/include/asm/config.h). */
 #define XEN_LINEAR_SLOT 258u
+#define XEN_RO_MPT_SLOT 256u
 /* HYPERVISOR_VIRT_END (config.h): the end of the 16 Xen L4 slots. */
 #define HYPERVISOR_VIRT_END 0xffff880000000000ull
 
@@ -117,6 +119,15 @@ static const char *const type_names[] = {
 	[PVMM_T_NONE] = "none", [PVMM_T_L1] = "L1", [PVMM_T_L2] = "L2", [PVMM_T_L3] = "L3",
 	[PVMM_T_L4] = "L4", [PVMM_T_SEG_DESC] = "seg_desc", [PVMM_T_WRITABLE] = "writable",
 };
+
+const char *pvmm_pfinfo_type(const struct pvmm_frame_info *info, uint16_t domid)
+{
+	if (info->owner != domid || info->special)
+		return "xtab";
+	if (info->type >= PVMM_T_L1 && info->type <= PVMM_T_L4 && (info->pinned || info->validated))
+		return (const char *const[]){ "l1", "l2", "l3", "l4" }[info->type - PVMM_T_L1];
+	return "none";
+}
 
 const char *pvmm_type_name(enum pvmm_type t)
 {
@@ -897,10 +908,12 @@ static int validate(struct pvmm *m, uint64_t mfn, struct frame *f, enum pvmm_typ
 
 			if (i == XEN_LINEAR_SLOT)
 				v = mfn << 12 | PAGE_HYPERVISOR_RW;
-			else if (dom && dom->have_xen_slots)
-				v = dom->xen_slots[i - XEN_PV_FIRST_XEN_SLOT];
-			else
+			else if (!dom || !dom->have_xen_slots)
 				continue;
+			else if (i == XEN_RO_MPT_SLOT)
+				v = 0;  /* ro_mpt = VM_ASSIST(d, m2p_strict): off */
+			else
+				v = dom->xen_slots[i - XEN_PV_FIRST_XEN_SLOT];
 			if (ent_set(m, f, i, v))
 				return -ENOMEM;
 		}
@@ -1222,6 +1235,15 @@ static int set_root(struct pvmm *m, struct domain *d, unsigned vcpu, uint64_t mf
 			why_ctx(m, "new %sbase pointer 0x%" PRIx64, user ? "user " : "", mfn);
 			return rc;
 		}
+	}
+	/* new_guest_cr3(): without m2p_strict, fill_ro_mpt() gives the new
+	 * kernel root the RO M2P slot */
+	if (!user && d->have_xen_slots) {
+		struct frame *f = frame_get(m, mfn);
+
+		if (f && ent_set(m, f, XEN_RO_MPT_SLOT, d->xen_slots[XEN_RO_MPT_SLOT -
+								  XEN_PV_FIRST_XEN_SLOT]))
+			return -ENOMEM;
 	}
 	*slot = mfn;
 	if (old) {

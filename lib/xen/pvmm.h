@@ -137,12 +137,14 @@ const char *pvmm_bug_name(enum pvmm_bug bug);
  * A 64-bit PV domain with @nr_vcpus vCPUs (at most 8).  @io_caps: it has
  * I/O memory (l1_disallow_mask() lets cache attributes through, MMIO maps
  * allowed); domain 0 is also privileged over the others (XSM_TARGET).
- * @m2p_strict: VM_ASSIST(d, m2p_strict).  0 or -EEXIST/-ENOSPC.
+ * VM_ASSIST(d, m2p_strict) is off.  0 or -EEXIST/-EINVAL/-ENOSPC.
  */
 int pvmm_add_domain(struct pvmm *m, uint16_t domid, unsigned nr_vcpus, bool io_caps);
 /* The 16 Xen L4 slots (256-271) a validated L4 of @domid gets
- * (init_xen_l4_slots()); slot 258 is always the self map.  Without this
- * call the model leaves slots other than 258 as they are. */
+ * (init_xen_l4_slots()): slot 258 is always the self map, slot 256 (the
+ * RO M2P) is empty at validation and set from @slots when the L4 becomes
+ * a kernel base pointer (fill_ro_mpt(), no m2p_strict).  Without this call
+ * the model leaves slots other than 258 as they are. */
 int pvmm_set_xen_l4_slots(struct pvmm *m, uint16_t domid, const uint64_t slots[16]);
 
 /*
@@ -167,6 +169,14 @@ uint64_t pvmm_entry(const struct pvmm *m, uint64_t mfn, unsigned idx);
 uint64_t pvmm_frame_next(const struct pvmm *m, uint64_t from);
 /* guest_table / guest_table_user of a vCPU (0: none). */
 uint64_t pvmm_vcpu_root(const struct pvmm *m, uint16_t domid, unsigned vcpu, bool user);
+/*
+ * What getpageframeinfo3 (XEN_DOMCTL_getpageframeinfo3,
+ * xen/arch/x86/domctl.c) reports to a tool for a frame asked about as
+ * @domid's: "xtab" (not the domain's, or a Xen page), "l1".."l4" (the type
+ * bits, when pinned or validated), otherwise "none" (writable, descriptor
+ * and devalidated pages alike); the pin bit is info->pinned.
+ */
+const char *pvmm_pfinfo_type(const struct pvmm_frame_info *info, uint16_t domid);
 /* Short name of a type ("L1", "writable", ...). */
 const char *pvmm_type_name(enum pvmm_type t);
 
