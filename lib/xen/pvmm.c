@@ -39,9 +39,9 @@
 #define FASTPATH_WHITELIST (XENPT_PTE_NX | 0x7ff0000000000000ull | 0xe00ull | XENPT_PTE_G | \
 			    XENPT_PTE_D | XENPT_PTE_A | XENPT_PTE_US)
 
+/* 20 bytes per frame; the M2P lives in per-chunk arrays made on first use. */
 struct frame {
-	uint64_t *ent;          /* NR_ENTRIES, or NULL: all zero */
-	uint64_t m2p;
+	uint32_t ent;           /* 1 + index of its entry page, 0: all entries zero */
 	uint32_t type_count;
 	uint32_t count;
 	int16_t linear;
@@ -59,6 +59,7 @@ struct domain {
 	uint16_t domid;
 	unsigned nr_vcpus;
 	bool io_caps;
+	bool writable_pagetables;   /* VM_ASSIST(d, writable_pagetables) */
 	bool have_xen_slots;
 	uint64_t xen_slots[16];
 	struct vcpu vcpu[MAX_VCPUS];
@@ -66,11 +67,12 @@ struct domain {
 
 struct pvmm {
 	struct frame **chunks;
+	uint64_t **m2p;             /* per chunk, or NULL: all invalid */
 	size_t nr_chunks;
-	uint64_t **slabs;
+	uint64_t **slabs;           /* SLAB_PAGES entry pages each */
 	size_t nr_slabs;
-	unsigned slab_used;         /* pages used of the last slab */
-	uint64_t **free_pages;      /* entry pages given back */
+	uint32_t nr_pages;          /* entry pages handed out */
+	uint32_t *free_pages;       /* entry pages given back (1 + index) */
 	size_t nr_free, cap_free;
 	struct domain dom[MAX_DOMAINS];
 	enum pvmm_bug bug;
@@ -161,9 +163,12 @@ void pvmm_free(struct pvmm *m)
 {
 	if (!m)
 		return;
-	for (size_t i = 0; i < m->nr_chunks; i++)
+	for (size_t i = 0; i < m->nr_chunks; i++) {
 		free(m->chunks[i]);
+		free(m->m2p[i]);
+	}
 	free(m->chunks);
+	free(m->m2p);
 	for (size_t i = 0; i < m->nr_slabs; i++)
 		free(m->slabs[i]);
 	free(m->slabs);
@@ -195,11 +200,18 @@ static struct frame *frame_slot(struct pvmm *m, uint64_t mfn)
 
 		while (n <= c)
 			n *= 2;
+		uint64_t **nm;
+
 		nc = realloc(m->chunks, n * sizeof(*nc));
 		if (!nc)
 			return NULL;
 		memset(nc + m->nr_chunks, 0, (n - m->nr_chunks) * sizeof(*nc));
 		m->chunks = nc;
+		nm = realloc(m->m2p, n * sizeof(*nm));
+		if (!nm)
+			return NULL;
+		memset(nm + m->nr_chunks, 0, (n - m->nr_chunks) * sizeof(*nm));
+		m->m2p = nm;
 		m->nr_chunks = n;
 	}
 	if (!m->chunks[c]) {
@@ -210,49 +222,82 @@ static struct frame *frame_slot(struct pvmm *m, uint64_t mfn)
 	return &m->chunks[c][mfn & (CHUNK_FRAMES - 1)];
 }
 
+static uint64_t *page_ptr(const struct pvmm *m, uint32_t ent)
+{
+	uint32_t p = ent - 1;
+
+	return m->slabs[p / SLAB_PAGES] + (size_t)(p % SLAB_PAGES) * NR_ENTRIES;
+}
+
 /* The entries of @f, allocated (zero) from a slab on first need. */
 static uint64_t *frame_ent(struct pvmm *m, struct frame *f)
 {
 	uint64_t *p;
 
 	if (f->ent)
-		return f->ent;
+		return page_ptr(m, f->ent);
 	if (m->nr_free) {
-		p = m->free_pages[--m->nr_free];
+		f->ent = m->free_pages[--m->nr_free];
+		p = page_ptr(m, f->ent);
 		memset(p, 0, NR_ENTRIES * sizeof(*p));
-	} else {
-		if (!m->nr_slabs || m->slab_used == SLAB_PAGES) {
-			uint64_t **ns = realloc(m->slabs, (m->nr_slabs + 1) * sizeof(*ns));
-
-			if (!ns)
-				return NULL;
-			m->slabs = ns;
-			ns[m->nr_slabs] = calloc(SLAB_PAGES * NR_ENTRIES, sizeof(uint64_t));
-			if (!ns[m->nr_slabs])
-				return NULL;
-			m->nr_slabs++;
-			m->slab_used = 0;
-		}
-		p = m->slabs[m->nr_slabs - 1] + (size_t)m->slab_used++ * NR_ENTRIES;
+		return p;
 	}
-	f->ent = p;
-	return p;
+	if (m->nr_pages == UINT32_MAX - 1)
+		return NULL;
+	if (m->nr_pages / SLAB_PAGES == m->nr_slabs) {
+		uint64_t **ns = realloc(m->slabs, (m->nr_slabs + 1) * sizeof(*ns));
+
+		if (!ns)
+			return NULL;
+		m->slabs = ns;
+		ns[m->nr_slabs] = calloc(SLAB_PAGES * NR_ENTRIES, sizeof(uint64_t));
+		if (!ns[m->nr_slabs])
+			return NULL;
+		m->nr_slabs++;
+	}
+	f->ent = ++m->nr_pages;
+	return page_ptr(m, f->ent);
 }
 
-static uint64_t ent_get(const struct frame *f, unsigned i)
+static uint64_t ent_get(const struct pvmm *m, const struct frame *f, unsigned i)
 {
-	return f->ent ? f->ent[i] : 0;
+	return f->ent ? page_ptr(m, f->ent)[i] : 0;
 }
 
 /* Store an entry; only fails when out of memory (storing non-zero into a
  * frame that had no entries yet). */
 static int ent_set(struct pvmm *m, struct frame *f, unsigned i, uint64_t v)
 {
+	uint64_t *p;
+
 	if (!f->ent && !v)
 		return 0;
-	if (!frame_ent(m, f))
+	if (!(p = frame_ent(m, f)))
 		return -ENOMEM;
-	f->ent[i] = v;
+	p[i] = v;
+	return 0;
+}
+
+static uint64_t m2p_get(const struct pvmm *m, uint64_t mfn)
+{
+	const uint64_t *c = m->m2p[mfn >> CHUNK_SHIFT];
+
+	return c ? c[mfn & (CHUNK_FRAMES - 1)] : M2P_INVALID;
+}
+
+static int m2p_set(struct pvmm *m, uint64_t mfn, uint64_t pfn)
+{
+	uint64_t **c = &m->m2p[mfn >> CHUNK_SHIFT];
+
+	if (!*c) {
+		if (pfn == M2P_INVALID)
+			return 0;
+		*c = malloc(CHUNK_FRAMES * sizeof(uint64_t));
+		if (!*c)
+			return -ENOMEM;
+		memset(*c, 0xff, CHUNK_FRAMES * sizeof(uint64_t));
+	}
+	(*c)[mfn & (CHUNK_FRAMES - 1)] = pfn;
 	return 0;
 }
 
@@ -290,6 +335,16 @@ int pvmm_add_domain(struct pvmm *m, uint16_t domid, unsigned nr_vcpus, bool io_c
 	return -ENOSPC;
 }
 
+int pvmm_set_writable_pagetables(struct pvmm *m, uint16_t domid, bool on)
+{
+	struct domain *d = dom_get(m, domid);
+
+	if (!d)
+		return -ESRCH;
+	d->writable_pagetables = on;
+	return 0;
+}
+
 int pvmm_set_xen_l4_slots(struct pvmm *m, uint16_t domid, const uint64_t slots[16])
 {
 	struct domain *d = dom_get(m, domid);
@@ -312,7 +367,8 @@ int pvmm_add_frame(struct pvmm *m, uint64_t mfn, uint16_t owner)
 	memset(f, 0, sizeof(*f));
 	f->present = 1;
 	f->owner = owner;
-	f->m2p = M2P_INVALID;
+	if (m2p_set(m, mfn, M2P_INVALID))
+		return -ENOMEM;
 	/* PGC_allocated: a domain's page holds one general reference. */
 	f->count = owner < PVMM_DOMID_SELF ? 1 : 0;
 	return 0;
@@ -325,6 +381,19 @@ int pvmm_set_entry_raw(struct pvmm *m, uint64_t mfn, unsigned idx, uint64_t val)
 	if (!f || idx >= NR_ENTRIES)
 		return -ENOENT;
 	return ent_set(m, f, idx, val);
+}
+
+int pvmm_set_table_raw(struct pvmm *m, uint64_t mfn, const uint64_t ents[512])
+{
+	struct frame *f = frame_get(m, mfn);
+	uint64_t *p;
+
+	if (!f)
+		return -ENOENT;
+	if (!(p = frame_ent(m, f)))
+		return -ENOMEM;
+	memcpy(p, ents, NR_ENTRIES * sizeof(*p));
+	return 0;
 }
 
 int pvmm_set_special(struct pvmm *m, uint64_t mfn, bool special)
@@ -343,8 +412,7 @@ int pvmm_set_m2p(struct pvmm *m, uint64_t mfn, uint64_t pfn)
 
 	if (!f)
 		return -ENOENT;
-	f->m2p = pfn;
-	return 0;
+	return m2p_set(m, mfn, pfn);
 }
 
 bool pvmm_frame(const struct pvmm *m, uint64_t mfn, struct pvmm_frame_info *info)
@@ -361,7 +429,7 @@ bool pvmm_frame(const struct pvmm *m, uint64_t mfn, struct pvmm_frame_info *info
 	info->pinned = f->pinned;
 	info->linear = f->linear;
 	info->special = f->special;
-	info->m2p = f->m2p;
+	info->m2p = m2p_get(m, mfn);
 	return true;
 }
 
@@ -369,7 +437,7 @@ uint64_t pvmm_entry(const struct pvmm *m, uint64_t mfn, unsigned idx)
 {
 	const struct frame *f = frame_get(m, mfn);
 
-	return f && idx < NR_ENTRIES ? ent_get(f, idx) : 0;
+	return f && idx < NR_ENTRIES ? ent_get(m, f, idx) : 0;
 }
 
 uint64_t pvmm_frame_next(const struct pvmm *m, uint64_t from)
@@ -452,7 +520,7 @@ static void put_page(struct pvmm *m, struct frame *f)
 		f->type = PVMM_T_NONE, f->validated = 0;
 	f->owner = PVMM_OWNER_FREE;
 	if (f->ent) {
-		uint64_t **p = m->free_pages;
+		uint32_t *p = m->free_pages;
 
 		if (m->nr_free == m->cap_free) {
 			size_t n = m->cap_free ? 2 * m->cap_free : 16;
@@ -465,7 +533,7 @@ static void put_page(struct pvmm *m, struct frame *f)
 		}
 		if (m->nr_free < m->cap_free)
 			m->free_pages[m->nr_free++] = f->ent;
-		f->ent = NULL;
+		f->ent = 0;
 	}
 }
 
@@ -876,7 +944,7 @@ static int validate(struct pvmm *m, uint64_t mfn, struct frame *f, enum pvmm_typ
 	if (type == PVMM_T_SEG_DESC)
 		return 0;  /* validate_segdesc_page(): descriptors are not modelled */
 	for (i = 0; i < NR_ENTRIES; i++) {
-		uint64_t e = ent_get(f, i);
+		uint64_t e = ent_get(m, f, i);
 
 		if (!guest_slot(level, i) || !(e & XENPT_PTE_P))
 			continue;
@@ -897,7 +965,7 @@ static int validate(struct pvmm *m, uint64_t mfn, struct frame *f, enum pvmm_typ
 		*fail_idx = i;
 		while (i-- > 0)
 			if (guest_slot(level, i))
-				put_entry(m, level, ent_get(f, i), mfn, i);
+				put_entry(m, level, ent_get(m, f, i), mfn, i);
 		return rc;
 	}
 	if (level == 4) {
@@ -928,7 +996,7 @@ static void devalidate(struct pvmm *m, uint64_t mfn, struct frame *f)
 
 	for (unsigned i = NR_ENTRIES; i-- > 0;)
 		if (guest_slot(level, i))
-			put_entry(m, level, ent_get(f, i), mfn, i);
+			put_entry(m, level, ent_get(m, f, i), mfn, i);
 }
 
 /* get_page_and_type_from_mfn() */
@@ -964,7 +1032,7 @@ static int mod_entry(struct pvmm *m, unsigned level, uint64_t mfn, unsigned idx,
 {
 	struct frame *f = frame_get(m, mfn);
 	const struct domain *d = dom_get(m, pt_dom);
-	uint64_t ov = ent_get(f, idx), bad;
+	uint64_t ov = ent_get(m, f, idx), bad;
 	bool old_bugged;
 	int rc;
 
@@ -1142,9 +1210,9 @@ int pvmm_mmu_update(struct pvmm *m, uint16_t caller, unsigned vcpu, uint64_t ptr
 			    "update", mfn, pg_owner);
 			return -EINVAL;
 		}
-		f->m2p = val;
+		rc = m2p_set(m, mfn, val);
 		put_page(m, f);
-		return 0;
+		return rc;
 
 	default:
 		why(m, "unknown mmu_update command %u", cmd);
@@ -1167,7 +1235,7 @@ static uint64_t walk(const struct pvmm *m, uint64_t root, uint64_t va, uint64_t 
 
 		if (!f)
 			return PVMM_NO_FRAME;
-		e = ent_get(f, idx);
+		e = ent_get(m, f, idx);
 		if (!(e & XENPT_PTE_P))
 			return PVMM_NO_FRAME;
 		if (level == 2 && (e & XENPT_PTE_PSE)) {
@@ -1424,12 +1492,14 @@ int pvmm_mmuext_op(struct pvmm *m, uint16_t caller, unsigned vcpu,
 			return -EINVAL;
 		}
 		if (src && src->ent) {
-			if (!frame_ent(m, f))
+			uint64_t *dst = frame_ent(m, f);
+
+			if (!dst)
 				rc = -ENOMEM;
 			else
-				memcpy(f->ent, src->ent, NR_ENTRIES * sizeof(uint64_t));
+				memcpy(dst, page_ptr(m, src->ent), NR_ENTRIES * sizeof(uint64_t));
 		} else if (f->ent) {
-			memset(f->ent, 0, NR_ENTRIES * sizeof(uint64_t));
+			memset(page_ptr(m, f->ent), 0, NR_ENTRIES * sizeof(uint64_t));
 		}
 		put_page_and_type(m, op->arg1, f);
 		if (src)
@@ -1474,7 +1544,7 @@ int pvmm_update_va_mapping(struct pvmm *m, uint16_t caller, unsigned vcpu, uint6
 		for (unsigned level = 4; level >= 2; level--) {
 			unsigned i = (unsigned)((va >> (12 + 9 * (level - 1))) & 511);
 			const struct frame *tf = frame_get(m, t);
-			uint64_t e = tf ? ent_get(tf, i) : 0;
+			uint64_t e = tf ? ent_get(m, tf, i) : 0;
 
 			if (!(e & XENPT_PTE_P) || (level == 2 && (e & XENPT_PTE_PSE))) {
 				why(m, "VA 0x%" PRIx64 ": no L1 table (L%u entry %u of frame 0x%"
@@ -1545,6 +1615,12 @@ enum pvmm_write_result pvmm_guest_write(struct pvmm *m, uint16_t caller, unsigne
 		return PVMM_WRITE_DONE;
 	}
 	*ec = 3;  /* P|W (Xen clears U for a guest kernel fault) */
+	/* fixup_page_fault() (traps.c): only with VM_ASSIST writable_pagetables */
+	if (!d->writable_pagetables) {
+		why(m, "VA 0x%" PRIx64 " is mapped read-only (and d%u has no writable page tables)",
+		    va, caller);
+		return PVMM_WRITE_PF;
+	}
 	/* pv_ro_page_fault(): only the L1 entry's own RW bit is looked at */
 	if ((e & (XENPT_PTE_P | XENPT_PTE_RW)) != XENPT_PTE_P) {
 		why(m, "VA 0x%" PRIx64 " is mapped read-only above the L1 entry", va);
@@ -1560,7 +1636,7 @@ enum pvmm_write_result pvmm_guest_write(struct pvmm *m, uint16_t caller, unsigne
 	/* ptwr_emulated_update(): always through get_page_from_l1e() */
 	idx = (unsigned)((va & 0xfff) >> 3);
 	{
-		uint64_t ov = ent_get(tf, idx), nv = val;
+		uint64_t ov = ent_get(m, tf, idx), nv = val;
 		bool old_bugged = take_mark(m, target, idx);
 
 		if (nv & XENPT_PTE_P) {

@@ -140,6 +140,9 @@ const char *pvmm_bug_name(enum pvmm_bug bug);
  * VM_ASSIST(d, m2p_strict) is off.  0 or -EEXIST/-EINVAL/-ENOSPC.
  */
 int pvmm_add_domain(struct pvmm *m, uint16_t domid, unsigned nr_vcpus, bool io_caps);
+/* VMASST_TYPE_writable_pagetables for @domid (off when a domain is made, as
+ * in Xen; Linux and the test guest turn it on): see pvmm_guest_write(). */
+int pvmm_set_writable_pagetables(struct pvmm *m, uint16_t domid, bool on);
 /* The 16 Xen L4 slots (256-271) a validated L4 of @domid gets
  * (init_xen_l4_slots()): slot 258 is always the self map, slot 256 (the
  * RO M2P) is empty at validation and set from @slots when the L4 becomes
@@ -158,6 +161,8 @@ int pvmm_set_xen_l4_slots(struct pvmm *m, uint16_t domid, const uint64_t slots[1
  */
 int pvmm_add_frame(struct pvmm *m, uint64_t mfn, uint16_t owner);
 int pvmm_set_entry_raw(struct pvmm *m, uint64_t mfn, unsigned idx, uint64_t val);
+/* All 512 entries of @mfn at once, raw (as pvmm_set_entry_raw()). */
+int pvmm_set_table_raw(struct pvmm *m, uint64_t mfn, const uint64_t ents[512]);
 int pvmm_set_special(struct pvmm *m, uint64_t mfn, bool special);
 int pvmm_set_m2p(struct pvmm *m, uint64_t mfn, uint64_t pfn);
 
@@ -207,7 +212,8 @@ int pvmm_update_va_mapping(struct pvmm *m, uint16_t caller, unsigned vcpu, uint6
  * An 8-byte guest-kernel store of @val at @va (8-byte aligned) by vCPU
  * @vcpu, through its kernel page tables: a plain write through an RW
  * mapping, the writable-page-table emulation when @va maps one of the
- * domain's validated L1 tables read-only (pv_ro_page_fault()), otherwise
+ * domain's validated L1 tables read-only and the domain turned on
+ * writable page tables (fixup_page_fault(), pv_ro_page_fault()), otherwise
  * a #PF with the error code the guest sees in *@ec (P|W = 3 for a
  * read-only mapping, W = 2 for a missing one).
  */

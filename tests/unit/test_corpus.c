@@ -82,6 +82,7 @@ struct rec {
 	char cr3[NAME_LEN], user_cr3[NAME_LEN];
 	unsigned declared_seqs;
 	bool have_declared;
+	bool writable_pagetables;        /* world vm_assist writable_pagetables=1 */
 	struct seq *seqs, *last;
 	unsigned nr_seqs;
 	char err[256];
@@ -214,6 +215,13 @@ static int parse_line(struct rec *r, char *line, unsigned ln)
 			copy(r->cr3, tok[2], sizeof(r->cr3));
 		} else if (n == 3 && !strcmp(tok[1], "user_cr3")) {
 			copy(r->user_cr3, tok[2], sizeof(r->user_cr3));
+		} else if (n >= 3 && !strcmp(tok[1], "vm_assist")) {
+			for (unsigned i = 2; i < n; i++) {
+				const char *v = kv(tok[i], "writable_pagetables");
+
+				if (v)
+					r->writable_pagetables = atoi(v) == 1;
+			}
 		} else if (n >= 3 && !strcmp(tok[1], "sequences")) {
 			r->declared_seqs = (unsigned)strtoul(tok[2], NULL, 0);
 			r->have_declared = true;
@@ -392,7 +400,8 @@ static int build_world(struct ctx *c)
 	bool have_slots = false;
 	int rc;
 
-	if (pvmm_add_domain(c->m, DOM, 1, false))
+	if (pvmm_add_domain(c->m, DOM, 1, false) ||
+	    pvmm_set_writable_pagetables(c->m, DOM, r->writable_pagetables))
 		return -1;
 	for (unsigned i = 0; i < r->nr_anchors; i++)
 		if (pvmm_add_frame(c->m, r->anchors[i].mfn, DOM) ||

@@ -635,6 +635,11 @@ TEST(pvmm_writable_page_tables)
 	/* map L1 D read-only at 0x4000 (general ref only) */
 	CHECK_EQ(pvmm_update_va_mapping(m, 1, 0, 0x4000, E(D, 0x21), 0), 0);
 	CHECK_FRAME(m, D, PVMM_T_L1, 1, 3, true, false);
+	/* without VMASST_TYPE_writable_pagetables no emulation: #PF P|W */
+	CHECK_EQ(pvmm_guest_write(m, 1, 0, 0x4000 + 5 * 8, E(DATA_E, 0x63), &ec), PVMM_WRITE_PF);
+	CHECK_EQ(ec, 3);
+	CHECK_EQ(pvmm_entry(m, D, 5), 0);
+	REQUIRE(pvmm_set_writable_pagetables(m, 1, true) == 0);
 	/* a store into it: ptwr_emulated_update, a validated L1 update */
 	CHECK_EQ(pvmm_guest_write(m, 1, 0, 0x4000 + 5 * 8, E(DATA_E, 0x63), &ec),
 		 PVMM_WRITE_EMULATED);
@@ -704,5 +709,58 @@ TEST(pvmm_mmuext_misc)
 	CHECK_EQ(pvmm_entry(m, D3, 9), 0);
 	CHECK_FRAME(m, D3, PVMM_T_WRITABLE, 0, 1, true, false);
 	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_CLEAR_PAGE, Z0, 0), -EINVAL);
+	pvmm_free(m);
+}
+
+/* ---- the other buggy-Xen switches, and what a tool sees ---------------------- */
+
+TEST(pvmm_bug_linear_rw_and_bad_flags)
+{
+	struct pvmm *m = world();
+
+	REQUIRE(m);
+	REQUIRE(hierarchy(m) == 0);
+	REQUIRE(pvmm_vcpu_set_roots(m, 1, 0, A, 0) == 0);
+	REQUIRE(ext(m, 1, PVMM_MMUEXT_PIN_L4_TABLE, G, 0) == 0);
+	CHECK_STR_EQ(pvmm_bug_name(PVMM_BUG_LINEAR_RW), "linear-rw");
+	pvmm_set_bug(m, PVMM_BUG_LINEAR_RW);
+	/* an RW linear entry is taken like an RO one: +1 general +1 type */
+	CHECK_EQ(mmu(m, 1, A, 2, E(G, 0x23)), 0);
+	CHECK_FRAME(m, G, PVMM_T_L4, 2, 3, true, true);
+	CHECK_LINEAR(m, G, -1);
+	/* an RW self map: no reference */
+	CHECK_EQ(mmu(m, 1, A, 1, E(A, 0x23)), 0);
+	CHECK_FRAME(m, A, PVMM_T_L4, 1, 2, true, false);
+	pvmm_set_bug(m, PVMM_BUG_BAD_FLAGS);
+	CHECK_EQ(mmu(m, 1, D, 4, E(DATA_F, 0x21 | PCD)), 0);
+	CHECK_FRAME(m, DATA_F, PVMM_T_NONE, 0, 3, false, false);
+	pvmm_set_bug(m, PVMM_BUG_NONE);
+	/* with the rules back, the same write is refused again */
+	CHECK_EQ(mmu(m, 1, D, 5, E(DATA_F, 0x21 | PCD)), -EINVAL);
+	pvmm_free(m);
+}
+
+TEST(pvmm_getpageframeinfo3_view)
+{
+	struct pvmm *m = world();
+	struct pvmm_frame_info i;
+	uint64_t t[512] = { [3] = E(DATA_E, 0x63) };
+
+	REQUIRE(m);
+	REQUIRE(pvmm_set_table_raw(m, D, t) == 0);
+	CHECK_EQ(pvmm_entry(m, D, 3), E(DATA_E, 0x63));
+	REQUIRE(ext(m, 1, PVMM_MMUEXT_PIN_L1_TABLE, D, 0) == 0);
+	/* XEN_DOMCTL_getpageframeinfo3: the type only if pinned or validated;
+	 * writable shows as none; another domain's frame is XTAB */
+	REQUIRE(pvmm_frame(m, D, &i));
+	CHECK_STR_EQ(pvmm_pfinfo_type(&i, 1), "l1");
+	REQUIRE(pvmm_frame(m, DATA_E, &i));
+	CHECK_STR_EQ(pvmm_pfinfo_type(&i, 1), "none");
+	REQUIRE(pvmm_frame(m, Z0, &i));
+	CHECK_STR_EQ(pvmm_pfinfo_type(&i, 1), "xtab");
+	REQUIRE(ext(m, 1, PVMM_MMUEXT_UNPIN_TABLE, D, 0) == 0);
+	REQUIRE(pvmm_frame(m, D, &i));
+	CHECK_EQ(i.type, PVMM_T_L1);   /* the type bits stay ... */
+	CHECK_STR_EQ(pvmm_pfinfo_type(&i, 1), "none");  /* ... but Xen reports none */
 	pvmm_free(m);
 }
