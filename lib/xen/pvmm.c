@@ -50,8 +50,13 @@ struct frame {
 	uint8_t present : 1, validated : 1, pinned : 1, special : 1;
 };
 
+/* FIRST_RESERVED_GDT_PAGE (xen/arch/x86/include/asm/desc.h): 14 frames */
+#define GDT_FRAMES 14u
+
 struct vcpu {
 	uint64_t guest_table, guest_table_user;
+	uint64_t gdt_frames[GDT_FRAMES];
+	unsigned gdt_ents;
 };
 
 struct domain {
@@ -1335,6 +1340,57 @@ int pvmm_vcpu_set_roots(struct pvmm *m, uint16_t domid, unsigned vcpu, uint64_t 
 	if ((rc = set_root(m, d, vcpu, kernel_l4, false)))
 		return rc;
 	return set_root(m, d, vcpu, user_l4, true);
+}
+
+/*
+ * pv_set_gdt() (pv/descriptor-tables.c): a seg_desc type reference on each
+ * new frame, then the old ones are dropped (pv_destroy_gdt()).  The
+ * descriptors themselves (validate_segdesc_page(), check_descriptor()) are
+ * not checked.
+ */
+int pvmm_set_gdt(struct pvmm *m, uint16_t domid, unsigned vcpu, const uint64_t *frames,
+		 unsigned entries)
+{
+	struct domain *d = caller_dom(m, domid, vcpu);
+	unsigned i, nr = (entries + 511) / 512;
+	struct vcpu *v;
+	int rc = 0;
+
+	m->reason[0] = 0;
+	if (!d)
+		return -ESRCH;
+	v = &d->vcpu[vcpu];
+	if (entries > GDT_FRAMES * 512) {
+		why(m, "%u GDT entries: at most %u (FIRST_RESERVED_GDT_ENTRY)", entries,
+		    GDT_FRAMES * 512);
+		return -EINVAL;
+	}
+	for (i = 0; i < nr; i++)
+		if ((rc = get_page_and_type(m, frames[i], PVMM_T_SEG_DESC, domid))) {
+			why_ctx(m, "GDT frame %u (0x%" PRIx64 ")", i, frames[i]);
+			while (i-- > 0)
+				put_page_and_type(m, frames[i], frame_get(m, frames[i]));
+			return -EINVAL;
+		}
+	for (i = 0; i < GDT_FRAMES; i++) {
+		struct frame *f = v->gdt_frames[i] ? frame_get(m, v->gdt_frames[i]) : NULL;
+
+		if (f)
+			put_page_and_type(m, v->gdt_frames[i], f);
+		v->gdt_frames[i] = i < nr ? frames[i] : 0;
+	}
+	v->gdt_ents = entries;
+	return 0;
+}
+
+unsigned pvmm_vcpu_gdt(const struct pvmm *m, uint16_t domid, unsigned vcpu, uint64_t frames[14])
+{
+	const struct domain *d = dom_cget(m, domid);
+
+	if (!d || vcpu >= d->nr_vcpus)
+		return 0;
+	memcpy(frames, d->vcpu[vcpu].gdt_frames, sizeof(d->vcpu[vcpu].gdt_frames));
+	return d->vcpu[vcpu].gdt_ents;
 }
 
 int pvmm_mmuext_op(struct pvmm *m, uint16_t caller, unsigned vcpu,

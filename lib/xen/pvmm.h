@@ -194,6 +194,17 @@ int pvmm_vcpu_set_roots(struct pvmm *m, uint16_t domid, unsigned vcpu,
 			uint64_t kernel_l4, uint64_t user_l4);
 
 /*
+ * HYPERVISOR_set_gdt for vCPU @vcpu of @domid (pv_set_gdt(),
+ * xen/arch/x86/pv/descriptor-tables.c): @entries descriptors in
+ * ceil(@entries / 512) frames, each taken as PGT_seg_desc_page (+1 general
+ * +1 type), the previous GDT frames released.  The descriptors are not
+ * checked.  pvmm_vcpu_gdt(): the frames (0: none) and the entry count.
+ */
+int pvmm_set_gdt(struct pvmm *m, uint16_t domid, unsigned vcpu, const uint64_t *frames,
+		 unsigned entries);
+unsigned pvmm_vcpu_gdt(const struct pvmm *m, uint16_t domid, unsigned vcpu, uint64_t frames[14]);
+
+/*
  * The hypercalls, issued by vCPU @vcpu of domain @caller.
  * pvmm_mmu_update(): one request of do_mmu_update() (@ptr's low 3 bits the
  * command), @foreigndom as in the hypercall (low 16 bits the page owner,

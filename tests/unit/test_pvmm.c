@@ -764,3 +764,44 @@ TEST(pvmm_getpageframeinfo3_view)
 	CHECK_STR_EQ(pvmm_pfinfo_type(&i, 1), "none");  /* ... but Xen reports none */
 	pvmm_free(m);
 }
+
+TEST(pvmm_gdt_frames)
+{
+	struct pvmm *m = world();
+	uint64_t frames[14], gdt[2] = { DATA_E, DATA_F };
+
+	REQUIRE(m);
+	REQUIRE(hierarchy(m) == 0);
+	REQUIRE(ext(m, 1, PVMM_MMUEXT_PIN_L4_TABLE, A, 0) == 0);
+	/* DATA_E has an RW mapping (writable type count 1): no seg_desc type */
+	CHECK_EQ(pvmm_set_gdt(m, 1, 0, gdt, 513), -EINVAL);
+	CHECK_REASON(m, "GDT frame 0 (0x1004): frame 0x1004 is typed writable");
+	CHECK_EQ(pvmm_vcpu_gdt(m, 1, 0, frames), 0);
+	CHECK_FRAME(m, DATA_E, PVMM_T_WRITABLE, 1, 2, true, false);
+	CHECK_FRAME(m, DATA_F, PVMM_T_NONE, 0, 2, false, false);
+	pvmm_free(m);
+
+	m = world();
+	REQUIRE(m);
+	/* 513 entries: two frames, each PGT_seg_desc_page +1 type +1 general */
+	CHECK_EQ(pvmm_set_gdt(m, 1, 0, gdt, 513), 0);
+	CHECK_EQ(pvmm_vcpu_gdt(m, 1, 0, frames), 513);
+	CHECK_EQ(frames[0], DATA_E);
+	CHECK_EQ(frames[1], DATA_F);
+	CHECK_EQ(frames[2], 0);
+	CHECK_FRAME(m, DATA_E, PVMM_T_SEG_DESC, 1, 2, true, false);
+	CHECK_FRAME(m, DATA_F, PVMM_T_SEG_DESC, 1, 2, true, false);
+	/* an RW mapping of a descriptor frame: -EBUSY (xen-verified.md §3) */
+	REQUIRE(pvmm_set_entry_raw(m, D, 0, E(DATA_E, 0x63)) == 0);
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_PIN_L1_TABLE, D, 0), -EBUSY);
+	/* mmu_update into it: page_lock succeeds, seg_desc -> -EINVAL (C2) */
+	CHECK_EQ(mmu(m, 1, DATA_E, 0, 1), -EINVAL);
+	/* too many entries */
+	CHECK_EQ(pvmm_set_gdt(m, 1, 0, gdt, 14 * 512 + 1), -EINVAL);
+	/* a new, one-frame GDT releases both old frames */
+	CHECK_EQ(pvmm_set_gdt(m, 1, 0, gdt + 1, 16), 0);
+	CHECK_FRAME(m, DATA_E, PVMM_T_SEG_DESC, 0, 1, true, false);
+	CHECK_FRAME(m, DATA_F, PVMM_T_SEG_DESC, 1, 2, true, false);
+	CHECK_EQ(pvmm_vcpu_gdt(m, 1, 0, frames), 16);
+	pvmm_free(m);
+}
