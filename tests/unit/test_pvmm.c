@@ -805,3 +805,112 @@ TEST(pvmm_gdt_frames)
 	CHECK_EQ(pvmm_vcpu_gdt(m, 1, 0, frames), 16);
 	pvmm_free(m);
 }
+
+/* ---- differential: the model against the synthetic builder's bookkeeping ---- */
+
+#include <xenpt/xenpt.h>
+
+static enum pvmm_type synth_type(enum xenpt_synth_type t)
+{
+	switch (t) {
+	case XENPT_SYNTH_TYPE_L1: return PVMM_T_L1;
+	case XENPT_SYNTH_TYPE_L2: return PVMM_T_L2;
+	case XENPT_SYNTH_TYPE_L3: return PVMM_T_L3;
+	case XENPT_SYNTH_TYPE_L4: return PVMM_T_L4;
+	case XENPT_SYNTH_TYPE_SEG_DESC: return PVMM_T_SEG_DESC;
+	case XENPT_SYNTH_TYPE_WRITABLE: return PVMM_T_WRITABLE;
+	default: return PVMM_T_NONE;
+	}
+}
+
+/*
+ * Rebuild the Linux-like synthetic PV domain of tests/fixtures/pv-linux.synth
+ * in the model from what a tool sees (its tables, pins, vCPU roots and GDT
+ * frames), and compare every frame's counts with the builder's own
+ * bookkeeping (xenpt_synth_frame_state()), which follows the same Xen rules
+ * independently (lib/synth.c).
+ */
+TEST(pvmm_agrees_with_the_synth_builder)
+{
+	char path[512];
+	struct xenpt_synth *s = NULL;
+	struct xenpt_source *src = NULL;
+	struct pvmm *m = pvmm_new();
+	const struct xenpt_domain_info *di;
+	unsigned frames = 0, tables = 0, differ = 0;
+	uint32_t domid;
+
+	REQUIRE(m);
+	snprintf(path, sizeof(path), "%s/pv-linux.synth", test_fixtures_dir());
+	CHECK_OK(xenpt_synth_load(path, &s));
+	REQUIRE(s);
+	CHECK_OK(xenpt_synth_source(s, &src));
+	REQUIRE(src);
+	di = xenpt_source_domain(src);
+	domid = di->domid;
+	REQUIRE(pvmm_add_domain(m, (uint16_t)domid, di->nr_vcpus, false) == 0);
+	/* every frame of the domain, with the contents of its tables */
+	for (uint64_t pfn = 0; pfn < di->p2m_size; pfn++) {
+		xenpt_mfn_t mfn = xenpt_synth_p2m(s, xenpt_gfn(pfn));
+		struct xenpt_synth_frame_state st;
+		const uint8_t *page;
+
+		if (xenpt_mfn_x(mfn) == xenpt_mfn_x(XENPT_INVALID_MFN))
+			continue;
+		CHECK_OK(xenpt_synth_frame_state(s, mfn, &st));
+		REQUIRE(pvmm_add_frame(m, xenpt_mfn_x(mfn), (uint16_t)domid) == 0);
+		frames++;
+		if (st.type < XENPT_SYNTH_TYPE_L1 || st.type > XENPT_SYNTH_TYPE_L4)
+			continue;
+		CHECK_OK(xenpt_source_get_frame(src, XENPT_SPACE_MFN, xenpt_mfn_x(mfn), &page));
+		REQUIRE(pvmm_set_table_raw(m, xenpt_mfn_x(mfn), (const uint64_t *)page) == 0);
+		tables++;
+	}
+	/* pins, then each vCPU's roots and GDT, as the builder made them */
+	for (uint64_t mfn = pvmm_frame_next(m, 0); mfn != PVMM_NO_FRAME; mfn = pvmm_frame_next(m, mfn + 1)) {
+		struct xenpt_synth_frame_state st;
+		struct pvmm_mmuext_op op = { .arg1 = mfn };
+
+		CHECK_OK(xenpt_synth_frame_state(s, xenpt_mfn(mfn), &st));
+		if (!st.pinned)
+			continue;
+		op.cmd = PVMM_MMUEXT_PIN_L1_TABLE + (unsigned)(st.type - XENPT_SYNTH_TYPE_L1);
+		CHECK_EQ(pvmm_mmuext_op(m, (uint16_t)domid, 0, &op, PVMM_DOMID_SELF), 0);
+	}
+	for (uint32_t v = 0; v < di->nr_vcpus; v++) {
+		struct xenpt_vcpu vc;
+
+		CHECK_OK(xenpt_source_vcpu(src, v, &vc));
+		CHECK_EQ(pvmm_vcpu_set_roots(m, (uint16_t)domid, v, vc.cr3 >> 12, vc.user_cr3 >> 12), 0);
+		if (vc.gdt_ents)
+			CHECK_EQ(pvmm_set_gdt(m, (uint16_t)domid, v, vc.gdt_frames,
+					      (unsigned)vc.gdt_ents), 0);
+	}
+	/* the same counts for every frame */
+	for (uint64_t mfn = pvmm_frame_next(m, 0); mfn != PVMM_NO_FRAME; mfn = pvmm_frame_next(m, mfn + 1)) {
+		struct xenpt_synth_frame_state st;
+		struct pvmm_frame_info i;
+
+		CHECK_OK(xenpt_synth_frame_state(s, xenpt_mfn(mfn), &st));
+		REQUIRE(pvmm_frame(m, mfn, &i));
+		if ((st.type_count || st.validated ? synth_type(st.type) : PVMM_T_NONE) !=
+			    (i.type_count || i.validated ? i.type : PVMM_T_NONE) ||
+		    st.type_count != i.type_count || st.ref_count != i.count ||
+		    st.validated != i.validated || st.pinned != i.pinned ||
+		    st.linear_pt_count != i.linear) {
+			if (differ++ < 10)
+				test_fail(__FILE__, __LINE__,
+					  "mfn 0x%" PRIx64 ": builder %s tc=%" PRIu64 " count=%" PRIu64
+					  " val=%d pin=%d lin=%d; model %s tc=%u count=%u val=%d pin=%d lin=%d",
+					  mfn, xenpt_synth_type_name(st.type), st.type_count, st.ref_count,
+					  st.validated, st.pinned, st.linear_pt_count, pvmm_type_name(i.type),
+					  i.type_count, i.count, i.validated, i.pinned, i.linear);
+		}
+	}
+	printf("# pv-linux.synth: %u frames, %u tables, %u differ\n", frames, tables, differ);
+	CHECK(tables > 10);
+	CHECK_EQ(differ, 0);
+	xenpt_source_close(src);
+	xenpt_synth_destroy(s);
+	pvmm_free(m);
+}
