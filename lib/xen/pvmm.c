@@ -1657,6 +1657,16 @@ enum pvmm_write_result pvmm_guest_write(struct pvmm *m, uint16_t caller, unsigne
 			why(m, "VA 0x%" PRIx64 " is not canonical (or not 8-byte aligned)", va);
 		return PVMM_WRITE_GP;
 	}
+	if (xen_pv_is_xen_l4_slot((unsigned)((va >> 39) & 511))) {
+		/* Xen's own mappings are supervisor-only: fixup_page_fault() leaves
+		 * faults in IN_HYPERVISOR_RANGE to the guest */
+		const struct frame *rf = frame_get(m, d->vcpu[vcpu].guest_table);
+		bool present = rf && (ent_get(m, rf, (unsigned)((va >> 39) & 511)) & XENPT_PTE_P);
+
+		why(m, "VA 0x%" PRIx64 " is in Xen's L4 slots", va);
+		*ec = present ? 3 : 2;
+		return PVMM_WRITE_PF;
+	}
 	e = walk(m, d->vcpu[vcpu].guest_table, va, &l1, &idx, &w, &pse);
 	if (e == PVMM_NO_FRAME) {
 		why(m, "VA 0x%" PRIx64 " is not mapped", va);

@@ -668,6 +668,12 @@ TEST(pvmm_writable_page_tables)
 	CHECK_EQ(pvmm_entry(m, DATA_E, 2), 0xdead);
 	/* non-canonical: #GP */
 	CHECK_EQ(pvmm_guest_write(m, 1, 0, 1ull << 63, 0, &ec), PVMM_WRITE_GP);
+	/* Xen's range: the linear-map slot 258 is present (supervisor): P|W */
+	CHECK_EQ(pvmm_guest_write(m, 1, 0, 0xffff810000000000ull, 0, &ec), PVMM_WRITE_PF);
+	CHECK_EQ(ec, 3);
+	/* slot 259 (shadow linear map) is empty here: W */
+	CHECK_EQ(pvmm_guest_write(m, 1, 0, 0xffff818000000000ull, 0, &ec), PVMM_WRITE_PF);
+	CHECK_EQ(ec, 2);
 	pvmm_free(m);
 }
 
