@@ -18,14 +18,22 @@
  *   define_get_linear_pagetable, inc_linear_entries, inc_linear_uses
  *   mod_l1_entry .. mod_l4_entry, update_intpte (pv/mm.h)
  *   do_mmu_update, do_mmuext_op, new_guest_cr3, __do_update_va_mapping,
- *   map_guest_l1e (pv/mm.c), pv_ro_page_fault / ptwr_emulated_update
- *   (pv/ro-page-fault.c), get_pg_owner (common/page_alloc.c).
+ *   map_guest_l1e (pv/mm.c), fixup_page_fault (traps.c), pv_ro_page_fault /
+ *   ptwr_emulated_update (pv/ro-page-fault.c), pv_set_gdt
+ *   (pv/descriptor-tables.c), get_pg_owner (common/page_alloc.c), and what
+ *   XEN_DOMCTL_getpageframeinfo3 reports (domctl.c).
+ *
+ * Checked against real Xen: tests/unit/test_corpus.c replays the corpus
+ * recorded on Xen 4.17.7 (tests/corpus/) and must agree on every rc and
+ * every recorded final state; tests/unit/test_pvmm.c has hand-derived
+ * cases for each rule and a comparison with the synthetic builder.
  *
  * Not modelled: preemption and continuations (-ERESTART: the model always
  * finishes an operation, which gives the state Xen reaches once its
  * continuations are done), L1TF shadowing of not-present entries, 32-bit
- * PV, shadow/translated domains, grant mappings, IOMMU, XSM beyond "dom0
- * may act on other domains".
+ * PV, shadow/translated domains, grant mappings, IOMMU, LDT pages,
+ * descriptor checks, m2p_strict, the MMIO read-only ranges of the
+ * hardware domain, XSM beyond "dom0 may act on other domains".
  *
  * Frames live in a two-level table indexed by MFN (chunks of 4096 frame
  * records allocated on first use); the 512 entries of a frame come from a
