@@ -706,15 +706,11 @@ static int get_l1e(struct pvmm *m, uint64_t e, uint16_t l1e_owner, uint16_t pg_o
 		if (pg_owner == PVMM_DOMID_IO)
 			pg_owner = curr;
 		pd = dom_get(m, pg_owner);
-		if (!pd || !pd->io_caps) {
+		if (!pd || !pd->io_caps || (pg_owner != l1e_owner && (!ld || !ld->io_caps))) {
+			/* INVALID_MFN (PADDR_MASK >> PAGE_SHIFT) is -EINVAL, not -EPERM */
 			why(m, "d%u may not map MMIO frame 0x%" PRIx64 " (no I/O capability)",
-			    pg_owner, mfn);
-			return -EPERM;
-		}
-		if (pg_owner != l1e_owner && (!ld || !ld->io_caps)) {
-			why(m, "d%u may not map MMIO frame 0x%" PRIx64 " into d%u", curr, mfn,
-			    l1e_owner);
-			return -EPERM;
+			    pd && pd->io_caps ? l1e_owner : pg_owner, mfn);
+			return mfn == ((1ull << 52) - 1) >> 12 ? -EINVAL : -EPERM;
 		}
 		/* opt_mmio_relax 0: a WB mapping becomes UC, WT/WP becomes UC- */
 		switch (e & XEN_PV_CACHE_ATTRS) {
@@ -731,9 +727,11 @@ static int get_l1e(struct pvmm *m, uint64_t e, uint16_t l1e_owner, uint16_t pg_o
 	real = f->count ? f->owner : PVMM_OWNER_FREE;
 	if (real != pg_owner) {
 		if (real == PVMM_OWNER_FREE || pg_owner == l1e_owner || !privileged(pg_owner)) {
-			why(m, "frame 0x%" PRIx64 " belongs to %s%u, not to d%u (the page owner)", mfn,
-			    real == PVMM_OWNER_FREE ? "nobody/" : "d", real == PVMM_OWNER_FREE ? 0 : real,
-			    pg_owner);
+			if (real == PVMM_OWNER_FREE)
+				why(m, "frame 0x%" PRIx64 " is free (no owner)", mfn);
+			else
+				why(m, "frame 0x%" PRIx64 " belongs to d%u, not to d%u (the page owner)",
+				    mfn, real, pg_owner);
 			return -EBUSY;
 		}
 		pg_owner = real;
