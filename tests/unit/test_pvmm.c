@@ -1,0 +1,922 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tests of the PV MMU model (lib/xen/pvmm.c).  Every expected value is
+ * derived by hand from Xen 4.17's code (xen/arch/x86/mm.c, pv/mm.h,
+ * pv/ro-page-fault.c), never from the model: the comment above each check
+ * says which rule gives it.  Counts: a domain's frame starts with general
+ * count 1 (PGC_allocated); each present validated entry holds +1 general
+ * (+1 type for a child, an RW L1 mapping or a linear entry), each pin and
+ * each vCPU root +1 general +1 type.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "xen/pvmm.h"
+
+#include "harness.h"
+
+#define P   0x1ull
+#define RW  0x2ull
+#define US  0x4ull
+#define PWT 0x8ull
+#define PCD 0x10ull
+#define ACC 0x20ull
+#define DIR 0x40ull
+#define PSE 0x80ull
+#define GLB 0x100ull
+#define GK  (1ull << 52)
+#define NX  (1ull << 63)
+#define E(mfn, fl) (((uint64_t)(mfn) << 12) | (fl))
+
+/* The test world: domain 1 (a domU) owns 0x1000-0x103f, domain 0 (dom0,
+ * I/O capable) owns 0x2000-0x200f, 0x50 is I/O memory (DOMID_IO). */
+enum {
+	A = 0x1000, B, C, D, DATA_E, DATA_F, D2, D3,   /* L4, L3, L2, L1, data, data */
+	G = 0x1010, H, N, N2,                          /* more L4s */
+	C2 = 0x1020, D4, C3,
+	Z0 = 0x2000, Z1,
+	IO = 0x50,
+};
+
+#define SELF PVMM_DOMID_SELF
+
+static struct pvmm *world(void)
+{
+	struct pvmm *m = pvmm_new();
+
+	if (!m)
+		return NULL;
+	if (pvmm_add_domain(m, 0, 1, true) || pvmm_add_domain(m, 1, 2, false))
+		goto fail;
+	for (uint64_t f = 0x1000; f < 0x1040; f++)
+		if (pvmm_add_frame(m, f, 1))
+			goto fail;
+	for (uint64_t f = 0x2000; f < 0x2010; f++)
+		if (pvmm_add_frame(m, f, 0))
+			goto fail;
+	if (pvmm_add_frame(m, IO, PVMM_DOMID_IO))
+		goto fail;
+	return m;
+fail:
+	pvmm_free(m);
+	return NULL;
+}
+
+/* A -> B -> C -> D, D[0] = RW map of DATA_E, D[1] = RO map of DATA_F, raw. */
+static int hierarchy(struct pvmm *m)
+{
+	return pvmm_set_entry_raw(m, A, 0, E(B, 0x63)) | pvmm_set_entry_raw(m, B, 0, E(C, 0x63)) |
+	       pvmm_set_entry_raw(m, C, 0, E(D, 0x63)) |
+	       pvmm_set_entry_raw(m, D, 0, E(DATA_E, 0x63)) |
+	       pvmm_set_entry_raw(m, D, 1, E(DATA_F, 0x21));
+}
+
+static int mmu(struct pvmm *m, uint16_t dom, uint64_t mfn, unsigned idx, uint64_t val)
+{
+	return pvmm_mmu_update(m, dom, 0, mfn << 12 | idx * 8, val, SELF);
+}
+
+static int ext(struct pvmm *m, uint16_t dom, unsigned cmd, uint64_t arg1, uint64_t arg2)
+{
+	struct pvmm_mmuext_op op = { .cmd = cmd, .arg1 = arg1, .arg2 = arg2 };
+
+	return pvmm_mmuext_op(m, dom, 0, &op, SELF);
+}
+
+#define CHECK_FRAME(m, mfn, type_, tc, cnt, val, pin)                          \
+	do {                                                                   \
+		struct pvmm_frame_info i_;                                     \
+		REQUIRE(pvmm_frame((m), (mfn), &i_));                          \
+		CHECK_STR_EQ(pvmm_type_name(i_.type), pvmm_type_name(type_));  \
+		CHECK_EQ(i_.type_count, (tc));                                 \
+		CHECK_EQ(i_.count, (cnt));                                     \
+		CHECK_EQ(i_.validated, (val));                                 \
+		CHECK_EQ(i_.pinned, (pin));                                    \
+	} while (0)
+
+#define CHECK_LINEAR(m, mfn, n)                                                \
+	do {                                                                   \
+		struct pvmm_frame_info i_;                                     \
+		REQUIRE(pvmm_frame((m), (mfn), &i_));                          \
+		CHECK_EQ((int64_t)i_.linear, (int64_t)(n));                    \
+	} while (0)
+
+#define CHECK_REASON(m, substr)                                                \
+	do {                                                                   \
+		if (!strstr(pvmm_reason(m), (substr)))                         \
+			test_fail(__FILE__, __LINE__, "reason \"%s\" lacks \"%s\"", \
+				  pvmm_reason(m), (substr));                   \
+	} while (0)
+
+/* ---- frames ------------------------------------------------------------- */
+
+TEST(pvmm_fresh_frame)
+{
+	struct pvmm *m = world();
+	struct pvmm_frame_info i;
+
+	REQUIRE(m);
+	/* alloc_domheap_pages + assign_pages: PGC_allocated | 1, type none */
+	CHECK_FRAME(m, A, PVMM_T_NONE, 0, 1, false, false);
+	REQUIRE(pvmm_frame(m, A, &i));
+	CHECK_EQ(i.owner, 1);
+	CHECK_EQ(pvmm_add_frame(m, A, 1), -EEXIST);
+	CHECK(!pvmm_frame(m, 0x3000, &i));
+	CHECK_EQ(pvmm_entry(m, A, 3), 0);
+	/* iteration in MFN order */
+	CHECK_EQ(pvmm_frame_next(m, 0), IO);
+	CHECK_EQ(pvmm_frame_next(m, IO + 1), 0x1000);
+	CHECK_EQ(pvmm_frame_next(m, 0x1040), 0x2000);
+	CHECK_EQ(pvmm_frame_next(m, 0x2010), PVMM_NO_FRAME);
+	pvmm_free(m);
+}
+
+/* ---- promote / demote ---------------------------------------------------- */
+
+TEST(pvmm_pin_promotes_recursively_and_unpin_demotes)
+{
+	struct pvmm *m = world();
+
+	REQUIRE(m);
+	REQUIRE(hierarchy(m) == 0);
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_PIN_L4_TABLE, A, 0), 0);
+	/* pin: +1 general +1 type; each child entry: +1 general +1 type */
+	CHECK_FRAME(m, A, PVMM_T_L4, 1, 2, true, true);
+	CHECK_FRAME(m, B, PVMM_T_L3, 1, 2, true, false);
+	CHECK_FRAME(m, C, PVMM_T_L2, 1, 2, true, false);
+	CHECK_FRAME(m, D, PVMM_T_L1, 1, 2, true, false);
+	/* RW L1 mapping: writable type ref; RO mapping: general only */
+	CHECK_FRAME(m, DATA_E, PVMM_T_WRITABLE, 1, 2, true, false);
+	CHECK_FRAME(m, DATA_F, PVMM_T_NONE, 0, 2, false, false);
+	/* adjust_guest_l4e: +A|US; l3e/l2e: +US; l1e without US: +US|GUEST_KERNEL */
+	CHECK_EQ(pvmm_entry(m, A, 0), E(B, 0x67));
+	CHECK_EQ(pvmm_entry(m, B, 0), E(C, 0x67));
+	CHECK_EQ(pvmm_entry(m, C, 0), E(D, 0x67));
+	CHECK_EQ(pvmm_entry(m, D, 0), E(DATA_E, 0x67) | GK);
+	CHECK_EQ(pvmm_entry(m, D, 1), E(DATA_F, 0x25) | GK);
+	/* init_xen_l4_slots: slot 258 maps the L4 itself, __PAGE_HYPERVISOR_RW */
+	CHECK_EQ(pvmm_entry(m, A, 258), E(A, 0x63) | NX);
+
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_UNPIN_TABLE, A, 0), 0);
+	/* type count 1 -> 0 devalidates, recursively; type bits remain */
+	CHECK_FRAME(m, A, PVMM_T_L4, 0, 1, false, false);
+	CHECK_FRAME(m, B, PVMM_T_L3, 0, 1, false, false);
+	CHECK_FRAME(m, C, PVMM_T_L2, 0, 1, false, false);
+	CHECK_FRAME(m, D, PVMM_T_L1, 0, 1, false, false);
+	/* a writable page keeps its type and PGT_validated at count 0 */
+	CHECK_FRAME(m, DATA_E, PVMM_T_WRITABLE, 0, 1, true, false);
+	CHECK_FRAME(m, DATA_F, PVMM_T_NONE, 0, 1, false, false);
+	pvmm_free(m);
+}
+
+TEST(pvmm_mmu_update_clearing_an_entry_demotes_the_subtree)
+{
+	struct pvmm *m = world();
+
+	REQUIRE(m);
+	REQUIRE(hierarchy(m) == 0);
+	REQUIRE(pvmm_vcpu_set_roots(m, 1, 0, A, 0) == 0);
+	CHECK_FRAME(m, A, PVMM_T_L4, 1, 2, true, false);
+	CHECK_EQ(pvmm_vcpu_root(m, 1, 0, false), A);
+	/* B[0] := 0: put_page_from_l3e -> C's last type ref -> demote C, D */
+	CHECK_EQ(mmu(m, 1, B, 0, 0), 0);
+	CHECK_EQ(pvmm_entry(m, B, 0), 0);
+	CHECK_FRAME(m, B, PVMM_T_L3, 1, 2, true, false);
+	CHECK_FRAME(m, C, PVMM_T_L2, 0, 1, false, false);
+	CHECK_FRAME(m, D, PVMM_T_L1, 0, 1, false, false);
+	CHECK_FRAME(m, DATA_E, PVMM_T_WRITABLE, 0, 1, true, false);
+	CHECK_FRAME(m, DATA_F, PVMM_T_NONE, 0, 1, false, false);
+	/* B[0] := C again: C revalidated (promote_l2_table), D too */
+	CHECK_EQ(mmu(m, 1, B, 0, E(C, 0x63)), 0);
+	CHECK_FRAME(m, C, PVMM_T_L2, 1, 2, true, false);
+	CHECK_FRAME(m, D, PVMM_T_L1, 1, 2, true, false);
+	CHECK_FRAME(m, DATA_E, PVMM_T_WRITABLE, 1, 2, true, false);
+	pvmm_free(m);
+}
+
+/* ---- pins ---------------------------------------------------------------- */
+
+TEST(pvmm_pin_rules)
+{
+	struct pvmm *m = world();
+
+	REQUIRE(m);
+	REQUIRE(pvmm_set_entry_raw(m, D, 0, E(DATA_E, 0x63)) == 0);
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_PIN_L1_TABLE, D, 0), 0);
+	CHECK_FRAME(m, D, PVMM_T_L1, 1, 2, true, true);
+	/* double pin: test_and_set_bit(_PGT_pinned) -> -EINVAL, refs dropped */
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_PIN_L1_TABLE, D, 0), -EINVAL);
+	CHECK_REASON(m, "frame 0x1003 is already pinned");
+	CHECK_FRAME(m, D, PVMM_T_L1, 1, 2, true, true);
+	/* wrong level: _get_page_type "Bad type" */
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_PIN_L2_TABLE, D, 0), -EINVAL);
+	CHECK_REASON(m, "frame 0x1003 is typed L1 (type count 1), expected L2");
+	CHECK_FRAME(m, D, PVMM_T_L1, 1, 2, true, true);
+	/* unpin, then unpin of an unpinned frame */
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_UNPIN_TABLE, D, 0), 0);
+	CHECK_FRAME(m, D, PVMM_T_L1, 0, 1, false, false);
+	CHECK_FRAME(m, DATA_E, PVMM_T_WRITABLE, 0, 1, true, false);
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_UNPIN_TABLE, D, 0), -EINVAL);
+	CHECK_REASON(m, "is not pinned");
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_UNPIN_TABLE, DATA_F, 0), -EINVAL);
+	/* a frame of another domain: get_page_from_gfn fails */
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_PIN_L1_TABLE, Z0, 0), -EINVAL);
+	CHECK_FRAME(m, Z0, PVMM_T_NONE, 0, 1, false, false);
+	/* a data frame (type none, count 0) pins as L1 */
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_PIN_L1_TABLE, DATA_F, 0), 0);
+	CHECK_FRAME(m, DATA_F, PVMM_T_L1, 1, 2, true, true);
+	pvmm_free(m);
+}
+
+TEST(pvmm_pin_of_a_table_that_does_not_validate)
+{
+	struct pvmm *m = world();
+
+	REQUIRE(m);
+	REQUIRE(ext(m, 1, PVMM_MMUEXT_PIN_L4_TABLE, G, 0) == 0);
+	/* C2: slot 0 a fresh L1 (fine), slot 5 an L4 in use (wrong type) */
+	REQUIRE(pvmm_set_entry_raw(m, C2, 0, E(D4, 0x63)) == 0);
+	REQUIRE(pvmm_set_entry_raw(m, C2, 5, E(G, 0x21)) == 0);
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_PIN_L2_TABLE, C2, 0), -EINVAL);
+	CHECK_REASON(m, "pin L2 0x1020: L2 frame 0x1020 slot 5: frame 0x1010 is typed L4 "
+		     "(type count 1), expected L1");
+	/* failure after slot 0: the page was old_guest_table, devalidated at
+	 * the end of the hypercall; its type bits stay (count 0) */
+	CHECK_FRAME(m, C2, PVMM_T_L2, 0, 1, false, false);
+	/* D4 was validated for slot 0 and released again */
+	CHECK_FRAME(m, D4, PVMM_T_L1, 0, 1, false, false);
+	CHECK_FRAME(m, G, PVMM_T_L4, 1, 2, true, true);
+	/* the entry of slot 0 was already stored adjusted (+US) */
+	CHECK_EQ(pvmm_entry(m, C2, 0), E(D4, 0x67));
+	CHECK_EQ(pvmm_entry(m, C2, 5), E(G, 0x21));
+
+	/* failure at slot 0: validate_page() sets type_info = 0 */
+	REQUIRE(pvmm_set_entry_raw(m, C3, 0, E(G, 0x21)) == 0);
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_PIN_L2_TABLE, C3, 0), -EINVAL);
+	CHECK_FRAME(m, C3, PVMM_T_NONE, 0, 1, false, false);
+
+	/* an RW mapping of a table inside a child: -EBUSY propagates up */
+	REQUIRE(pvmm_set_entry_raw(m, D3, 7, E(G, 0x63)) == 0);
+	REQUIRE(pvmm_set_entry_raw(m, C, 0, E(D3, 0x63)) == 0);
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_PIN_L2_TABLE, C, 0), -EBUSY);
+	CHECK_REASON(m, "L2 frame 0x1002 slot 0: L1 frame 0x1007 slot 7: RW mapping of frame 0x1010");
+	CHECK_FRAME(m, C, PVMM_T_NONE, 0, 1, false, false);
+	CHECK_FRAME(m, D3, PVMM_T_NONE, 0, 1, false, false);
+	pvmm_free(m);
+}
+
+/* ---- RW mapping of a table, disallowed flags, Xen slots ----------------- */
+
+TEST(pvmm_rw_mapping_of_a_table_is_ebusy)
+{
+	struct pvmm *m = world();
+
+	REQUIRE(m);
+	REQUIRE(hierarchy(m) == 0);
+	REQUIRE(ext(m, 1, PVMM_MMUEXT_PIN_L4_TABLE, A, 0) == 0);
+	/* get_page_from_l1e: get_page_type(PGT_writable_page) fails -> -EBUSY */
+	CHECK_EQ(mmu(m, 1, D, 2, E(C, 0x63)), -EBUSY);
+	CHECK_REASON(m, "L1 frame 0x1003 slot 2: RW mapping of frame 0x1002, which is in use as L2");
+	CHECK_EQ(pvmm_entry(m, D, 2), 0);
+	/* RW self map of the L1 (xen-verified.md B2) */
+	CHECK_EQ(mmu(m, 1, D, 2, E(D, 0x63)), -EBUSY);
+	CHECK_FRAME(m, D, PVMM_T_L1, 1, 2, true, false);
+	/* RO mapping of a table: +1 general only (B3) */
+	CHECK_EQ(mmu(m, 1, D, 2, E(D, 0x21)), 0);
+	CHECK_FRAME(m, D, PVMM_T_L1, 1, 3, true, false);
+	CHECK_EQ(pvmm_entry(m, D, 2), E(D, 0x25) | GK);
+	/* a frame of another domain in an L1 entry: could_not_pin -> -EBUSY */
+	CHECK_EQ(mmu(m, 1, D, 3, E(Z0, 0x21)), -EBUSY);
+	/* MMIO without I/O capability: -EPERM */
+	CHECK_EQ(mmu(m, 1, D, 3, E(IO, 0x21)), -EPERM);
+
+	/* buggy Xen: the RW mapping of the L2 goes through, general ref only */
+	pvmm_set_bug(m, PVMM_BUG_RW_TABLE);
+	CHECK_EQ(mmu(m, 1, D, 4, E(C, 0x63)), 0);
+	CHECK_FRAME(m, C, PVMM_T_L2, 1, 3, true, false);
+	CHECK_EQ(mmu(m, 1, D, 4, 0), 0);
+	CHECK_FRAME(m, C, PVMM_T_L2, 1, 2, true, false);
+	pvmm_free(m);
+}
+
+TEST(pvmm_disallowed_flags_per_level)
+{
+	struct pvmm *m = world();
+
+	REQUIRE(m);
+	REQUIRE(hierarchy(m) == 0);
+	REQUIRE(ext(m, 1, PVMM_MMUEXT_PIN_L4_TABLE, A, 0) == 0);
+	/* L1: L1_DISALLOW_MASK = PWT|PCD|PAT (G allowed) for a domU */
+	CHECK_EQ(mmu(m, 1, D, 4, E(DATA_F, 0x21 | PSE)), -EINVAL);
+	CHECK_REASON(m, "flags 0x80 are disallowed in an L1 entry");
+	CHECK_EQ(mmu(m, 1, D, 4, E(DATA_F, 0x21 | PCD)), -EINVAL);
+	CHECK_EQ(mmu(m, 1, D, 4, E(DATA_F, 0x21 | PWT)), -EINVAL);
+	CHECK_EQ(mmu(m, 1, D, 4, E(DATA_F, 0x21 | GLB)), 0);
+	/* a user entry (US set) is made global by adjust_guest_l1e */
+	CHECK_EQ(mmu(m, 1, D, 5, E(DATA_F, 0x25)), 0);
+	CHECK_EQ(pvmm_entry(m, D, 5), E(DATA_F, 0x125));
+	/* L2: PSE and G refused */
+	CHECK_EQ(mmu(m, 1, C, 4, E(D2, 0x63 | PSE)), -EINVAL);
+	CHECK_REASON(m, "flags 0x80 are disallowed in an L2 entry");
+	CHECK_EQ(mmu(m, 1, C, 4, E(D2, 0x63 | GLB)), -EINVAL);
+	CHECK_REASON(m, "flags 0x100");
+	/* L3, L4: base_disallow_mask */
+	CHECK_EQ(mmu(m, 1, B, 4, E(C2, 0x63 | PCD)), -EINVAL);
+	CHECK_REASON(m, "flags 0x10 are disallowed in an L3 entry");
+	CHECK_EQ(mmu(m, 1, A, 4, E(N, 0x63 | PWT)), -EINVAL);
+	CHECK_REASON(m, "flags 0x8 are disallowed in an L4 entry");
+	/* nothing was taken by the refusals */
+	CHECK_FRAME(m, D2, PVMM_T_NONE, 0, 1, false, false);
+	CHECK_FRAME(m, DATA_F, PVMM_T_NONE, 0, 4, false, false);
+
+	/* dom0 (I/O capable): cache attributes allowed in L1 entries */
+	REQUIRE(pvmm_set_entry_raw(m, Z0, 0, E(Z1, 0x63 | PCD)) == 0);
+	CHECK_EQ(ext(m, 0, PVMM_MMUEXT_PIN_L1_TABLE, Z0, 0), 0);
+	/* and MMIO: a WB mapping gets PWT|PCD flipped on (opt_mmio_relax 0) */
+	CHECK_EQ(pvmm_mmu_update(m, 0, 0, E(Z0, 8), E(IO, 0x63), SELF), 0);
+	CHECK_EQ(pvmm_entry(m, Z0, 1), E(IO, 0x7f) | GK);
+	pvmm_free(m);
+}
+
+TEST(pvmm_xen_l4_slots)
+{
+	struct pvmm *m = world();
+
+	REQUIRE(m);
+	REQUIRE(hierarchy(m) == 0);
+	REQUIRE(ext(m, 1, PVMM_MMUEXT_PIN_L4_TABLE, A, 0) == 0);
+	/* mod_l4_entry: !is_guest_l4_slot -> -EINVAL */
+	CHECK_EQ(mmu(m, 1, A, 256, E(N, 0x63)), -EINVAL);
+	CHECK_REASON(m, "slot 256 is one of Xen's slots");
+	CHECK_EQ(mmu(m, 1, A, 271, 0), -EINVAL);
+	CHECK_EQ(mmu(m, 1, A, 258, 0), -EINVAL);
+	CHECK_EQ(pvmm_entry(m, A, 258), E(A, 0x63) | NX);
+	/* 255 and 272 are the guest's: N (fresh) becomes an L3 */
+	CHECK_EQ(mmu(m, 1, A, 255, E(N, 0x63)), 0);
+	CHECK_FRAME(m, N, PVMM_T_L3, 1, 2, true, false);
+	CHECK_EQ(mmu(m, 1, A, 272, E(N2, 0x63)), 0);
+	CHECK_FRAME(m, N2, PVMM_T_L3, 1, 2, true, false);
+	/* validation skips Xen's slots: garbage there does not matter */
+	REQUIRE(pvmm_set_entry_raw(m, G, 260, E(Z0, 0x63 | PSE)) == 0);
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_PIN_L4_TABLE, G, 0), 0);
+	/* buggy Xen: the write goes through, raw */
+	pvmm_set_bug(m, PVMM_BUG_XEN_SLOTS);
+	CHECK_EQ(mmu(m, 1, A, 260, 0x1234), 0);
+	CHECK_EQ(pvmm_entry(m, A, 260), 0x1234);
+	pvmm_free(m);
+}
+
+/* ---- linear page tables ---------------------------------------------------- */
+
+TEST(pvmm_linear_entries)
+{
+	struct pvmm *m = world();
+
+	REQUIRE(m);
+	REQUIRE(hierarchy(m) == 0);
+	REQUIRE(pvmm_vcpu_set_roots(m, 1, 0, A, 0) == 0);
+	/* self map, RO: no reference at all (get_l4_linear_pagetable) */
+	CHECK_EQ(mmu(m, 1, A, 1, E(A, 0x21)), 0);
+	CHECK_EQ(pvmm_entry(m, A, 1), E(A, 0x25));
+	CHECK_FRAME(m, A, PVMM_T_L4, 1, 2, true, false);
+	CHECK_LINEAR(m, A, 0);
+	/* self map, RW: "linear p.t. with write perms" */
+	CHECK_EQ(mmu(m, 1, A, 1, E(A, 0x23)), -EINVAL);
+	CHECK_REASON(m, "self map of L4 frame 0x1000 with write permission");
+	CHECK_EQ(pvmm_entry(m, A, 1), E(A, 0x25));
+
+	/* another validated L4: +1 general +1 type, linear counts */
+	REQUIRE(ext(m, 1, PVMM_MMUEXT_PIN_L4_TABLE, G, 0) == 0);
+	REQUIRE(ext(m, 1, PVMM_MMUEXT_PIN_L4_TABLE, H, 0) == 0);
+	CHECK_EQ(mmu(m, 1, A, 2, E(G, 0x21)), 0);
+	CHECK_FRAME(m, G, PVMM_T_L4, 2, 3, true, true);
+	CHECK_LINEAR(m, G, -1);
+	CHECK_LINEAR(m, A, 1);
+	CHECK_EQ(mmu(m, 1, A, 3, E(G, 0x23)), -EINVAL);
+	CHECK_REASON(m, "linear entry to L4 frame 0x1010 with write permission");
+	/* XSA-240: a linear target may not get linear entries ... */
+	CHECK_EQ(mmu(m, 1, G, 3, E(H, 0x21)), -EINVAL);
+	CHECK_REASON(m, "this table is itself a linear target");
+	/* ... and a table with linear entries may not be a linear target */
+	CHECK_EQ(mmu(m, 1, H, 3, E(A, 0x21)), -EINVAL);
+	CHECK_REASON(m, "which itself has 1 linear entries");
+	CHECK_FRAME(m, H, PVMM_T_L4, 1, 2, true, true);
+	/* dropping the linear entry drops its references and counts */
+	CHECK_EQ(mmu(m, 1, A, 2, 0), 0);
+	CHECK_FRAME(m, G, PVMM_T_L4, 1, 2, true, true);
+	CHECK_LINEAR(m, G, 0);
+	CHECK_LINEAR(m, A, 0);
+	/* a fresh frame in an L4 entry becomes an L3 child, RO or not */
+	CHECK_EQ(mmu(m, 1, A, 2, E(N, 0x21)), 0);
+	CHECK_FRAME(m, N, PVMM_T_L3, 1, 2, true, false);
+
+	/* same rule one level down: L2 -> L2 */
+	REQUIRE(ext(m, 1, PVMM_MMUEXT_PIN_L2_TABLE, C2, 0) == 0);
+	CHECK_EQ(mmu(m, 1, C, 7, E(C2, 0x21)), 0);
+	CHECK_FRAME(m, C2, PVMM_T_L2, 2, 3, true, true);
+	CHECK_LINEAR(m, C, 1);
+	CHECK_EQ(mmu(m, 1, C, 8, E(C2, 0x23)), -EINVAL);
+
+	/* buggy Xen without the single-level rule */
+	pvmm_set_bug(m, PVMM_BUG_LINEAR_LEVELS);
+	CHECK_EQ(mmu(m, 1, A, 2, 0), 0);
+	CHECK_EQ(mmu(m, 1, A, 2, E(G, 0x21)), 0);
+	CHECK_EQ(mmu(m, 1, G, 3, E(H, 0x21)), 0);
+	CHECK_FRAME(m, H, PVMM_T_L4, 2, 3, true, true);
+	pvmm_free(m);
+}
+
+TEST(pvmm_wrong_type_child)
+{
+	struct pvmm *m = world();
+
+	REQUIRE(m);
+	REQUIRE(hierarchy(m) == 0);
+	REQUIRE(ext(m, 1, PVMM_MMUEXT_PIN_L4_TABLE, A, 0) == 0);
+	REQUIRE(ext(m, 1, PVMM_MMUEXT_PIN_L4_TABLE, G, 0) == 0);
+	/* L2 entry naming an L4 in use, RO: neither child nor linear */
+	CHECK_EQ(mmu(m, 1, C, 3, E(G, 0x21)), -EINVAL);
+	CHECK_REASON(m, "L2 frame 0x1002 slot 3: frame 0x1010 is typed L4 (type count 1), expected L1");
+	/* RW: the linear fallback refuses (RW), the reason is the type */
+	CHECK_EQ(mmu(m, 1, C, 3, E(G, 0x23)), -EINVAL);
+	CHECK_REASON(m, "frame 0x1010 is typed L4 (type count 1), expected L1");
+	/* L3 entry naming the L1 D in use */
+	CHECK_EQ(mmu(m, 1, B, 3, E(D, 0x63)), -EINVAL);
+	CHECK_REASON(m, "L3 frame 0x1001 slot 3: frame 0x1003 is typed L1 (type count 1), expected L2");
+	CHECK_FRAME(m, G, PVMM_T_L4, 1, 2, true, true);
+	CHECK_FRAME(m, D, PVMM_T_L1, 1, 2, true, false);
+	/* buggy Xen: accepted with a general reference only */
+	pvmm_set_bug(m, PVMM_BUG_WRONG_TYPE);
+	CHECK_EQ(mmu(m, 1, C, 3, E(G, 0x21)), 0);
+	CHECK_FRAME(m, G, PVMM_T_L4, 1, 3, true, true);
+	pvmm_set_bug(m, PVMM_BUG_NONE);
+	CHECK_EQ(mmu(m, 1, C, 3, 0), 0);
+	CHECK_FRAME(m, G, PVMM_T_L4, 1, 2, true, true);
+	pvmm_free(m);
+}
+
+/* ---- mmu_update paths ------------------------------------------------------ */
+
+TEST(pvmm_plain_write_path)
+{
+	struct pvmm *m = world();
+
+	REQUIRE(m);
+	/* not a table in use: get_page_type(PGT_writable_page), a plain write */
+	CHECK_EQ(mmu(m, 1, DATA_E, 7, 0x1234), 0);
+	CHECK_EQ(pvmm_entry(m, DATA_E, 7), 0x1234);
+	CHECK_FRAME(m, DATA_E, PVMM_T_WRITABLE, 0, 1, true, false);
+	/* an L1 left over with type count 0 is simply written, and retyped */
+	REQUIRE(pvmm_set_entry_raw(m, D, 0, E(DATA_F, 0x21)) == 0);
+	REQUIRE(ext(m, 1, PVMM_MMUEXT_PIN_L1_TABLE, D, 0) == 0);
+	REQUIRE(ext(m, 1, PVMM_MMUEXT_UNPIN_TABLE, D, 0) == 0);
+	CHECK_FRAME(m, D, PVMM_T_L1, 0, 1, false, false);
+	CHECK_EQ(mmu(m, 1, D, 1, E(D, 0x63)), 0);  /* no check at all */
+	CHECK_EQ(pvmm_entry(m, D, 1), E(D, 0x63));
+	CHECK_FRAME(m, D, PVMM_T_WRITABLE, 0, 1, true, false);
+	/* ... and it no longer validates as an L1 (RW self map) */
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_PIN_L1_TABLE, D, 0), -EBUSY);
+	/* a frame that is not ours */
+	CHECK_EQ(mmu(m, 1, Z0, 0, 1), -EINVAL);
+	CHECK_REASON(m, "could not get page for normal update");
+	/* a writable page in use (an RW mapping exists): still a plain write */
+	REQUIRE(pvmm_set_entry_raw(m, D2, 0, E(DATA_E, 0x63)) == 0);
+	REQUIRE(ext(m, 1, PVMM_MMUEXT_PIN_L1_TABLE, D2, 0) == 0);
+	CHECK_FRAME(m, DATA_E, PVMM_T_WRITABLE, 1, 2, true, false);
+	CHECK_EQ(mmu(m, 1, DATA_E, 8, 0x99), 0);
+	CHECK_EQ(pvmm_entry(m, DATA_E, 8), 0x99);
+	pvmm_free(m);
+}
+
+TEST(pvmm_preserve_ad_and_fast_path)
+{
+	struct pvmm *m = world();
+
+	REQUIRE(m);
+	REQUIRE(hierarchy(m) == 0);
+	REQUIRE(ext(m, 1, PVMM_MMUEXT_PIN_L4_TABLE, A, 0) == 0);
+	/* same frame, only A/D differ: fast path, no new reference */
+	CHECK_EQ(pvmm_mmu_update(m, 1, 0, E(D, 0 * 8) | PVMM_MMU_PT_UPDATE_PRESERVE_AD,
+				 E(DATA_E, 0x03), SELF), 0);
+	CHECK_EQ(pvmm_entry(m, D, 0), E(DATA_E, 0x67) | GK);
+	CHECK_EQ(mmu(m, 1, D, 0, E(DATA_E, 0x03)), 0);
+	CHECK_EQ(pvmm_entry(m, D, 0), E(DATA_E, 0x07) | GK);
+	CHECK_FRAME(m, DATA_E, PVMM_T_WRITABLE, 1, 2, true, false);
+	/* RW -> RO: slow path, the writable type reference goes */
+	CHECK_EQ(mmu(m, 1, D, 0, E(DATA_E, 0x01)), 0);
+	CHECK_FRAME(m, DATA_E, PVMM_T_WRITABLE, 0, 2, true, false);
+	/* unknown command */
+	CHECK_EQ(pvmm_mmu_update(m, 1, 0, E(D, 0) | 5, 0, SELF), -ENOSYS);
+	pvmm_free(m);
+}
+
+TEST(pvmm_foreign_and_machphys)
+{
+	struct pvmm *m = world();
+	struct pvmm_frame_info i;
+
+	REQUIRE(m);
+	REQUIRE(hierarchy(m) == 0);
+	REQUIRE(ext(m, 1, PVMM_MMUEXT_PIN_L4_TABLE, A, 0) == 0);
+	/* dom0 edits domU's L1 with subject ((1+1)<<16)|1 (xen-verified A1) */
+	CHECK_EQ(pvmm_mmu_update(m, 0, 0, E(D, 3 * 8), E(DATA_F, 0x21) | NX,
+				 (2u << 16) | 1), 0);
+	CHECK_EQ(pvmm_entry(m, D, 3), E(DATA_F, 0x25) | GK | NX);
+	/* subject DOMID_SELF (D1/D2): the frame is not dom0's */
+	CHECK_EQ(pvmm_mmu_update(m, 0, 0, E(D, 3 * 8), 0, SELF), -EINVAL);
+	/* naming oneself as foreign domain */
+	CHECK_EQ(pvmm_mmu_update(m, 0, 0, E(Z0, 0), 0, 0), -ESRCH);
+	/* a domU may not edit dom0's tables */
+	CHECK_EQ(pvmm_mmu_update(m, 1, 0, E(Z0, 0), 0, (1u << 16) | 0), -EPERM);
+	/* an L2 edit with a foreign page owner */
+	CHECK_EQ(pvmm_mmu_update(m, 0, 0, E(C, 5 * 8), 0, (2u << 16) | 0x7ff0), -EINVAL);
+	/* M2P */
+	CHECK_EQ(pvmm_mmu_update(m, 1, 0, E(DATA_F, 0) | PVMM_MMU_MACHPHYS_UPDATE, 0x42, SELF), 0);
+	REQUIRE(pvmm_frame(m, DATA_F, &i));
+	CHECK_EQ(i.m2p, 0x42);
+	CHECK_EQ(pvmm_mmu_update(m, 1, 0, E(Z0, 0) | PVMM_MMU_MACHPHYS_UPDATE, 0x42, SELF), -EINVAL);
+	CHECK_EQ(pvmm_mmu_update(m, 0, 0, E(DATA_F, 0) | PVMM_MMU_MACHPHYS_UPDATE, 0x43,
+				 (2u << 16) | 1), -EPERM);
+	pvmm_free(m);
+}
+
+/* ---- base pointers --------------------------------------------------------- */
+
+TEST(pvmm_new_baseptr_and_pin_of_the_current_root)
+{
+	struct pvmm *m = world();
+
+	REQUIRE(m);
+	REQUIRE(hierarchy(m) == 0);
+	REQUIRE(pvmm_vcpu_set_roots(m, 1, 0, A, 0) == 0);
+	/* N is not validated; NEW_BASEPTR validates it (new_guest_cr3) */
+	REQUIRE(pvmm_set_entry_raw(m, N, 0, E(B, 0x63)) == 0);
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_NEW_BASEPTR, N, 0), 0);
+	CHECK_EQ(pvmm_vcpu_root(m, 1, 0, false), N);
+	CHECK_FRAME(m, N, PVMM_T_L4, 1, 2, true, false);
+	/* the old root lost its only type reference: demoted; B kept by N */
+	CHECK_FRAME(m, A, PVMM_T_L4, 0, 1, false, false);
+	CHECK_FRAME(m, B, PVMM_T_L3, 1, 2, true, false);
+	/* same root again: nothing */
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_NEW_BASEPTR, N, 0), 0);
+	CHECK_FRAME(m, N, PVMM_T_L4, 1, 2, true, false);
+	/* PIN_L4 of the current root: one more type reference */
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_PIN_L4_TABLE, N, 0), 0);
+	CHECK_FRAME(m, N, PVMM_T_L4, 2, 3, true, true);
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_PIN_L4_TABLE, N, 0), -EINVAL);
+	CHECK_FRAME(m, N, PVMM_T_L4, 2, 3, true, true);
+	/* user base pointer */
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_NEW_USER_BASEPTR, N, 0), 0);
+	CHECK_FRAME(m, N, PVMM_T_L4, 3, 4, true, true);
+	CHECK_EQ(pvmm_vcpu_root(m, 1, 0, true), N);
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_NEW_USER_BASEPTR, 0, 0), 0);
+	CHECK_FRAME(m, N, PVMM_T_L4, 2, 3, true, true);
+	/* a root that does not validate: refused, the old one stays */
+	REQUIRE(pvmm_set_entry_raw(m, N2, 0, E(D, 0x63)) == 0);
+	REQUIRE(ext(m, 1, PVMM_MMUEXT_PIN_L1_TABLE, D, 0) == 0);
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_NEW_BASEPTR, N2, 0), -EINVAL);
+	CHECK_REASON(m, "new base pointer 0x1013: L4 frame 0x1013 slot 0: frame 0x1003 is typed L1");
+	CHECK_EQ(pvmm_vcpu_root(m, 1, 0, false), N);
+	/* another domain's base pointer: -EPERM (xen-verified §4) */
+	{
+		struct pvmm_mmuext_op op = { .cmd = PVMM_MMUEXT_NEW_BASEPTR, .arg1 = N };
+
+		CHECK_EQ(pvmm_mmuext_op(m, 0, 0, &op, 1), -EPERM);
+	}
+	pvmm_free(m);
+}
+
+/* ---- update_va_mapping and the writable page tables ------------------------ */
+
+TEST(pvmm_update_va_mapping)
+{
+	struct pvmm *m = world();
+
+	REQUIRE(m);
+	REQUIRE(hierarchy(m) == 0);
+	REQUIRE(pvmm_vcpu_set_roots(m, 1, 0, A, 0) == 0);
+	/* VA 0x2000: L1 D slot 2 */
+	CHECK_EQ(pvmm_update_va_mapping(m, 1, 0, 0x2000, E(DATA_F, 0x63), PVMM_UVMF_INVLPG), 0);
+	CHECK_EQ(pvmm_entry(m, D, 2), E(DATA_F, 0x67) | GK);
+	CHECK_FRAME(m, DATA_F, PVMM_T_WRITABLE, 1, 3, true, false);
+	/* VA 0x200000: L2 slot 1 is empty -> no L1 -> -EINVAL */
+	CHECK_EQ(pvmm_update_va_mapping(m, 1, 0, 0x200000, E(DATA_F, 0x21), 0), -EINVAL);
+	CHECK_REASON(m, "no L1 table");
+	/* XSA-279: non-canonical VA with INVLPG|ALL */
+	CHECK_EQ(pvmm_update_va_mapping(m, 1, 0, 1ull << 63, 0,
+					PVMM_UVMF_INVLPG | PVMM_UVMF_ALL), -EINVAL);
+	/* Xen's own range */
+	CHECK_EQ(pvmm_update_va_mapping(m, 1, 0, 0xffff800000000000ull, 0, 0), -EINVAL);
+	/* the L1 entry is checked like mmu_update's */
+	CHECK_EQ(pvmm_update_va_mapping(m, 1, 0, 0x3000, E(C, 0x63), 0), -EBUSY);
+	/* a vCPU mask pointer that is not mapped: -EFAULT after the write */
+	CHECK_EQ(pvmm_update_va_mapping(m, 1, 0, 0x2000, 0, PVMM_UVMF_TLB_FLUSH | 0x7fff0000ull),
+		 -EFAULT);
+	CHECK_EQ(pvmm_entry(m, D, 2), 0);
+	CHECK_FRAME(m, DATA_F, PVMM_T_WRITABLE, 0, 2, true, false);
+	/* a mapped one: fine (VA 0 maps DATA_E) */
+	CHECK_EQ(pvmm_update_va_mapping(m, 1, 0, 0x2000, 0, PVMM_UVMF_INVLPG | 0x8ull), 0);
+	/* an L2 entry that names a frame whose type count is 0 as L1: not an L1 in use */
+	REQUIRE(pvmm_set_entry_raw(m, C, 1, E(D2, 0x67)) == 0);
+	CHECK_EQ(pvmm_update_va_mapping(m, 1, 0, 0x200000, E(DATA_F, 0x21), 0), -EINVAL);
+	CHECK_REASON(m, "is not a validated L1 table");
+	pvmm_free(m);
+}
+
+TEST(pvmm_writable_page_tables)
+{
+	struct pvmm *m = world();
+	unsigned ec = 99;
+
+	REQUIRE(m);
+	REQUIRE(hierarchy(m) == 0);
+	REQUIRE(pvmm_vcpu_set_roots(m, 1, 0, A, 0) == 0);
+	/* map L1 D read-only at 0x4000 (general ref only) */
+	CHECK_EQ(pvmm_update_va_mapping(m, 1, 0, 0x4000, E(D, 0x21), 0), 0);
+	CHECK_FRAME(m, D, PVMM_T_L1, 1, 3, true, false);
+	/* without VMASST_TYPE_writable_pagetables no emulation: #PF P|W */
+	CHECK_EQ(pvmm_guest_write(m, 1, 0, 0x4000 + 5 * 8, E(DATA_E, 0x63), &ec), PVMM_WRITE_PF);
+	CHECK_EQ(ec, 3);
+	CHECK_EQ(pvmm_entry(m, D, 5), 0);
+	REQUIRE(pvmm_set_writable_pagetables(m, 1, true) == 0);
+	/* a store into it: ptwr_emulated_update, a validated L1 update */
+	CHECK_EQ(pvmm_guest_write(m, 1, 0, 0x4000 + 5 * 8, E(DATA_E, 0x63), &ec),
+		 PVMM_WRITE_EMULATED);
+	CHECK_EQ(pvmm_entry(m, D, 5), E(DATA_E, 0x67) | GK);
+	CHECK_FRAME(m, DATA_E, PVMM_T_WRITABLE, 2, 3, true, false);
+	/* an entry Xen refuses: the emulation fails, the guest gets #PF P|W */
+	CHECK_EQ(pvmm_guest_write(m, 1, 0, 0x4000 + 6 * 8, E(C, 0x63), &ec), PVMM_WRITE_PF);
+	CHECK_EQ(ec, 3);
+	CHECK_EQ(pvmm_entry(m, D, 6), 0);
+	/* clearing through the emulation drops the reference */
+	CHECK_EQ(pvmm_guest_write(m, 1, 0, 0x4000 + 5 * 8, 0, &ec), PVMM_WRITE_EMULATED);
+	CHECK_FRAME(m, DATA_E, PVMM_T_WRITABLE, 1, 2, true, false);
+	/* a read-only mapping of a data frame: #PF P|W */
+	CHECK_EQ(pvmm_update_va_mapping(m, 1, 0, 0x6000, E(DATA_F, 0x21), 0), 0);
+	CHECK_EQ(pvmm_guest_write(m, 1, 0, 0x6000, 1, &ec), PVMM_WRITE_PF);
+	CHECK_EQ(ec, 3);
+	/* a read-only mapping of the L2: not an L1, #PF */
+	CHECK_EQ(pvmm_update_va_mapping(m, 1, 0, 0x7000, E(C, 0x21), 0), 0);
+	CHECK_EQ(pvmm_guest_write(m, 1, 0, 0x7000, 0, &ec), PVMM_WRITE_PF);
+	CHECK_EQ(ec, 3);
+	/* nothing mapped: #PF W */
+	CHECK_EQ(pvmm_guest_write(m, 1, 0, 0x9000, 1, &ec), PVMM_WRITE_PF);
+	CHECK_EQ(ec, 2);
+	/* an RW mapping: a plain store */
+	CHECK_EQ(pvmm_guest_write(m, 1, 0, 0x0000 + 16, 0xdead, &ec), PVMM_WRITE_DONE);
+	CHECK_EQ(pvmm_entry(m, DATA_E, 2), 0xdead);
+	/* non-canonical: #GP */
+	CHECK_EQ(pvmm_guest_write(m, 1, 0, 1ull << 63, 0, &ec), PVMM_WRITE_GP);
+	/* Xen's range: the linear-map slot 258 is present (supervisor): P|W */
+	CHECK_EQ(pvmm_guest_write(m, 1, 0, 0xffff810000000000ull, 0, &ec), PVMM_WRITE_PF);
+	CHECK_EQ(ec, 3);
+	/* slot 259 (shadow linear map) is empty here: W */
+	CHECK_EQ(pvmm_guest_write(m, 1, 0, 0xffff818000000000ull, 0, &ec), PVMM_WRITE_PF);
+	CHECK_EQ(ec, 2);
+	pvmm_free(m);
+}
+
+/* ---- mmuext argument checks -------------------------------------------------- */
+
+TEST(pvmm_mmuext_misc)
+{
+	struct pvmm *m = world();
+	struct pvmm_mmuext_op op = { .cmd = PVMM_MMUEXT_TLB_FLUSH_LOCAL };
+
+	REQUIRE(m);
+	REQUIRE(hierarchy(m) == 0);
+	REQUIRE(pvmm_vcpu_set_roots(m, 1, 0, A, 0) == 0);
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_MARK_SUPER, DATA_E, 0), -EOPNOTSUPP);
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_UNMARK_SUPER, DATA_E, 0), -EOPNOTSUPP);
+	CHECK_EQ(ext(m, 1, 99, 0, 0), -ENOSYS);
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_TLB_FLUSH_LOCAL, 0, 0), 0);
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_TLB_FLUSH_ALL, 0, 0), 0);
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_INVLPG_LOCAL, 1ull << 63, 0), 0);
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_INVLPG_ALL, 0x1000, 0), 0);
+	/* own domid as foreign domain: get_pg_owner -> -ESRCH (xen-verified §4) */
+	CHECK_EQ(pvmm_mmuext_op(m, 1, 0, &op, 1), -ESRCH);
+	/* dom0 flushing for the domU: -EPERM */
+	CHECK_EQ(pvmm_mmuext_op(m, 0, 0, &op, 1), -EPERM);
+	/* vCPU mask: copy_from_guest fails -> -EINVAL */
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_TLB_FLUSH_MULTI, 0, 0x7fff0000), -EINVAL);
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_INVLPG_MULTI, 0x1000, 0x8), 0);
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_FLUSH_CACHE, 0, 0), -EACCES);
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_FLUSH_CACHE_GLOBAL, 0, 0), -EINVAL);
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_SET_LDT, 0x1001, 1), -EINVAL);
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_SET_LDT, 0x1000, 8193), -EINVAL);
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_SET_LDT, 0x1000, 16), 0);
+	/* CLEAR_PAGE: writable type needed */
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_CLEAR_PAGE, D, 0), -EINVAL);
+	REQUIRE(pvmm_set_entry_raw(m, DATA_F, 9, 0x77) == 0);
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_COPY_PAGE, D3, DATA_F), 0);
+	CHECK_EQ(pvmm_entry(m, D3, 9), 0x77);
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_CLEAR_PAGE, D3, 0), 0);
+	CHECK_EQ(pvmm_entry(m, D3, 9), 0);
+	CHECK_FRAME(m, D3, PVMM_T_WRITABLE, 0, 1, true, false);
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_CLEAR_PAGE, Z0, 0), -EINVAL);
+	pvmm_free(m);
+}
+
+/* ---- the other buggy-Xen switches, and what a tool sees ---------------------- */
+
+TEST(pvmm_bug_linear_rw_and_bad_flags)
+{
+	struct pvmm *m = world();
+
+	REQUIRE(m);
+	REQUIRE(hierarchy(m) == 0);
+	REQUIRE(pvmm_vcpu_set_roots(m, 1, 0, A, 0) == 0);
+	REQUIRE(ext(m, 1, PVMM_MMUEXT_PIN_L4_TABLE, G, 0) == 0);
+	CHECK_STR_EQ(pvmm_bug_name(PVMM_BUG_LINEAR_RW), "linear-rw");
+	pvmm_set_bug(m, PVMM_BUG_LINEAR_RW);
+	/* an RW linear entry is taken like an RO one: +1 general +1 type */
+	CHECK_EQ(mmu(m, 1, A, 2, E(G, 0x23)), 0);
+	CHECK_FRAME(m, G, PVMM_T_L4, 2, 3, true, true);
+	CHECK_LINEAR(m, G, -1);
+	/* an RW self map: no reference */
+	CHECK_EQ(mmu(m, 1, A, 1, E(A, 0x23)), 0);
+	CHECK_FRAME(m, A, PVMM_T_L4, 1, 2, true, false);
+	pvmm_set_bug(m, PVMM_BUG_BAD_FLAGS);
+	CHECK_EQ(mmu(m, 1, D, 4, E(DATA_F, 0x21 | PCD)), 0);
+	CHECK_FRAME(m, DATA_F, PVMM_T_NONE, 0, 3, false, false);
+	pvmm_set_bug(m, PVMM_BUG_NONE);
+	/* with the rules back, the same write is refused again */
+	CHECK_EQ(mmu(m, 1, D, 5, E(DATA_F, 0x21 | PCD)), -EINVAL);
+	pvmm_free(m);
+}
+
+TEST(pvmm_getpageframeinfo3_view)
+{
+	struct pvmm *m = world();
+	struct pvmm_frame_info i;
+	uint64_t t[512] = { [3] = E(DATA_E, 0x63) };
+
+	REQUIRE(m);
+	REQUIRE(pvmm_set_table_raw(m, D, t) == 0);
+	CHECK_EQ(pvmm_entry(m, D, 3), E(DATA_E, 0x63));
+	REQUIRE(ext(m, 1, PVMM_MMUEXT_PIN_L1_TABLE, D, 0) == 0);
+	/* XEN_DOMCTL_getpageframeinfo3: the type only if pinned or validated;
+	 * writable shows as none; another domain's frame is XTAB */
+	REQUIRE(pvmm_frame(m, D, &i));
+	CHECK_STR_EQ(pvmm_pfinfo_type(&i, 1), "l1");
+	REQUIRE(pvmm_frame(m, DATA_E, &i));
+	CHECK_STR_EQ(pvmm_pfinfo_type(&i, 1), "none");
+	REQUIRE(pvmm_frame(m, Z0, &i));
+	CHECK_STR_EQ(pvmm_pfinfo_type(&i, 1), "xtab");
+	REQUIRE(ext(m, 1, PVMM_MMUEXT_UNPIN_TABLE, D, 0) == 0);
+	REQUIRE(pvmm_frame(m, D, &i));
+	CHECK_EQ(i.type, PVMM_T_L1);   /* the type bits stay ... */
+	CHECK_STR_EQ(pvmm_pfinfo_type(&i, 1), "none");  /* ... but Xen reports none */
+	pvmm_free(m);
+}
+
+TEST(pvmm_gdt_frames)
+{
+	struct pvmm *m = world();
+	uint64_t frames[14], gdt[2] = { DATA_E, DATA_F };
+
+	REQUIRE(m);
+	REQUIRE(hierarchy(m) == 0);
+	REQUIRE(ext(m, 1, PVMM_MMUEXT_PIN_L4_TABLE, A, 0) == 0);
+	/* DATA_E has an RW mapping (writable type count 1): no seg_desc type */
+	CHECK_EQ(pvmm_set_gdt(m, 1, 0, gdt, 513), -EINVAL);
+	CHECK_REASON(m, "GDT frame 0 (0x1004): frame 0x1004 is typed writable");
+	CHECK_EQ(pvmm_vcpu_gdt(m, 1, 0, frames), 0);
+	CHECK_FRAME(m, DATA_E, PVMM_T_WRITABLE, 1, 2, true, false);
+	CHECK_FRAME(m, DATA_F, PVMM_T_NONE, 0, 2, false, false);
+	pvmm_free(m);
+
+	m = world();
+	REQUIRE(m);
+	/* 513 entries: two frames, each PGT_seg_desc_page +1 type +1 general */
+	CHECK_EQ(pvmm_set_gdt(m, 1, 0, gdt, 513), 0);
+	CHECK_EQ(pvmm_vcpu_gdt(m, 1, 0, frames), 513);
+	CHECK_EQ(frames[0], DATA_E);
+	CHECK_EQ(frames[1], DATA_F);
+	CHECK_EQ(frames[2], 0);
+	CHECK_FRAME(m, DATA_E, PVMM_T_SEG_DESC, 1, 2, true, false);
+	CHECK_FRAME(m, DATA_F, PVMM_T_SEG_DESC, 1, 2, true, false);
+	/* an RW mapping of a descriptor frame: -EBUSY (xen-verified.md §3) */
+	REQUIRE(pvmm_set_entry_raw(m, D, 0, E(DATA_E, 0x63)) == 0);
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_PIN_L1_TABLE, D, 0), -EBUSY);
+	/* mmu_update into it: page_lock succeeds, seg_desc -> -EINVAL (C2) */
+	CHECK_EQ(mmu(m, 1, DATA_E, 0, 1), -EINVAL);
+	/* too many entries */
+	CHECK_EQ(pvmm_set_gdt(m, 1, 0, gdt, 14 * 512 + 1), -EINVAL);
+	/* a new, one-frame GDT releases both old frames */
+	CHECK_EQ(pvmm_set_gdt(m, 1, 0, gdt + 1, 16), 0);
+	CHECK_FRAME(m, DATA_E, PVMM_T_SEG_DESC, 0, 1, true, false);
+	CHECK_FRAME(m, DATA_F, PVMM_T_SEG_DESC, 1, 2, true, false);
+	CHECK_EQ(pvmm_vcpu_gdt(m, 1, 0, frames), 16);
+	pvmm_free(m);
+}
+
+/* ---- differential: the model against the synthetic builder's bookkeeping ---- */
+
+#include <xenpt/xenpt.h>
+
+static enum pvmm_type synth_type(enum xenpt_synth_type t)
+{
+	switch (t) {
+	case XENPT_SYNTH_TYPE_L1: return PVMM_T_L1;
+	case XENPT_SYNTH_TYPE_L2: return PVMM_T_L2;
+	case XENPT_SYNTH_TYPE_L3: return PVMM_T_L3;
+	case XENPT_SYNTH_TYPE_L4: return PVMM_T_L4;
+	case XENPT_SYNTH_TYPE_SEG_DESC: return PVMM_T_SEG_DESC;
+	case XENPT_SYNTH_TYPE_WRITABLE: return PVMM_T_WRITABLE;
+	default: return PVMM_T_NONE;
+	}
+}
+
+/*
+ * Rebuild the Linux-like synthetic PV domain of tests/fixtures/pv-linux.synth
+ * in the model from what a tool sees (its tables, pins, vCPU roots and GDT
+ * frames), and compare every frame's counts with the builder's own
+ * bookkeeping (xenpt_synth_frame_state()), which follows the same Xen rules
+ * independently (lib/synth.c).
+ */
+TEST(pvmm_agrees_with_the_synth_builder)
+{
+	char path[512];
+	struct xenpt_synth *s = NULL;
+	struct xenpt_source *src = NULL;
+	struct pvmm *m = pvmm_new();
+	const struct xenpt_domain_info *di;
+	unsigned frames = 0, tables = 0, differ = 0;
+	uint32_t domid;
+
+	REQUIRE(m);
+	snprintf(path, sizeof(path), "%s/pv-linux.synth", test_fixtures_dir());
+	CHECK_OK(xenpt_synth_load(path, &s));
+	REQUIRE(s);
+	CHECK_OK(xenpt_synth_source(s, &src));
+	REQUIRE(src);
+	di = xenpt_source_domain(src);
+	domid = di->domid;
+	REQUIRE(pvmm_add_domain(m, (uint16_t)domid, di->nr_vcpus, false) == 0);
+	/* every frame of the domain, with the contents of its tables */
+	for (uint64_t pfn = 0; pfn < di->p2m_size; pfn++) {
+		xenpt_mfn_t mfn = xenpt_synth_p2m(s, xenpt_gfn(pfn));
+		struct xenpt_synth_frame_state st;
+		const uint8_t *page;
+
+		if (xenpt_mfn_x(mfn) == xenpt_mfn_x(XENPT_INVALID_MFN))
+			continue;
+		CHECK_OK(xenpt_synth_frame_state(s, mfn, &st));
+		REQUIRE(pvmm_add_frame(m, xenpt_mfn_x(mfn), (uint16_t)domid) == 0);
+		frames++;
+		if (st.type < XENPT_SYNTH_TYPE_L1 || st.type > XENPT_SYNTH_TYPE_L4)
+			continue;
+		CHECK_OK(xenpt_source_get_frame(src, XENPT_SPACE_MFN, xenpt_mfn_x(mfn), &page));
+		REQUIRE(pvmm_set_table_raw(m, xenpt_mfn_x(mfn), (const uint64_t *)page) == 0);
+		tables++;
+	}
+	/* pins, then each vCPU's roots and GDT, as the builder made them */
+	for (uint64_t mfn = pvmm_frame_next(m, 0); mfn != PVMM_NO_FRAME; mfn = pvmm_frame_next(m, mfn + 1)) {
+		struct xenpt_synth_frame_state st;
+		struct pvmm_mmuext_op op = { .arg1 = mfn };
+
+		CHECK_OK(xenpt_synth_frame_state(s, xenpt_mfn(mfn), &st));
+		if (!st.pinned)
+			continue;
+		op.cmd = PVMM_MMUEXT_PIN_L1_TABLE + (unsigned)(st.type - XENPT_SYNTH_TYPE_L1);
+		CHECK_EQ(pvmm_mmuext_op(m, (uint16_t)domid, 0, &op, PVMM_DOMID_SELF), 0);
+	}
+	for (uint32_t v = 0; v < di->nr_vcpus; v++) {
+		struct xenpt_vcpu vc;
+
+		CHECK_OK(xenpt_source_vcpu(src, v, &vc));
+		CHECK_EQ(pvmm_vcpu_set_roots(m, (uint16_t)domid, v, vc.cr3 >> 12, vc.user_cr3 >> 12), 0);
+		if (vc.gdt_ents)
+			CHECK_EQ(pvmm_set_gdt(m, (uint16_t)domid, v, vc.gdt_frames,
+					      (unsigned)vc.gdt_ents), 0);
+	}
+	/* the same counts for every frame */
+	for (uint64_t mfn = pvmm_frame_next(m, 0); mfn != PVMM_NO_FRAME; mfn = pvmm_frame_next(m, mfn + 1)) {
+		struct xenpt_synth_frame_state st;
+		struct pvmm_frame_info i;
+
+		CHECK_OK(xenpt_synth_frame_state(s, xenpt_mfn(mfn), &st));
+		REQUIRE(pvmm_frame(m, mfn, &i));
+		if ((st.type_count || st.validated ? synth_type(st.type) : PVMM_T_NONE) !=
+			    (i.type_count || i.validated ? i.type : PVMM_T_NONE) ||
+		    st.type_count != i.type_count || st.ref_count != i.count ||
+		    st.validated != i.validated || st.pinned != i.pinned ||
+		    st.linear_pt_count != i.linear) {
+			if (differ++ < 10)
+				test_fail(__FILE__, __LINE__,
+					  "mfn 0x%" PRIx64 ": builder %s tc=%" PRIu64 " count=%" PRIu64
+					  " val=%d pin=%d lin=%d; model %s tc=%u count=%u val=%d pin=%d lin=%d",
+					  mfn, xenpt_synth_type_name(st.type), st.type_count, st.ref_count,
+					  st.validated, st.pinned, st.linear_pt_count, pvmm_type_name(i.type),
+					  i.type_count, i.count, i.validated, i.pinned, i.linear);
+		}
+	}
+	printf("# pv-linux.synth: %u frames, %u tables, %u differ\n", frames, tables, differ);
+	CHECK(tables > 10);
+	CHECK_EQ(differ, 0);
+	xenpt_source_close(src);
+	xenpt_synth_destroy(s);
+	pvmm_free(m);
+}
