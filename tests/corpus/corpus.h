@@ -61,7 +61,9 @@ struct corpus_op {
 	uint32_t flags;         /* uvm flags (UVMF_*) */
 	uint32_t pad;
 	uint64_t val;
-	uint64_t va;            /* uvm, write, invlpg_* */
+	uint64_t va;            /* uvm, write, invlpg_*; for a frame op
+				   (pin, unpin, baseptr, ...) with sym NONE:
+				   the raw MFN it names */
 };
 
 struct corpus_seq {
@@ -103,6 +105,7 @@ struct corpus_result {
 	uint32_t nr_frames;
 	uint32_t nr_ops;        /* ops run (all, unless status < 0) */
 	uint32_t cleanup_errors; /* hypercalls of the last cleanup that failed */
+	int64_t vmassist_rc;    /* enabling VMASST_TYPE_writable_pagetables */
 	uint64_t cr3_mfn;       /* the guest's base pointers after the ops */
 	uint64_t user_cr3_mfn;  /* (0 = none) */
 	uint64_t sym_mfn[CORPUS_MAX_SYMS];

@@ -215,6 +215,7 @@ static bool header(const struct corpus_result *res, const struct xenpt_guest_res
 	fprintf(out, "world xen %d.%d%.*s\n", ver >> 16, ver & 0xffff, (int)sizeof(extra), extra);
 	fprintf(out, "world guest nr_pages=0x%" PRIx64 " boot_end_pfn=0x%" PRIx64 " nx=%d\n",
 		r->layout.nr_pages, r->layout.boot_end_pfn, !!(r->flags & XENPT_GUEST_F_NX));
+	fprintf(out, "world vm_assist writable_pagetables=%d\n", res->vmassist_rc == 0);
 	fprintf(out, "world sequences %u ops %u hash 0x%" PRIx64 "\n", corpus_nr_seqs,
 		corpus_nr_ops, corpus_hash);
 	for (a = 0; a < CORPUS_NR_ANCHORS; a++)

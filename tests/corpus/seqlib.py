@@ -49,6 +49,7 @@ class Op:
         self.flags = 0
         self.val = 0
         self.va = 0
+        self.mfn = 0
 
 
 class Seq:
@@ -154,14 +155,19 @@ def parse_op(seq, words, text):
         parse_value(seq, op, args[2])
     elif name == "m2p":
         need(3)
+        if args[1] != "=":
+            raise SeqError("expected '='")
         op.sym = seq.sym(args[0])
+        if op.sym < len(ANCHORS):
+            raise SeqError("m2p of an anchor: the guest reads anchors through the M2P")
         op.val = num(args[2])
-    elif name == "user_baseptr" and args == ["0"]:
-        op.sym = NONE
     elif name in ("pin1", "pin2", "pin3", "pin4", "unpin", "baseptr", "user_baseptr",
                   "mark_super", "unmark_super", "clear"):
         need(1)
-        op.sym = seq.sym(args[0])
+        if re.match(r"^[0-9]", args[0]):
+            op.sym, op.mfn = NONE, num(args[0])   # a raw MFN (0: none)
+        else:
+            op.sym = seq.sym(args[0])
     elif name in ("flush_local", "flush_all"):
         need(0)
     elif name in ("invlpg_local", "invlpg_all"):
@@ -251,7 +257,9 @@ def compile_c(seqs):
         first, first_named = nop, len(named)
         for op in s.ops:
             fields = (op.code, op.sym, op.idx, op.vsym, op.vread, op.vidx, op.flags,
-                      op.val, op.va)
+                      op.val, op.va if op.code != CODES["m2p"] else 0)
+            if op.sym == NONE and op.mfn:
+                fields = fields[:8] + (op.mfn,)   # raw MFN target: in .va
             blob += repr(fields).encode()
             out.append("\t{ %d, %d, %d, %d, %d, %d, 0x%x, 0, 0x%xull, 0x%xull }," % fields)
             texts.append(op.text)

@@ -22,6 +22,7 @@ static uint64_t base_ent[CORPUS_NR_ANCHORS][512];  /* anchors at corpus start */
 static bool base_pinned[CORPUS_NR_ANCHORS], pinned[CORPUS_NR_ANCHORS];
 static uint64_t cur_cr3, cur_user;
 static bool ready;
+static long vmassist_rc;
 
 static const unsigned int anchor_level[CORPUS_NR_ANCHORS] = { 4, 3, 2, 1, 1 };
 
@@ -67,6 +68,11 @@ int corpus_info(uint64_t *ret)
 	int a;
 	unsigned int i;
 
+	// Writable page tables, as Linux asks for them (xen/arch/x86/pv/
+	// ro-page-fault.c: a store to a read-only mapped L1 is emulated only with
+	// this assist); README: every sequence runs with it.
+	vmassist_rc = hypercall2(__HYPERVISOR_vm_assist, VMASST_CMD_enable,
+				 VMASST_TYPE_writable_pagetables);
 	window_forget();
 	anchor_mfn[CORPUS_ROOT] = root;
 	anchor_mfn[CORPUS_KL3] = entry_mfn(read_entry(root, 511));
@@ -101,15 +107,18 @@ int corpus_info(uint64_t *ret)
 	cres.cr3_mfn = cur_cr3;
 	ready = true;
 	*ret = pfn_to_mfn(va_to_pfn(&cres));
+	cres.vmassist_rc = vmassist_rc;
 	log_line("corpus sequences=%u ops=%u hash=0x%lx area_mfn=0x%lx root=0x%lx kl3=0x%lx "
-		 "kl2=0x%lx kl1=0x%lx bl1=0x%lx", corpus_nr_seqs, corpus_nr_ops, corpus_hash, *ret,
-		 anchor_mfn[0], anchor_mfn[1], anchor_mfn[2], anchor_mfn[3], anchor_mfn[4]);
-	return 0;
+		 "kl2=0x%lx kl1=0x%lx bl1=0x%lx vm_assist_rc=%ld", corpus_nr_seqs, corpus_nr_ops,
+		 corpus_hash, *ret, anchor_mfn[0], anchor_mfn[1], anchor_mfn[2], anchor_mfn[3],
+		 anchor_mfn[4], vmassist_rc);
+	return vmassist_rc ? (int)vmassist_rc : 0;
 }
 
 static long run_op(const struct corpus_op *op, uint8_t *outcome)
 {
-	uint64_t mfn = op->sym != CORPUS_SYM_NONE ? cres.sym_mfn[op->sym] : 0;
+	// A frame op without a symbol names a raw MFN (in .va; 0 = none).
+	uint64_t mfn = op->sym != CORPUS_SYM_NONE ? cres.sym_mfn[op->sym] : op->va;
 	uint64_t v = op->val;
 	unsigned int cmd;
 	long rc;
