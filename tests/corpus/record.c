@@ -197,6 +197,9 @@ static void print_entry(const char *pfx, const char *sym, unsigned int i, uint64
 {
 	bool xen = is_l4 && i >= XEN_SLOT_FIRST && i <= XEN_SLOT_LAST;
 
+	/* is_l4: the frame is an L4 now, or (fresh frames) this entry was not
+	 * written by the sequence, so only Xen can have put it there */
+
 	fprintf(out, "%s %s %s %u 0x%" PRIx64 "\n", pfx, xen ? "xent" : "ent", sym, i, e);
 }
 
@@ -270,6 +273,28 @@ static bool anchor_used(const struct corpus_seq *s, unsigned int a)
 	return false;
 }
 
+/*
+ * Could the sequence itself have written entry idx of symbol sym?  An mmu
+ * op on it, or a store (the driver cannot tell which frame a VA maps then:
+ * any store's word index counts).  Used to tell Xen's L4 slots, which stay
+ * in a frame after it stops being an L4, from what the guest wrote there.
+ */
+static bool seq_wrote(const struct corpus_seq *s, unsigned int sym, unsigned int idx)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nr_ops; i++) {
+		const struct corpus_op *op = &corpus_ops[s->first_op + i];
+
+		if ((op->code == CO_MMU || op->code == CO_MMU_AD) && op->sym == sym &&
+		    op->idx == idx)
+			return true;
+		if (op->code == CO_WRITE && ((op->va >> 3) & 511) == idx)
+			return true;
+	}
+	return false;
+}
+
 /* After the sequence: every frame it named, its type, pin and entries. */
 static bool record_state(const struct corpus_seq *s, const struct corpus_result *res)
 {
@@ -277,7 +302,7 @@ static bool record_state(const struct corpus_seq *s, const struct corpus_result 
 	xen_pfn_t types[CORPUS_MAX_SYMS];
 	const char *names[CORPUS_MAX_SYMS];
 	int isanchor[CORPUS_MAX_SYMS];
-	unsigned int n = 0, a, i, k;
+	unsigned int n = 0, nanch, a, i, k;
 	vcpu_guest_context_any_t ctx;
 
 	if (xc_vcpu_getcontext(xch, domid, 0, &ctx)) {
@@ -299,6 +324,7 @@ static bool record_state(const struct corpus_seq *s, const struct corpus_result 
 			names[n] = anchor_name[a];
 			isanchor[n++] = (int)a;
 		}
+	nanch = n;
 	for (i = 0; i < res->nr_frames; i++) {
 		mfns[n] = res->sym_mfn[CORPUS_NR_ANCHORS + i];
 		names[n] = cur_frames[i];
@@ -318,7 +344,9 @@ static bool record_state(const struct corpus_seq *s, const struct corpus_result 
 			a = (unsigned int)isanchor[k];
 			if (isanchor[k] < 0 ? ent[i] != 0 :
 			    ent[i] != base_ent[a][i] || named(s, a, i))
-				print_entry(s->name, names[k], i, ent[i], l4);
+				print_entry(s->name, names[k], i, ent[i],
+					    l4 || (isanchor[k] < 0 &&
+						   !seq_wrote(s, CORPUS_NR_ANCHORS + k - nanch, i)));
 		}
 	}
 	return true;
