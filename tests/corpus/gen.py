@@ -12,6 +12,7 @@ import os
 import random
 import sys
 
+sys.dont_write_bytecode = True  # nothing into the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import seqlib  # noqa: E402
 

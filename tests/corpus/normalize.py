@@ -8,6 +8,10 @@ own L4 slots) by `?|FLAGS`.  Two records of the same corpus on the same Xen
 normalize to the same text (make check-live compares them this way).
 
   normalize.py FILE.rec > FILE.norm
+  normalize.py --compare WANT.rec GOT.rec
+      per sequence: equal after normalization or not; prints the lines that
+      differ and "corpus: N passed, N failed" (the header counts as one);
+      exit 1 on any difference
 """
 
 import re
@@ -47,11 +51,45 @@ def normalize(lines):
     return out
 
 
+def by_sequence(lines):
+    groups = {}
+    for line in lines:
+        key = line.split()[0]
+        groups.setdefault(key, []).append(line)
+    return groups
+
+
+def compare(want_path, got_path):
+    with open(want_path) as f:
+        want = by_sequence(normalize(f))
+    with open(got_path) as f:
+        got = by_sequence(normalize(f))
+    passed = failed = 0
+    for key in list(want) + [k for k in got if k not in want]:
+        w, g = want.get(key, []), got.get(key, [])
+        if w == g:
+            passed += 1
+            continue
+        failed += 1
+        print(f"corpus: {key} differs")
+        for line in w:
+            if line not in g:
+                print(f"corpus:   - {line}")
+        for line in g:
+            if line not in w:
+                print(f"corpus:   + {line}")
+    print(f"corpus: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
 def main():
+    if sys.argv[1] == "--compare":
+        return compare(sys.argv[2], sys.argv[3])
     with open(sys.argv[1]) as f:
         for line in normalize(f):
             print(line)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

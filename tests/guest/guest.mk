@@ -45,11 +45,19 @@ $(CORPUS_TABLE): $(CORPUS_SEQS) $(CORPUS_DIR)/gen.py $(CORPUS_DIR)/seqlib.py
 	@mkdir -p $(@D)
 	python3 $(CORPUS_DIR)/gen.py --compile -o $@ $(CORPUS_SEQS)
 
+# The committed generated.seq must be what gen.py makes (fixed seed).
+$(GUEST_OUT)/corpus-gen.ok: $(CORPUS_DIR)/generated.seq $(CORPUS_DIR)/gen.py \
+		$(CORPUS_DIR)/grammar.py $(CORPUS_DIR)/seqlib.py
+	@mkdir -p $(@D)
+	python3 $(CORPUS_DIR)/gen.py --check
+	@touch $@
+
 $(GUEST_OUT)/obj/corpus_table.o: $(CORPUS_TABLE) $(CORPUS_DIR)/corpus.h
 	@mkdir -p $(@D)
 	$(GUEST_CC) $(GUEST_CFLAGS) -c -o $@ $<
 
-GUEST_TARGETS := $(GUEST_KERNEL) $(GUEST_CFG) $(GUEST_OUT)/result-h.ok
+GUEST_TARGETS := $(GUEST_KERNEL) $(GUEST_CFG) $(GUEST_OUT)/result-h.ok \
+	$(GUEST_OUT)/corpus-gen.ok
 ifeq ($(HAVE_XEN),1)
 GUEST_TARGETS += $(GUEST_OUT)/xenpt-guest-mbox $(GUEST_OUT)/corpus-record
 endif
