@@ -3,8 +3,9 @@
 """Print a corpus record (tests/corpus/README.md) with every per-boot value
 replaced: each MFN by the symbol that names it in that run (anchors from the
 header, fresh frames from the sequence's `sym` lines), `mfn=` fields by `*`,
-and entries whose frame has no symbol (the guest image mapped by BL1, Xen's
-own L4 slots) by `?|FLAGS`.  Two records of the same corpus on the same Xen
+and present entries whose frame has no symbol (in the header: the guest image
+mapped by BL1, the builder's second L1 in KL2[1]; Xen's own L4 slots) by
+`?|FLAGS`.  Two records of the same corpus on the same Xen
 normalize to the same text (make check-live compares them this way).
 
   normalize.py FILE.rec > FILE.norm
@@ -44,7 +45,10 @@ def normalize(lines):
             name = syms.get(mfn) or anchors.get(mfn)
             if v and name:
                 w[4] = f"{name}|0x{v & ~ADDR:x}"
-            elif v and (w[1] == "xent" or (w[0] == "world" and w[2] == "BL1")):
+            elif v & 1 and (w[1] == "xent" or w[0] == "world"):
+                # a present entry to a frame no symbol names: the guest
+                # image and the builder's other tables (header), Xen's own
+                # frames (L4 slots 256-271)
                 w[4] = f"?|0x{v & ~ADDR:x}"
             line = " ".join(w)
         out.append(line)
