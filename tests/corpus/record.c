@@ -486,5 +486,9 @@ int main(int argc, char **argv)
 	fprintf(out, "world done sequences=%u ops=%u failed=%u\n", k, nops, failed);
 	fclose(out);
 	printf("corpus-record: %u sequences, %u ops, %u failed\n", k, nops, failed);
+	xenforeignmemory_unmap(fmem, (void *)res, 1);
+	xenforeignmemory_unmap(fmem, r, 1);
+	xenforeignmemory_close(fmem);
+	xc_interface_close(xch);
 	return failed ? 1 : 0;
 }
