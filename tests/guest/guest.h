@@ -138,6 +138,7 @@ long ensure_l1(uint64_t va, bool pin, uint32_t rflags);
 void fill_pattern(uint64_t *page, uint64_t va, uint64_t pfn, uint64_t mfn);
 bool check_pattern(const uint64_t *page, uint64_t va, uint64_t pfn, uint64_t mfn);
 uint64_t peek_frame(uint64_t mfn, unsigned int word);
+void window_forget(void);
 void p2m_publish(bool tree, bool list);
 static inline unsigned int pt_index(uint64_t va, int level)
 {
@@ -152,6 +153,7 @@ void expect_trap(uint8_t vector, int touch);
 bool expect_pending(void);
 void expect_clear(void);
 int last_fault(void);
+uint32_t last_fault_error(uint8_t *vector);
 int expect_touch(void);
 
 /* head.S: accesses that may trap, with their fixup labels */
@@ -173,5 +175,10 @@ void hook_fault(uint64_t va, uint64_t rip, uint64_t error, uint64_t vector);
 /* scenario.c */
 bool run_scenarios(const char *list);
 int mbox_run(uint32_t op, uint64_t arg0, uint64_t arg1, uint64_t *ret);
+
+/* corpus.c (tests/corpus/README.md) */
+int corpus_info(uint64_t *ret);
+int corpus_run(uint64_t k, uint64_t *ret);
+int corpus_clean(uint64_t *ret);
 
 #endif

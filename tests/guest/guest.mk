@@ -31,11 +31,35 @@ GUEST_LDFLAGS = -nostdlib -static -no-pie -Wl,-T,$(GUEST_DIR)/guest.ld \
 
 GUEST_C_SRCS := $(sort $(wildcard $(GUEST_DIR)/*.c))
 GUEST_OBJS   := $(GUEST_OUT)/obj/head.o \
-	$(GUEST_C_SRCS:$(GUEST_DIR)/%.c=$(GUEST_OUT)/obj/%.o)
+	$(GUEST_C_SRCS:$(GUEST_DIR)/%.c=$(GUEST_OUT)/obj/%.o) \
+	$(GUEST_OUT)/obj/corpus_table.o
 
-GUEST_TARGETS := $(GUEST_KERNEL) $(GUEST_CFG) $(GUEST_OUT)/result-h.ok
+# The differential corpus (tests/corpus/README.md), compiled into a C table
+# that the guest runs and the dom0 driver (tests/corpus/record.c) names.
+CORPUS_DIR   := tests/corpus
+CORPUS_SEQS  := $(sort $(wildcard $(CORPUS_DIR)/*.seq))
+CORPUS_TABLE := $(GUEST_OUT)/corpus_table.c
+GUEST_CFLAGS += -I$(CORPUS_DIR)
+
+$(CORPUS_TABLE): $(CORPUS_SEQS) $(CORPUS_DIR)/gen.py $(CORPUS_DIR)/seqlib.py
+	@mkdir -p $(@D)
+	python3 $(CORPUS_DIR)/gen.py --compile -o $@ $(CORPUS_SEQS)
+
+# The committed generated.seq must be what gen.py makes (fixed seed).
+$(GUEST_OUT)/corpus-gen.ok: $(CORPUS_DIR)/generated.seq $(CORPUS_DIR)/gen.py \
+		$(CORPUS_DIR)/grammar.py $(CORPUS_DIR)/seqlib.py
+	@mkdir -p $(@D)
+	python3 $(CORPUS_DIR)/gen.py --check
+	@touch $@
+
+$(GUEST_OUT)/obj/corpus_table.o: $(CORPUS_TABLE) $(CORPUS_DIR)/corpus.h
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(GUEST_CFLAGS) -c -o $@ $<
+
+GUEST_TARGETS := $(GUEST_KERNEL) $(GUEST_CFG) $(GUEST_OUT)/result-h.ok \
+	$(GUEST_OUT)/corpus-gen.ok
 ifeq ($(HAVE_XEN),1)
-GUEST_TARGETS += $(GUEST_OUT)/xenpt-guest-mbox
+GUEST_TARGETS += $(GUEST_OUT)/xenpt-guest-mbox $(GUEST_OUT)/corpus-record
 endif
 
 .PHONY: guest
@@ -57,9 +81,10 @@ $(GUEST_CFG): $(GUEST_DIR)/xenpt-testguest.cfg.in $(GUEST_DIR)/guest.mk
 	sed -e 's|@KERNEL@|$(GUEST_KERNEL_PATH)|' $< > $@
 
 # result.h is shared with host-side tests: prove it compiles there, alone.
-$(GUEST_OUT)/result-h.ok: $(GUEST_DIR)/result.h
+$(GUEST_OUT)/result-h.ok: $(GUEST_DIR)/result.h $(CORPUS_DIR)/corpus.h
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -Wall -Wextra -Werror -pedantic -fsyntax-only -x c $<
+	$(CC) -std=c11 -Wall -Wextra -Werror -pedantic -fsyntax-only -x c $(CORPUS_DIR)/corpus.h
 	@touch $@
 
 # Host-side (dom0) helper, built with the host compiler and libxen
@@ -70,3 +95,20 @@ $(GUEST_OUT)/xenpt-guest-mbox: $(GUEST_DIR)/host/xenpt-guest-mbox.c $(GUEST_DIR)
 		$(shell $(PKG_CONFIG) --cflags --libs xencontrol xenforeignmemory)
 
 -include $(GUEST_OBJS:.o=.d)
+
+# The corpus driver (dom0): runs every sequence in a holding guest and
+# writes the record (tests/corpus/README.md).  `make corpus-record` drives
+# xenlab and rewrites tests/corpus/xen-4.17.7.rec; tests/live/run.sh
+# re-records into $(BUILD)/corpus and compares.
+CORPUS_RECORD := $(GUEST_OUT)/corpus-record
+
+$(CORPUS_RECORD): $(CORPUS_DIR)/record.c $(CORPUS_TABLE) $(CORPUS_DIR)/corpus.h \
+		$(GUEST_DIR)/result.h
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -D_GNU_SOURCE -DCORPUS_TEXT -O2 -g -Wall -Wextra -Werror \
+		-I$(CORPUS_DIR) -o $@ $< $(CORPUS_TABLE) \
+		$(shell $(PKG_CONFIG) --cflags --libs xencontrol xenforeignmemory)
+
+.PHONY: corpus-record
+corpus-record: guest
+	sh $(CORPUS_DIR)/record.sh tests/corpus/xen-4.17.7.rec

@@ -241,7 +241,8 @@ static void check_fixed(void)
 
 /* ---- hold ------------------------------------------------------------------------ */
 
-static const char *const op_name[] = { "nop", "read", "write", "map", "unmap", "poweroff" };
+static const char *const op_name[] = { "nop", "read", "write", "map", "unmap", "poweroff",
+				       "corpus-info", "corpus-run", "corpus-clean" };
 
 static void serve(uint32_t op, uint64_t arg0, uint64_t arg1, const char *via, uint32_t seq)
 {

@@ -61,6 +61,12 @@ uint64_t peek_frame(uint64_t mfn, unsigned int word)
 	return w[word];
 }
 
+/* Forget what the window maps: something else (the corpus) changed it. */
+void window_forget(void)
+{
+	window_mfn = INVALID_FRAME;
+}
+
 uint64_t read_entry(uint64_t table_mfn, unsigned int idx)
 {
 	uint64_t pfn = m2p(table_mfn);

@@ -188,6 +188,12 @@ enum xenpt_guest_mbox_op {
 					exist); ret = its PFN */
 	XENPT_GUEST_MB_UNMAP = 4,    /* clear the L1 entry for arg0 */
 	XENPT_GUEST_MB_POWEROFF = 5, /* shut down (poweroff) */
+	/* The differential corpus (tests/corpus/README.md): */
+	XENPT_GUEST_MB_CORPUS_INFO = 6,  /* save the anchors' state; ret = MFN
+					    of the corpus result area */
+	XENPT_GUEST_MB_CORPUS_RUN = 7,   /* run sequence arg0; ret = its ops */
+	XENPT_GUEST_MB_CORPUS_CLEAN = 8, /* undo what it changed in the anchors;
+					    ret = hypercalls that failed */
 };
 
 /*

@@ -46,6 +46,8 @@ static struct {
 	uint8_t vector;
 	int touch;      /* TOUCH record index, or -1 */
 	int fault;      /* fault record of the last expected trap, or -1 */
+	uint32_t error; /* its error code (kept when the fault array is full) */
+	uint8_t last_vector; /* and vector */
 } expect = { .fault = -1 };
 
 static int depth;
@@ -104,6 +106,13 @@ int last_fault(void)
 	return expect.fault;
 }
 
+/* Error code and vector of the last expected trap. */
+uint32_t last_fault_error(uint8_t *vector)
+{
+	*vector = expect.last_vector;
+	return expect.error;
+}
+
 /* The TOUCH record of the access in progress, or -1. */
 int expect_touch(void)
 {
@@ -154,6 +163,8 @@ void xenpt_trap(struct trap_frame *f)
 	}
 
 	if (action) {
+		expect.error = (uint32_t)f->error;
+		expect.last_vector = vector;
 		expect.fault = fault_add(cr2, rip, (uint32_t)f->error, vector, action, expect.touch);
 		expect.kind = EXPECT_NONE;
 		log_line("fault vector=%u va=0x%lx error=0x%lx rip=0x%lx action=%s", vector, cr2,

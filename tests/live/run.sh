@@ -144,6 +144,36 @@ else
 	failed=$((${failed%% failed*} + extra_fail))
 	case $summary in *" skipped"*) skipped=${summary#* failed, }; skipped=${skipped%% skipped*} ;; esac
 fi
+
+# ---- the differential corpus (tests/corpus/README.md) ------------------------------
+# Re-record it on this Xen and compare with the committed record, sequence by
+# sequence, after replacing MFNs by their symbols (they vary per boot).
+# XENPT_LIVE_CORPUS=0 skips it (counted).
+if [ "${XENPT_LIVE_CORPUS:-1}" = 0 ]; then
+	echo "SKIP - corpus: XENPT_LIVE_CORPUS=0"
+	skipped=$((${skipped:-0} + 1))
+elif [ ! -x "$BUILD/guest/corpus-record" ]; then
+	echo "FAIL - corpus: $BUILD/guest/corpus-record was not built"
+	failed=$((failed + 1))
+else
+	mkdir -p "$BUILD/corpus"
+	rm -f "$BUILD/corpus/xen-4.17.7.rec"
+	XENPT_BUILD=$BUILD XENLAB=$XENLAB sh tests/corpus/record.sh "$BUILD/corpus/xen-4.17.7.rec" | sed 's/^/live: /'
+	if [ ! -s "$BUILD/corpus/xen-4.17.7.rec" ]; then
+		echo "FAIL - corpus: no record was written"
+		failed=$((failed + 1))
+	else
+		cres=$(python3 tests/corpus/normalize.py --compare tests/corpus/xen-4.17.7.rec \
+			"$BUILD/corpus/xen-4.17.7.rec")
+		printf '%s\n' "$cres" | grep -v ' passed, ' | head -40
+		csum=$(printf '%s\n' "$cres" | tail -1)
+		cp=${csum#corpus: }; cp=${cp%% passed*}
+		cf=${csum#* passed, }; cf=${cf%% failed*}
+		echo "live: corpus: $cp sequences agree with tests/corpus/xen-4.17.7.rec, $cf differ"
+		passed=$((passed + cp))
+		failed=$((failed + cf))
+	fi
+fi
 echo "live: $(($(date +%s) - t_start)) s in all"
 echo "live: $passed passed, $failed failed, ${skipped:-0} skipped"
 [ "$failed" = 0 ]
