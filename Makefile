@@ -110,6 +110,10 @@ CORES   := $(CORE_XZ:tests/fixtures/%.xz=$(BUILD)/fixtures/%)
 # Text listings that go with them (xen-mfndump output), likewise.
 TXT_XZ  := $(sort $(wildcard tests/fixtures/*.txt.xz))
 TXTS    := $(TXT_XZ:tests/fixtures/%.xz=$(BUILD)/fixtures/%)
+# The guest kernels those cores were taken from (symbols for dis, read, vcpu),
+# kept with them: the test guest in tests/guest changes, its old cores do not.
+ELF_XZ  := $(sort $(wildcard tests/fixtures/*.elf.xz))
+CORES   += $(ELF_XZ:tests/fixtures/%.xz=$(BUILD)/fixtures/%)
 
 .PHONY: all demo check check-unit check-cli check-lint check-asan check-live \
         check-fuzz-replay update-symbols \
@@ -147,6 +151,10 @@ $(PCFILE): xenpt.pc.in Makefile
 	$(PC_SED) $< > $@
 
 $(BUILD)/fixtures/%.core: tests/fixtures/%.core.xz
+	@mkdir -p $(@D)
+	xz -dc $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/fixtures/%.elf: tests/fixtures/%.elf.xz
 	@mkdir -p $(@D)
 	xz -dc $< > $@.tmp && mv $@.tmp $@
 

@@ -2,10 +2,10 @@
 test_description='dis and symbols on the real dump-core of the project PV test guest, against nm, objcopy and objdump of its ELF'
 . "$(dirname "$0")/lib.sh"
 . "$TEST_DIR/dis-lib.sh"
-need build/fixtures/xenpt-testguest.core build/guest/xenpt-testguest
+need build/fixtures/xenpt-testguest.core build/fixtures/xenpt-testguest.elf
 dis_need_libelf
 G=core:build/fixtures/xenpt-testguest.core
-ELF=build/guest/xenpt-testguest
+ELF=build/fixtures/xenpt-testguest.elf
 
 # The independent truth: nm's symbol list of the guest kernel (`make guest`),
 # and, as a System.map, the same list given to xenpt as text.

@@ -2,10 +2,10 @@
 test_description='vcpu --symbols: RIP and the #PF handler of the test guest core named, against nm and the guest console'
 . "$(dirname "$0")/lib.sh"
 . "$TEST_DIR/dis-lib.sh"
-need build/fixtures/xenpt-testguest.core build/guest/xenpt-testguest
+need build/fixtures/xenpt-testguest.core build/fixtures/xenpt-testguest.elf
 dis_need_libelf
 G=core:build/fixtures/xenpt-testguest.core
-ELF=build/guest/xenpt-testguest
+ELF=build/fixtures/xenpt-testguest.elf
 nm -n "$ELF" >System.map
 
 # the guest's console (tests/fixtures/xenpt-testguest.README): pf_entry=0xffffffff8000808b;
