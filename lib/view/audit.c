@@ -47,7 +47,8 @@ struct rec {
 	uint32_t ptg;            /* graph id or PTG_NONE */
 	uint8_t xen;             /* Xen's type word (R_XEN) */
 	uint8_t flags;
-	uint8_t struct_level;    /* level reached from the vCPU roots (0: not) */
+	uint8_t want;            /* bit L: a holder takes it as an L<L> (root, child, linear,
+				    or a wrong-type entry where an L<L> belongs) */
 	uint32_t parents, roots, linear_uses, linear_entries, self_entries, gdt_uses, refused;
 	uint64_t rw_maps, ro_maps;
 };
@@ -462,8 +463,10 @@ static struct xenpt_error *classify(struct xenpt_audit *a, uint32_t id, const ui
 		switch (ref) {
 		case XEN_PV_REF_CHILD:
 			a->sum.child_refs++;
-			if (t)
+			if (t) {
 				t->parents++;
+				t->want |= (uint8_t)(1u << (level - 1));
+			}
 			break;
 		case XEN_PV_REF_SELF:
 			a->sum.self_refs++;
@@ -472,8 +475,10 @@ static struct xenpt_error *classify(struct xenpt_audit *a, uint32_t id, const ui
 			break;
 		case XEN_PV_REF_LINEAR:
 			a->sum.linear_refs++;
-			if (t)
+			if (t) {
 				t->linear_uses++;
+				t->want |= (uint8_t)(1u << level);
+			}
 			if (hi != NO_REC)
 				a->r[hi].linear_entries++;
 			break;
@@ -491,8 +496,11 @@ static struct xenpt_error *classify(struct xenpt_audit *a, uint32_t id, const ui
 			enum xen_pv_type tt = target_type(a, t);
 
 			a->sum.refused++;
-			if (t)
+			if (t) {
 				t->refused++;
+				if (ref == XEN_PV_REF_WRONG_TYPE)
+					t->want |= (uint8_t)(1u << (level - 1));
+			}
 			if (ref == XEN_PV_REF_BAD_FLAGS)
 				err = finding(a, XENPT_AUDIT_BAD_FLAGS, table, level, idx, e, mfn,
 					      "L%u entry %u of mfn 0x%" PRIx64 " (0x%016" PRIx64 ") has flags 0x%" PRIx64
@@ -641,6 +649,30 @@ static struct xenpt_error *check_xen_slots(struct xenpt_audit *a)
 
 /* ---- per frame: derived type, bounds, findings ----------------------------------------------- */
 
+/*
+ * The type Xen's rules give the frame: the level its holders take it as
+ * (vCPU roots, validated parents, linear entries, and entries Xen would
+ * refuse as the wrong type); when they disagree, the level the traversal
+ * gives it (the refused entries are findings); a pinned frame nobody else
+ * holds: its pin's level; then a GDT frame, a frame mapped writable.
+ */
+static enum xenpt_audit_type derived_type(const struct xenpt_audit *a, const struct rec *r)
+{
+	unsigned w = r->want & 0x1e;
+
+	if (w && !(w & (w - 1)))
+		return (enum xenpt_audit_type)__builtin_ctz(w);
+	if (w && r->ptg != PTG_NONE)
+		return (enum xenpt_audit_type)a->g.t[r->ptg].level;
+	if (a->types && (r->flags & R_XEN) && xt_pinned(r->xen) && xt_level(r->xen))
+		return (enum xenpt_audit_type)xt_level(r->xen);
+	if (r->flags & R_GDT)
+		return XENPT_AUDIT_T_SEG_DESC;
+	if (r->rw_maps)
+		return XENPT_AUDIT_T_WRITABLE;
+	return XENPT_AUDIT_T_NONE;
+}
+
 static void frame_info(const struct xenpt_audit *a, const struct rec *r,
 		       struct xenpt_audit_frame *f)
 {
@@ -664,14 +696,7 @@ static void frame_info(const struct xenpt_audit *a, const struct rec *r,
 	f->ro_maps = r->ro_maps;
 	f->gdt_uses = r->gdt_uses;
 	f->refused_refs = r->refused;
-	if (level)
-		f->derived = (enum xenpt_audit_type)level;
-	else if (f->gdt)
-		f->derived = XENPT_AUDIT_T_SEG_DESC;
-	else if (r->rw_maps)
-		f->derived = XENPT_AUDIT_T_WRITABLE;
-	else
-		f->derived = XENPT_AUDIT_T_NONE;
+	f->derived = derived_type(a, r);
 	switch (f->derived) {
 	case XENPT_AUDIT_T_L1: case XENPT_AUDIT_T_L2: case XENPT_AUDIT_T_L3: case XENPT_AUDIT_T_L4:
 		f->type_lb = f->pins + f->parents + f->roots + f->linear_uses;
@@ -696,9 +721,10 @@ static void frame_info(const struct xenpt_audit *a, const struct rec *r,
 	len = 0;
 	f->why[0] = 0;
 #define WHY(...) do { if (len < sizeof(f->why)) len += (size_t)snprintf(f->why + len, sizeof(f->why) - len, __VA_ARGS__); } while (0)
-	if (level && f->parents)
+	if (f->parents)
 		WHY("%s%" PRIu64 " validated L%u entr%s name%s it as an L%u", len ? "; " : "",
-		    f->parents, level + 1, f->parents == 1 ? "y" : "ies", f->parents == 1 ? "s" : "", level);
+		    f->parents, f->derived + 1, f->parents == 1 ? "y" : "ies", f->parents == 1 ? "s" : "",
+		    f->derived);
 	if (f->roots)
 		WHY("%sthe L4 of %" PRIu64 " vCPU root%s", len ? "; " : "", f->roots, f->roots == 1 ? "" : "s");
 	if (f->pins)
@@ -710,7 +736,10 @@ static void frame_info(const struct xenpt_audit *a, const struct rec *r,
 		WHY("%sGDT frame of %" PRIu64 " vCPU%s", len ? "; " : "", f->gdt_uses, f->gdt_uses == 1 ? "" : "s");
 	if (!level && r->rw_maps)
 		WHY("%s%" PRIu64 " RW L1 mapping%s", len ? "; " : "", r->rw_maps, r->rw_maps == 1 ? "" : "s");
-	if (level && !f->parents && !f->roots && !f->pins && !f->linear_uses)
+	if (r->refused)
+		WHY("%s%u entr%s Xen would refuse", len ? "; " : "", r->refused, r->refused == 1 ? "y" : "ies");
+	if ((level || f->xen_type_known) && !f->parents && !f->roots && !f->pins && !f->linear_uses &&
+	    xt_level(r->xen))
 		WHY("%sno holder seen", len ? "; " : "");
 	if (!len)
 		WHY("no page-table, descriptor or writable use seen");
@@ -725,14 +754,15 @@ static struct xenpt_error *check_frames(struct xenpt_audit *a)
 	for (i = 0; i < a->nr && !err; i++) {
 		struct rec *r = &a->r[i];
 		struct xenpt_audit_frame f;
-		unsigned xl = (r->flags & R_XEN) ? xt_level(r->xen) : 0;
+		unsigned xl = (r->flags & R_XEN) ? xt_level(r->xen) : 0, dl;
 		bool pinned = a->types && (r->flags & R_XEN) && xt_pinned(r->xen);
 
 		frame_info(a, r, &f);
-		if (r->ptg != PTG_NONE)
-			a->sum.derived_tables[f.level]++;
+		if (f.derived >= XENPT_AUDIT_T_L1 && f.derived <= XENPT_AUDIT_T_L4)
+			a->sum.derived_tables[f.derived]++;
 		if (r->flags & R_GDT)
 			a->sum.derived_seg_desc++;
+		dl = f.derived >= XENPT_AUDIT_T_L1 && f.derived <= XENPT_AUDIT_T_L4 ? (unsigned)f.derived : 0;
 		if (a->types && xl && !pinned && !f.parents && !f.roots && !f.linear_uses) {
 			err = finding(a, XENPT_AUDIT_ORPHAN, r->frame, xl, UINT32_MAX, 0, XENPT_INVALID_FRAME,
 				      "mfn 0x%" PRIx64 ": Xen reports a validated L%u, not pinned, and no "
@@ -741,19 +771,16 @@ static struct xenpt_error *check_frames(struct xenpt_audit *a)
 			err = finding(a, XENPT_AUDIT_PIN_TYPE, r->frame, 0, UINT32_MAX, 0, XENPT_INVALID_FRAME,
 				      "mfn 0x%" PRIx64 ": pinned, but Xen reports type %s, not a page table",
 				      r->frame, xenpt_page_type_name(r->xen));
-		} else if (pinned && r->struct_level && r->struct_level != xl) {
+		} else if (pinned && (r->want & 0x1e) && !(r->want & (1u << xl))) {
 			err = finding(a, XENPT_AUDIT_PIN_TYPE, r->frame, xl, UINT32_MAX, 0, XENPT_INVALID_FRAME,
-				      "mfn 0x%" PRIx64 ": pinned as L%u, but the vCPU roots reach it as an L%u",
-				      r->frame, xl, r->struct_level);
-		} else if (a->types && (r->flags & R_XEN) && !pinned) {
-			unsigned dl = r->ptg != PTG_NONE ? a->g.t[r->ptg].level : 0;
-
-			if (dl != xl && !(dl == 0 && !xl))
-				err = finding(a, XENPT_AUDIT_TYPE_MISMATCH, r->frame, dl, UINT32_MAX, 0,
-					      XENPT_INVALID_FRAME,
-					      "mfn 0x%" PRIx64 ": Xen says %s, the rules derive %s (%s)",
-					      r->frame, xenpt_page_type_name(r->xen),
-					      xenpt_audit_type_name(f.derived), f.why);
+				      "mfn 0x%" PRIx64 ": pinned as L%u, but every entry or vCPU naming it "
+				      "takes it as an L%u", r->frame, xl, (unsigned)__builtin_ctz(r->want & 0x1e));
+		} else if (a->types && (r->flags & R_XEN) && !pinned && dl != xl) {
+			err = finding(a, XENPT_AUDIT_TYPE_MISMATCH, r->frame, dl, UINT32_MAX, 0,
+				      XENPT_INVALID_FRAME,
+				      "mfn 0x%" PRIx64 ": Xen says %s, the rules derive %s (%s)",
+				      r->frame, xenpt_page_type_name(r->xen),
+				      xenpt_audit_type_name(f.derived), f.why);
 		}
 		if (!err && f.counts_known) {
 			if (f.type_count < f.type_lb || f.general_count < f.general_lb)
@@ -907,6 +934,7 @@ static struct xenpt_error *add_root(struct xenpt_audit *a, uint64_t frame, uint3
 		if (err)
 			return err;
 		a->r[ri].roots++;
+		a->r[ri].want |= 1u << 4;
 		a->r[ri].flags |= R_ROOT;
 		a->sum.roots++;
 		if (a->r[ri].flags & R_FOCUS)
@@ -922,7 +950,7 @@ static struct xenpt_error *audit_one(struct xenpt_audit *a)
 	unsigned caps = xenpt_source_caps(a->src);
 	struct xenpt_error *err;
 	bool have_as = false;
-	uint32_t v, i, id, extra_from;
+	uint32_t v, i, id;
 	unsigned lvl;
 
 	a->domid = info->domid;
@@ -995,35 +1023,24 @@ static struct xenpt_error *audit_one(struct xenpt_audit *a)
 			}
 	if (!have_as)
 		goto frames;   /* nothing to traverse */
+	/*
+	 * Then what Xen reports as a pinned or validated table, at the level
+	 * Xen validated it as (top level first): Xen checks each entry against
+	 * the type the named frame has, so does the traversal.
+	 */
+	for (lvl = 4; lvl >= 1; lvl--)
+		for (i = 0; i < a->nr; i++)
+			if ((a->r[i].flags & R_XEN) && xt_level(a->r[i].xen) == lvl) {
+				err = ptg_add_table(&a->g, a->r[i].frame, lvl, NULL);
+				if (err)
+					return err;
+			}
 	err = ptg_build(&a->g, true, visit, a);
 	if (err)
 		return err;
 	err = sync_graph(a);
 	if (err)
 		return err;
-	for (id = 0; id < a->g.n; id++) {
-		uint32_t ri = rec_find(a, a->g.t[id].frame);
-
-		a->r[ri].struct_level = a->g.t[id].level;
-	}
-	/* then what Xen says is pinned or validated, top level first */
-	extra_from = a->g.n;
-	for (lvl = 4; lvl >= 1; lvl--)
-		for (i = 0; i < a->nr; i++)
-			if ((a->r[i].flags & R_XEN) && xt_level(a->r[i].xen) == lvl &&
-			    a->r[i].ptg == PTG_NONE) {
-				err = ptg_add_table(&a->g, a->r[i].frame, lvl, NULL);
-				if (err)
-					return err;
-			}
-	if (a->g.n > extra_from) {
-		err = ptg_build(&a->g, true, visit, a);
-		if (err)
-			return err;
-		err = sync_graph(a);
-		if (err)
-			return err;
-	}
 	/* the upper tables, now that every writable mapping is counted */
 	for (i = 0; i < a->nupper; i++) {
 		const uint8_t *tbl;
