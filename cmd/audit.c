@@ -364,7 +364,10 @@ static void json_audit(struct jw *w, const struct xenpt_source *src, const struc
 			jw_kstr(w, "kind", xenpt_audit_holder_name(h->kind));
 			jw_kframe(w, "table", h->table);
 			jw_ku64(w, "level", h->level);
-			jw_ku64(w, h->table == XENPT_INVALID_FRAME ? "vcpu" : "index", h->index);
+			if (h->table != XENPT_INVALID_FRAME)
+				jw_ku64(w, "index", h->index);
+			else if (h->kind == XENPT_AUDIT_H_ROOT || h->kind == XENPT_AUDIT_H_GDT)
+				jw_ku64(w, "vcpu", h->index);
 			if (h->table != XENPT_INVALID_FRAME)
 				jw_khex(w, "entry", h->entry);
 			jw_kstr(w, "reference", h->ref);

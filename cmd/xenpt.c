@@ -120,7 +120,7 @@ static const struct cli_opt m2p_opts[] = {
 };
 
 const struct xenpt_cmd xenpt_cmds[] = {
-	{ "audit", cmd_audit, CMD_TARGET | CMD_TARGET_OPT, "check page types, pins and references against Xen's PV rules", "[OPTIONS] {TARGET | --all}", audit_opts,
+	{ "audit", cmd_audit, CMD_TARGET | CMD_TARGET_OPT, "check page types, pins and references against Xen's PV rules", "[OPTIONS] [TARGET]", audit_opts,
 	  "Audit a 64-bit PV domain as Xen's rules (xen/arch/x86/mm.c) demand: every table reachable "
 	  "from every vCPU's kernel and user L4, every frame Xen reports as a pinned or validated "
 	  "table, and the GDT frames. Each present entry is classified as Xen would take it (child, "

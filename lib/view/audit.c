@@ -860,11 +860,11 @@ static struct xenpt_error *sweep_types(struct xenpt_audit *a)
 			}
 			if (!l && !xt_pinned(t))
 				continue;
-			if (rec_find(a, frames[k]) != NO_REC)
-				continue;   /* a frame in the P2M twice: counted, kept once */
 			err = rec_get(a, frames[k], &ri);
 			if (err)
 				break;
+			if (a->r[ri].flags & R_XEN)
+				continue;   /* a frame in the P2M twice: counted, kept once */
 			a->r[ri].xen = t;
 			a->r[ri].flags |= R_XEN;
 		}
