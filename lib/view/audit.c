@@ -56,7 +56,7 @@ struct rec {
 /* host-wide: which domain owns an MFN (open addressing) */
 struct owners {
 	uint64_t *key;           /* mfn + 1, 0 = empty */
-	uint32_t *val;           /* domain index */
+	uint32_t *val;           /* domain index | level of the frame in its owner's tables << 24 */
 	size_t mask;
 	const bool *dying;
 	const uint32_t *domids;
@@ -372,28 +372,40 @@ static enum xenpt_audit_type audit_type(enum xen_pv_type t)
 	}
 }
 
-static uint32_t owner_of(const struct owners *o, uint64_t mfn)
+static uint32_t *owner_slot(const struct owners *o, uint64_t mfn)
 {
 	size_t h = (size_t)((mfn * 0x9e3779b97f4a7c15ull) >> 20) & o->mask;
 
 	while (o->key[h]) {
 		if (o->key[h] == mfn + 1)
-			return o->val[h];
+			return &o->val[h];
 		h = (h + 1) & o->mask;
 	}
-	return NO_REC;
+	return NULL;
+}
+
+/* Index of the domain owning @mfn, or NO_REC; *level_ret: its table level there (0: none). */
+static uint32_t owner_of(const struct owners *o, uint64_t mfn, unsigned *level_ret)
+{
+	uint32_t *v = owner_slot(o, mfn);
+
+	*level_ret = v ? *v >> 24 : 0;
+	return v ? *v & 0xffffffu : NO_REC;
 }
 
 /* Host-wide: the entry names a frame of another domain. */
 static struct xenpt_error *cross_domain(struct xenpt_audit *a, uint64_t table, unsigned level,
 					unsigned idx, uint64_t e, uint64_t mfn, enum xen_pv_ref ref)
 {
-	uint32_t ow = owner_of(a->own, mfn);
+	unsigned olevel;
+	uint32_t ow = owner_of(a->own, mfn, &olevel);
 	struct xenpt_error *err = NULL;
 
 	if (ow == NO_REC || ow == a->self_idx)
 		return NULL;
-	if (ref == XEN_PV_REF_LINEAR || ref == XEN_PV_REF_LINEAR_RW || ref == XEN_PV_REF_SELF)
+	/* a same-level entry: a linear one, whatever this domain's view made of it */
+	if (ref == XEN_PV_REF_LINEAR || ref == XEN_PV_REF_LINEAR_RW || ref == XEN_PV_REF_SELF ||
+	    (level > 1 && olevel == level))
 		err = finding(a, XENPT_AUDIT_LINEAR_FOREIGN, table, level, idx, e, mfn,
 			      "L%u entry %u of mfn 0x%" PRIx64 " is a linear entry naming mfn 0x%" PRIx64
 			      " of domain %u (Xen takes linear tables of the domain's own only)",
@@ -1213,6 +1225,33 @@ XENPT_PUBLIC struct xenpt_error *xenpt_audit_run_host(struct xenpt_source *const
 	}
 	o.dying = dying;
 	o.domids = domids;
+	/*
+	 * Round 1: each domain alone, to learn the level of every table frame
+	 * in its owner's tables (an entry of another domain naming it at that
+	 * level is a linear entry).  Round 2: the audits, with the owners.
+	 */
+	for (i = 0; i < n && !err; i++) {
+		const struct xenpt_domain_info *info = xenpt_source_domain(srcs[i]);
+		struct xenpt_audit *a;
+		uint32_t id;
+
+		if (info->hvm || !nown)
+			continue;
+		a = audit_new(srcs[i], opts);
+		if (!a) {
+			err = nomem();
+			break;
+		}
+		a->o.frame = XENPT_INVALID_FRAME;
+		err = audit_one(a);
+		for (id = 0; !err && a->g_init && id < a->g.n; id++) {
+			uint32_t *v = owner_slot(&o, a->g.t[id].frame);
+
+			if (v && (*v & 0xffffffu) == i)
+				*v = (uint32_t)i | (uint32_t)a->g.t[id].level << 24;
+		}
+		xenpt_audit_destroy(a);
+	}
 	for (i = 0; i < n && !err; i++) {
 		const struct xenpt_domain_info *info = xenpt_source_domain(srcs[i]);
 		struct xenpt_audit *a;
@@ -1230,7 +1269,6 @@ XENPT_PUBLIC struct xenpt_error *xenpt_audit_run_host(struct xenpt_source *const
 		a->own = NULL;
 		if (err) {
 			xenpt_audit_destroy(a);
-			(void)0;
 			break;
 		}
 		ret[i] = a;

@@ -511,6 +511,37 @@ TEST(host_wide_cross_domain_and_dying)
 	fake_destroy(fb);
 }
 
+TEST(host_wide_linear_entry_to_another_domain)
+{
+	struct fake_source *fa = fake_create(FAKE_P2M), *fb = fake_create(FAKE_P2M);
+	struct xenpt_source *srcs[2];
+	struct xenpt_audit *res[2] = { NULL, NULL };
+
+	/* A's L4 slot 1 names B's L4 read-only: a linear entry across domains */
+	fake_info(fa)->domid = 1;
+	fake_root(fa, 0x1000, 0, 0);
+	fake_set64(fa, XENPT_SPACE_MFN, 0x1000, 1, PTE(0x2000, P_US));
+	fake_page(fa, XENPT_SPACE_MFN, 0x2000);
+	fake_set_p2m(fa, 0, 0x1000);
+	fake_info(fa)->p2m_size = 1;
+	fake_info(fb)->domid = 2;
+	fake_root(fb, 0x2000, 0, 0);
+	fake_set_p2m(fb, 0, 0x2000);
+	fake_info(fb)->p2m_size = 1;
+	srcs[0] = fake_src(fa);
+	srcs[1] = fake_src(fb);
+	CHECK_OK(xenpt_audit_run_host(srcs, 2, NULL, res));
+	REQUIRE(res[0] && res[1]);
+	REQUIRE(xenpt_audit_nr_findings(res[0]) == 1);
+	CHECK_FINDING(xenpt_audit_finding(res[0], 0), "linear-cross-domain", 0x1000, 4, 1, 0x2000);
+	CHECK_EQ(xenpt_audit_finding(res[0], 0)->other_domid, 2);
+	CHECK_EQ(xenpt_audit_nr_findings(res[1]), 0);
+	xenpt_audit_destroy(res[0]);
+	xenpt_audit_destroy(res[1]);
+	fake_destroy(fa);
+	fake_destroy(fb);
+}
+
 TEST(hvm_is_refused)
 {
 	struct fake_source *fs = fake_create(FAKE_HVM);
