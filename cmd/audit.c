@@ -399,6 +399,7 @@ static int audit_host(struct cli *cli, const struct xenpt_audit_opts *o)
 	struct xenpt_error *err;
 	size_t n = 0, ns = 0, i;
 	int rc = EXIT_OK, r;
+	bool skipped = false;
 
 	err = xenpt_xen_list_domains(&doms, &n);
 	if (err)
@@ -414,9 +415,16 @@ static int audit_host(struct cli *cli, const struct xenpt_audit_opts *o)
 		if (doms[i].hvm)
 			continue;
 		snprintf(id, sizeof(id), "%u", doms[i].domid);
-		err = xenpt_source_open_xen(id, 0, &srcs[ns]);
-		if (err)
-			goto fail;
+		err = xenpt_source_open_xen(id, cli->pause ? XENPT_OPEN_PAUSE : 0, &srcs[ns]);
+		if (err) {
+			/* a domain that cannot be opened (e.g. dying too far) is named, not fatal */
+			fprintf(stderr, "xenpt audit: domain %u skipped: %s\n", doms[i].domid,
+				xenpt_error_message(err));
+			xenpt_error_destroy(err);
+			err = NULL;
+			skipped = true;
+			continue;
+		}
 		ns++;
 	}
 	err = xenpt_audit_run_host(srcs, ns, o, res);
@@ -442,6 +450,8 @@ static int audit_host(struct cli *cli, const struct xenpt_audit_opts *o)
 	}
 	if (cli->json)
 		jw_arr_end(cli_jw(cli));
+	if (skipped)
+		rc = EXIT_INCOMPLETE;   /* a domain was not audited: never "clean" */
 	goto out;
 fail:
 	rc = cli_error(cli, err);
