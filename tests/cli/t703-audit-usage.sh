@@ -13,4 +13,10 @@ expect_jq -s 2 '.error.code == "unsupported" and (.error.message | test("64-bit 
 expect_jq -s 2 '.error | has("code")' xenpt -j audit
 # --all needs a live host (none here, or a build without Xen): an error, not "clean"
 expect_code 2 xenpt audit --all
+expect_jq -s 2 '.error | has("message")' xenpt -j audit --all
+# completion asks the binary: the options, and a TARGET after them
+capture opts xenpt __complete options audit
+expect_ok grep -qx -- --frame opts
+expect_ok grep -qx -- --no-types opts
+expect_ok grep -qx -- --all opts
 done_testing
