@@ -171,7 +171,7 @@ static bool rec_rehash(struct xenpt_audit *a)
 	return true;
 }
 
-static uint32_t rec_find(const struct xenpt_audit *a, uint64_t frame)
+static inline uint32_t rec_find(const struct xenpt_audit *a, uint64_t frame)
 {
 	size_t h;
 	uint32_t v;
