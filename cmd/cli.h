@@ -226,6 +226,7 @@ const char *fmt_flag_names(char *buf, size_t len, uint64_t bits, unsigned level)
 const char *fmt_pte_flags(char *buf, size_t len, uint64_t entry, unsigned level, bool leaf, bool pv);
 
 /* Commands (cmd/<name>.c). */
+int cmd_audit(struct cli *cli, int argc, char **argv);
 int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_info(struct cli *cli, int argc, char **argv);
 int cmd_vcpu(struct cli *cli, int argc, char **argv);

@@ -68,6 +68,12 @@ static const struct cli_opt dump_opts[] = {
 	{ "strict", no_argument, 's', NULL, "exit 1 when there are findings" },
 	{ NULL, 0, 0, NULL, NULL },
 };
+static const struct cli_opt audit_opts[] = {
+	{ "frame", required_argument, 'f', "MFN", "also show who holds this machine frame and why it is typed so" },
+	{ "all", no_argument, 'a', NULL, "live: every PV domain of the host, with cross-domain references (no TARGET)" },
+	{ "no-types", no_argument, 'T', NULL, "ignore Xen's page types: audit the structure alone" },
+	{ NULL, 0, 0, NULL, NULL },
+};
 static const struct cli_opt rmap_opts[] = {
 	{ "mfn", required_argument, 'M', "MFN", "a machine frame to look up (repeatable)" },
 	{ "pfn", required_argument, 'P', "PFN", "a guest frame to look up: PFN (PV, through the P2M) or GFN (HVM) (repeatable)" },
@@ -114,6 +120,18 @@ static const struct cli_opt m2p_opts[] = {
 };
 
 const struct xenpt_cmd xenpt_cmds[] = {
+	{ "audit", cmd_audit, CMD_TARGET | CMD_TARGET_OPT, "check page types, pins and references against Xen's PV rules", "[OPTIONS] [TARGET]", audit_opts,
+	  "Audit a 64-bit PV domain as Xen's rules (xen/arch/x86/mm.c) demand: every table reachable "
+	  "from every vCPU's kernel and user L4, every frame Xen reports as a pinned or validated "
+	  "table, and the GDT frames. Each present entry is classified as Xen would take it (child, "
+	  "linear, self, RW or RO mapping, or refused) and the holders of each frame are added up: "
+	  "findings are orphan validated tables, wrong-type children, RW mappings of page-table or "
+	  "descriptor frames, disallowed flags, linear-table rule breaks, pins of the wrong type, "
+	  "Xen's L4 slots differing between L4s, and frames whose type Xen reports differently. "
+	  "Counts are lower bounds (Xen never reports them); a synthetic domain's exact counts show "
+	  "references not explained by the guest's tables. Core files have no page types: the "
+	  "structure alone is audited, and the output says so. Exit 1 on findings.",
+	  .max_args = 0 },
 	{ "batch", cmd_batch, CMD_NO_SHELL, "run shell commands from a file, on a target opened once", "[OPTIONS] [TARGET] FILE|-", no_opts,
 	  "Run the commands of FILE (or standard input), one per line, as the shell does: the same "
 	  "syntax as on the command line minus the TARGET, on one open source with one frame cache. "

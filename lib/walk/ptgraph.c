@@ -115,6 +115,27 @@ struct xenpt_error *ptg_add_root(struct ptg *g, uint64_t frame, uint32_t *id_ret
 	return NULL;
 }
 
+struct xenpt_error *ptg_add_table(struct ptg *g, uint64_t frame, unsigned level, uint32_t *id_ret)
+{
+	uint32_t id = ptg_find(g, frame);
+
+	if (id == PTG_NONE) {
+		struct xenpt_error *err;
+
+		if (!level || level > g->g.top)
+			return xenpt_error_create(XENPT_ERR_INVALID_ARG, "no level %u in %s paging",
+						  level, xenpt_paging_mode_name(g->as.mode));
+		err = add_table(g, frame, level, 0, g->nroots, &id);
+		if (err)
+			return err;
+		if (g->bloom)
+			g->bloom[(frame & PTG_BLOOM_MASK) >> 6] |= 1ull << (frame & 63);
+	}
+	if (id_ret)
+		*id_ret = id;
+	return NULL;
+}
+
 struct xenpt_error *ptg_read(struct ptg *g, uint32_t id, const uint8_t **ret, int *ferr)
 {
 	const uint8_t *page = NULL;
@@ -187,7 +208,7 @@ struct xenpt_error *ptg_build(struct ptg *g, bool read_l1, ptg_visit_fn visit, v
 
 	free(g->bloom);
 	g->bloom = NULL;
-	for (id = 0; id < g->n; id++) {
+	for (id = g->built; id < g->n; id++) {
 		struct ptg_table *t = &g->t[id];
 		unsigned level = t->level, nent, idx;
 		uint64_t first_va = t->first_va;
@@ -257,6 +278,7 @@ struct xenpt_error *ptg_build(struct ptg *g, bool read_l1, ptg_visit_fn visit, v
 				return err;
 		}
 	}
+	g->built = g->n;
 	g->bloom = calloc((PTG_BLOOM_MASK + 1) / 64, sizeof(*g->bloom));
 	if (!g->bloom)
 		return xenpt_error_create(XENPT_ERR_NOMEM, "out of memory");

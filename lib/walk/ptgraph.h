@@ -82,6 +82,7 @@ struct ptg {
 	uint64_t reads;            /* table reads through the frame cache */
 	uint32_t prefetched;       /* copying sources: ids below this were batch-read */
 	uint64_t entries;          /* entries decoded */
+	uint32_t built;            /* ids below this were processed by ptg_build() */
 };
 
 #define PTG_BLOOM_BITS 20
@@ -93,6 +94,13 @@ struct xenpt_error *ptg_init(struct ptg *g, struct xenpt_source *src,
 void ptg_deinit(struct ptg *g);
 /* A root at the top level (a frame already a root is not added twice). */
 struct xenpt_error *ptg_add_root(struct ptg *g, uint64_t frame, uint32_t *id_ret);
+/*
+ * A table at @level that is not a root (the audit: a table Xen reports as
+ * pinned or validated that the roots do not reach); a frame already in the
+ * graph is not added again (*id_ret: its id).  A later ptg_build() goes on
+ * from the tables not processed yet.
+ */
+struct xenpt_error *ptg_add_table(struct ptg *g, uint64_t frame, unsigned level, uint32_t *id_ret);
 /* Breadth-first from the roots: levels, first VAs, counts; @visit may be NULL. */
 struct xenpt_error *ptg_build(struct ptg *g, bool read_l1, ptg_visit_fn visit, void *arg);
 

@@ -93,3 +93,21 @@ const char *xen_pv_ref_name(enum xen_pv_ref r)
 	};
 	return (unsigned)r < sizeof(names) / sizeof(names[0]) && names[r] ? names[r] : "?";
 }
+
+/* ==== audit (xenpt audit, lib/view/audit.c) ==== */
+
+/* init_xen_l4_slots(), xen/arch/x86/mm.c (Xen 4.17): see pv.h. */
+enum xen_pv_l4_slot_rule xen_pv_l4_slot_rule(unsigned slot)
+{
+	switch (slot) {
+	case 256:   /* RO_MPT_VIRT_START */
+		return XEN_PV_L4_SLOT_RO_MPT;
+	case 258:   /* LINEAR_PT_VIRT_START */
+		return XEN_PV_L4_SLOT_SELF;
+	case 259:   /* SH_LINEAR_PT_VIRT_START */
+		return XEN_PV_L4_SLOT_SHADOW;
+	default:
+		return XEN_PV_L4_SLOT_SAME;
+	}
+}
+/* ==== end of the audit block ==== */

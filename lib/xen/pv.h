@@ -155,4 +155,48 @@ enum xen_pv_ref xen_pv_entry_ref(unsigned level, uint64_t e, uint64_t holder,
 /* Short name of a classification ("child", "linear", "bad-flags", ...). */
 const char *xen_pv_ref_name(enum xen_pv_ref r);
 
+
+/* ==== audit (xenpt audit, lib/view/audit.c): Xen's rules the audit needs ==== */
+
+/*
+ * How Xen fills L4 slot @slot (256-271) of every validated L4 of a 64-bit PV
+ * domain: init_xen_l4_slots() (xen/arch/x86/mm.c, Xen 4.17), called when an
+ * L4 is validated (promote_l4_table()).
+ *
+ * - XEN_PV_L4_SLOT_SAME: the same entry in every L4 of the domain (257 PCI
+ *   MMCFG, 260 the per-domain L3, 261-271 Xen's text, RW M2P, vmap, frame
+ *   table and direct map, copied from idle_pg_table).
+ * - XEN_PV_L4_SLOT_RO_MPT: slot 256, the read-only M2P: idle_pg_table's
+ *   entry or empty (ro_mpt false, and zap_ro_mpt() for user L4s under
+ *   VMASST_TYPE_m2p_strict, xen/arch/x86/pv/domain.c, mm.c).
+ * - XEN_PV_L4_SLOT_SELF: slot 258, LINEAR_PT_VIRT_START: the L4 itself.
+ * - XEN_PV_L4_SLOT_SHADOW: slot 259, SH_LINEAR_PT_VIRT_START: empty or the
+ *   shadow L4 (shadow mode, e.g. log-dirty): per table.
+ * The accessed and dirty bits are the hardware's and are not compared.
+ */
+enum xen_pv_l4_slot_rule {
+	XEN_PV_L4_SLOT_SAME = 0,
+	XEN_PV_L4_SLOT_RO_MPT,
+	XEN_PV_L4_SLOT_SELF,
+	XEN_PV_L4_SLOT_SHADOW,
+};
+enum xen_pv_l4_slot_rule xen_pv_l4_slot_rule(unsigned slot);
+/* The bits of a Xen slot entry that init_xen_l4_slots() decides (not A, D). */
+#define XEN_PV_L4_SLOT_CMP_MASK (~0x60ull)
+
+/*
+ * inc_linear_entries() / inc_linear_uses() (xen/arch/x86/mm.c, XSA-240): a
+ * table holding linear entries (to other tables of its level) may not itself
+ * be the target of a linear entry elsewhere, nor the other way round, and
+ * both tables must be the domain's own (get_page_from_mfn(mfn, d)).
+ * True when a table with @entries linear entries and @uses linear uses
+ * breaks the rule.  Self entries count for neither.
+ */
+static inline bool xen_pv_linear_both(uint64_t entries, uint64_t uses)
+{
+	return entries && uses;
+}
+
+/* ==== end of the audit block ==== */
+
 #endif

@@ -22,6 +22,7 @@ struct fake_source {
 	struct u64map pages;   /* key(space, frame) -> (uintptr_t)page */
 	struct u64map errs;    /* key(space, frame) -> errno */
 	struct u64map m2p, p2m;
+	struct u64map types;   /* mfn -> page type word (FAKE_TYPES) */
 	bool have_vcpu[FAKE_MAX_VCPUS];
 	struct xenpt_vcpu *vcpus;
 	struct fake_counts counts;
@@ -168,6 +169,20 @@ static struct xenpt_error *fake_p2m(struct xenpt_source *src, const uint64_t *gf
 	return NULL;
 }
 
+static struct xenpt_error *fake_page_types(struct xenpt_source *src, enum xenpt_space space,
+					   const uint64_t *frames, size_t n, xenpt_page_type_t *types)
+{
+	struct fake_source *f = src->priv;
+	size_t i;
+
+	(void)space;
+	for (i = 0; i < n; i++) {
+		uint64_t *v = map_slot(&f->types, frames[i], false);
+		types[i] = v ? (xenpt_page_type_t)*v : XENPT_PT_NONE;
+	}
+	return NULL;
+}
+
 static void fake_close(struct xenpt_source *src)
 {
 	struct fake_source *f = src->priv;
@@ -180,6 +195,7 @@ static void fake_close(struct xenpt_source *src)
 	map_free(&f->errs);
 	map_free(&f->m2p);
 	map_free(&f->p2m);
+	map_free(&f->types);
 	free(f->vcpus);
 	free(f);
 }
@@ -190,6 +206,7 @@ static const struct xenpt_source_ops fake_ops = {
 	.vcpu = fake_vcpu,
 	.p2m = fake_p2m,
 	.m2p = fake_m2p,
+	.page_types = fake_page_types,
 	.close = fake_close,
 };
 
@@ -204,6 +221,7 @@ struct fake_source *fake_create(unsigned flags)
 	map_init(&f->errs, 16);
 	map_init(&f->m2p, 64);
 	map_init(&f->p2m, 16);
+	map_init(&f->types, 16);
 	f->vcpus = xmalloc0(FAKE_MAX_VCPUS * sizeof(*f->vcpus));
 	src = xenpt_source_new(&fake_ops, f);
 	if (!src)
@@ -222,6 +240,8 @@ struct fake_source *fake_create(unsigned flags)
 	}
 	if (flags & FAKE_P2M)
 		src->caps |= XENPT_CAP_P2M;
+	if (flags & FAKE_TYPES)
+		src->caps |= XENPT_CAP_PAGE_TYPES;
 	src->info.domid = 42;
 	snprintf(src->info.name, sizeof(src->info.name), "fake");
 	src->info.guest_width = 8;
@@ -289,6 +309,11 @@ void fake_set_m2p(struct fake_source *f, uint64_t mfn, uint64_t pfn)
 void fake_set_p2m(struct fake_source *f, uint64_t pfn, uint64_t mfn)
 {
 	*map_slot(&f->p2m, pfn, true) = mfn;
+}
+
+void fake_set_type(struct fake_source *f, uint64_t mfn, xenpt_page_type_t type)
+{
+	*map_slot(&f->types, mfn, true) = type;
 }
 
 void fake_set_vcpu(struct fake_source *f, const struct xenpt_vcpu *v)

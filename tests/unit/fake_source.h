@@ -26,6 +26,7 @@ enum {
 	FAKE_COPY   = 1u << 1, /* copying backend (not XENPT_CAP_STABLE) */
 	FAKE_NO_M2P = 1u << 2, /* PV without the M2P capability */
 	FAKE_P2M    = 1u << 3, /* offer the P2M capability (HVM: GFN -> MFN labels) */
+	FAKE_TYPES  = 1u << 4, /* offer Xen's page types (fake_set_type(); default none) */
 };
 
 struct fake_source;
@@ -49,6 +50,8 @@ void fake_set_err(struct fake_source *f, enum xenpt_space space, uint64_t frame,
 
 void fake_set_m2p(struct fake_source *f, uint64_t mfn, uint64_t pfn);
 void fake_set_p2m(struct fake_source *f, uint64_t pfn, uint64_t mfn);
+/* The page type word Xen would report for @mfn (FAKE_TYPES). */
+void fake_set_type(struct fake_source *f, uint64_t mfn, xenpt_page_type_t type);
 /* vCPU @v->id (< 8); raises info.nr_vcpus as needed. */
 void fake_set_vcpu(struct fake_source *f, const struct xenpt_vcpu *v);
 

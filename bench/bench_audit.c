@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `xenpt audit` at scale (`make bench`; figures only, no thresholds).
+ *
+ * The 64 GiB PV guest of bench_dump.c (16,777,216 4K PTEs in 32768 L1
+ * tables: the direct map at 0xffff888000000000 in 128 blocks of 512 MiB,
+ * alternating read-write and read-only), built with the synthetic builder.
+ * Then, each in its own forked process so that the peak RSS is that case's:
+ *
+ *   types   xenpt_audit_run with Xen's page types (the P2M swept in batches
+ *           of 4096 frames through the backend's page_types) and the
+ *           model's exact counts for every audited frame
+ *   struct  the same with --no-types: the structure alone, as on a core
+ *
+ * Times are CPU (the process's) and wall; the RSS is the child's at start
+ * (inherited: the model) and its peak (getrusage ru_maxrss).  Target of
+ * issue 8: <= 1 s and <= 512 MiB for the audit itself.
+ */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xenpt/audit.h>
+#include <xenpt/synth.h>
+
+#define GUEST_BYTES (64ull << 30)
+#define BLOCK_BYTES (512ull << 20)
+#define DIRECT_MAP 0xffff888000000000ull
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long rss_kib(void)
+{
+	FILE *fp = fopen("/proc/self/status", "r");
+	char line[256];
+	long v = -1;
+
+	if (!fp)
+		return -1;
+	while (fgets(line, sizeof(line), fp))
+		if (!strncmp(line, "VmRSS:", 6)) {
+			v = strtol(line + 6, NULL, 10);
+			break;
+		}
+	fclose(fp);
+	return v;
+}
+
+static long peak_kib(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+static int fail(struct xenpt_error *err, const char *what)
+{
+	fprintf(stderr, "bench_audit: %s: %s\n", what, xenpt_error_message(err));
+	xenpt_error_destroy(err);
+	return 1;
+}
+
+static struct xenpt_error *build_guest(struct xenpt_synth **ret)
+{
+	struct xenpt_synth_params p;
+	struct xenpt_synth *s;
+	struct xenpt_error *err;
+	uint64_t off;
+
+	xenpt_synth_params_init(&p, XENPT_SYNTH_PV);
+	snprintf(p.name, sizeof(p.name), "bench-64g");
+	p.nr_pages = GUEST_BYTES / 4096 + 65536;   /* + room for the tables */
+	p.sparse = true;
+	err = xenpt_synth_create(&p, &s);
+	if (err)
+		return err;
+	for (off = 0; off < GUEST_BYTES; off += BLOCK_BYTES) {
+		uint64_t flags = XENPT_PTE_NX | ((off / BLOCK_BYTES) & 1 ? 0 : XENPT_PTE_RW);
+
+		err = xenpt_synth_map(s, XENPT_SYNTH_ROOT_DEFAULT, xenpt_va(DIRECT_MAP + off),
+				      xenpt_gfn(off >> 12), BLOCK_BYTES, 4096, flags);
+		if (err) {
+			xenpt_synth_destroy(s);
+			return err;
+		}
+	}
+	*ret = s;
+	return NULL;
+}
+
+static bool synth_counts(void *arg, uint64_t mfn, uint64_t *tc, uint64_t *gc)
+{
+	struct xenpt_synth_frame_state st;
+	struct xenpt_error *err = xenpt_synth_frame_state(arg, xenpt_mfn(mfn), &st);
+
+	if (err) {
+		xenpt_error_destroy(err);
+		return false;
+	}
+	*tc = st.type_count;
+	*gc = st.ref_count;
+	return st.owner == XENPT_SYNTH_OWNER_DOMAIN;
+}
+
+static int case_audit(struct xenpt_synth *s, bool types)
+{
+	struct xenpt_audit_opts o;
+	struct xenpt_audit_summary sum;
+	struct xenpt_source *src;
+	struct xenpt_audit *a;
+	struct xenpt_error *err;
+	double t0, t1, c0, c1;
+	long rss0, peak;
+
+	err = xenpt_synth_source(s, &src);
+	if (err)
+		return fail(err, "source");
+	rss0 = rss_kib();
+	xenpt_audit_opts_init(&o);
+	o.no_types = !types;
+	if (types) {
+		o.counts = synth_counts;
+		o.counts_arg = s;
+	}
+	c0 = cpu_s();
+	t0 = now_s();
+	err = xenpt_audit_run(src, &o, &a);
+	if (err) {
+		xenpt_source_close(src);
+		return fail(err, "audit");
+	}
+	t1 = now_s();
+	c1 = cpu_s();
+	peak = peak_kib();
+	xenpt_audit_summary(a, &sum);
+	printf("  audit %-6s %6.3f s CPU, %6.3f s wall: %" PRIu64 " tables, %" PRIu64 " present entries"
+	       " (%" PRIu64 " RW, %" PRIu64 " RO maps), %" PRIu64 " frames typed, %" PRIu64 " findings\n",
+	       types ? "types" : "struct", c1 - c0, t1 - t0, sum.tables_scanned, sum.entries_present,
+	       sum.map_rw, sum.map_ro, sum.frames_typed, sum.findings);
+	printf("               RSS %ld MiB at start, peak %ld MiB: +%ld MiB\n", rss0 >> 10, peak >> 10,
+	       (peak - rss0) >> 10);
+	xenpt_audit_destroy(a);
+	xenpt_source_close(src);
+	return sum.findings ? 1 : 0;
+}
+
+static int run_child(struct xenpt_synth *s, bool types)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		perror("bench_audit: fork");
+		return 1;
+	}
+	if (!pid) {
+		int r = case_audit(s, types);
+
+		fflush(stdout);
+		_exit(r);
+	}
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		fprintf(stderr, "bench_audit: the %s case failed\n", types ? "types" : "struct");
+		return 1;
+	}
+	return 0;
+}
+
+int main(void)
+{
+	struct xenpt_synth *s = NULL;
+	struct xenpt_error *err;
+	double t0, t1;
+	int rc = 0;
+
+	printf("bench_audit: xenpt audit of a 64 GiB PV guest (16,777,216 4K PTEs in 32768 L1 tables)\n");
+	t0 = now_s();
+	err = build_guest(&s);
+	if (err)
+		return fail(err, "building the guest");
+	t1 = now_s();
+	printf("  built in %.2f s, process RSS %ld MiB; each case in its own process:\n", t1 - t0,
+	       rss_kib() >> 10);
+	rc |= run_child(s, true);
+	rc |= run_child(s, false);
+	xenpt_synth_destroy(s);
+	return rc;
+}
