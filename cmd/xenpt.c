@@ -848,8 +848,8 @@ int cli_run_argv(struct cli *cli, int argc, char **argv)
 				       npos < CLI_MAX_ARGS && cmd->args[npos] ? cmd->args[npos] : "argument");
 	if (cmd->max_args >= 0 && npos > cmd->max_args)
 		return cli_usage_error(cli, "unexpected argument '%s'", argv[first + cmd->max_args]);
-	/* list without TARGET lists the host, not the shell's domain */
-	if (!(cmd->flags & CMD_TARGET) || (cmd->flags & CMD_TARGET_OPT))
+	/* commands without a TARGET do not see the open one */
+	if (!(cmd->flags & CMD_TARGET))
 		cli->src = NULL;
 	rc = cmd->fn(cli, npos, argv + first);
 	cli->src = src;

@@ -70,6 +70,10 @@ expect_stderr 2 "'\\\$_' is not a virtual address: it is not set yet" xenpt walk
 expect_stderr 2 "'nosuch' is not a number or a register" xenpt walk "$SYNTH_PV" 'rip+nosuch'
 expect_stderr 2 "missing '\\)'" xenpt walk "$SYNTH_PV" '(rip'
 
+# commands with an optional TARGET (audit, list) use the open one
+expect_jq '.[0].status == 0 and (.[0].output.findings | length) == 0 and .[1].output[0].name == "demo-pv"' \
+	sh -c 'printf "audit\nlist\n" | "$XENPT" -j batch "$1" -' sh "$SYNTH_PV"
+
 # no target: 'open' first
 expect_stderr 2 "no target is open" sh -c 'echo "walk 0" | "$XENPT" batch -'
 expect_jq '.[1].output.va == "0xffffffff810a3f17"' \
