@@ -71,6 +71,20 @@ else
 	echo "$TAG: no record written"
 	[ "$rc" = 0 ] && rc=2
 fi
+# The guest now holds what the sequences left behind (pinned tables nobody
+# links, self-mapped L4s, ...; tests/corpus/README.md): with
+# XENPT_CORPUS_AUDIT=XENPT (the xenpt command in dom0) audit it, whole and
+# for two frames whose state the record names, into OUT.audit*.json.
+if [ "$rc" = 0 ] && [ -n "${XENPT_CORPUS_AUDIT:-}" ]; then
+	in_dom0 "R=/tmp/xenpt-corpus.rec; X='$XENPT_CORPUS_AUDIT'
+mfn() { grep \"^\$1 sym \$2 \" \$R | sed 's/.* mfn=\\(0x[0-9a-f]*\\).*/\\1/'; }
+\$X --pause -j audit $domid >/tmp/xenpt-corpus.audit.json; echo \$? >/tmp/xenpt-corpus.audit.rc
+\$X --pause -j audit --frame \$(mfn pin.double-l2 A) $domid >/tmp/xenpt-corpus.audit-pin.json
+\$X --pause -j audit --frame \$(mfn linear.two-levels N) $domid >/tmp/xenpt-corpus.audit-self.json
+for f in audit audit-pin audit-self; do cp /tmp/xenpt-corpus.\$f.json $DROOT/$OUT.\$f.json; done
+cp /tmp/xenpt-corpus.audit.rc $DROOT/$OUT.audit.rc" >/dev/null 2>&1 ||
+		echo "$TAG: the audit of the guest could not run"
+fi
 if [ "$rc" != 0 ]; then
 	echo "$TAG: corpus-record exited $rc; the guest's console:"
 	in_dom0 "tail -20 /var/log/xen/console/guest-$NAME.log" 2>/dev/null | sed "s/^/$TAG:   /"

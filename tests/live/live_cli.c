@@ -45,7 +45,7 @@
 
 static const char *xenpt = "xenpt";
 static const char *console_dir = "/var/log/xen/console";
-static bool has_p2m, has_dump, has_m2p, has_rmap;
+static bool has_p2m, has_dump, has_m2p, has_rmap, has_audit;
 static char commands[512];
 
 /* ---- running xenpt -------------------------------------------------------- */
@@ -317,6 +317,7 @@ static void test_commands(void)
 	has_dump = strstr(r.out, "dump\n") != NULL;
 	has_m2p = strstr(r.out, "m2p\n") != NULL;
 	has_rmap = strstr(r.out, "rmap\n") != NULL;
+	has_audit = strstr(r.out, "audit\n") != NULL;
 	lt_run_free(&r);
 	v = xpj("cli: version --json", "version --json");
 	if (v)
@@ -1267,6 +1268,61 @@ static void compare_p2m_runs(const char *name, struct lt_json *j, const uint64_t
 }
 
 /*
+ * `xenpt audit --json` in the same pause as xen-mfndump dump-p2m: a healthy
+ * guest audits clean (exit 0, no finding, so no frame whose derived type
+ * differs from Xen's: the type-mismatch check covers every frame of the
+ * P2M), and per page-table level the frames Xen reports (xen-mfndump's
+ * "(type 0xN)", the independent oracle: L1..L4 and pinned) are as many as
+ * the audit says Xen reports and as many as Xen's rules derive.
+ */
+static void check_audit(const char *tag, struct lt_run *ra, struct lt_json *aud, const int *type,
+			uint64_t size)
+{
+	char name[200], st[64];
+	uint64_t want[5] = { 0 }, wantpin[5] = { 0 }, i, total = 1;
+	struct lt_json *types, *f;
+	unsigned lv, bad = 0;
+	size_t k;
+
+	snprintf(name, sizeof(name), "%s: audit --json exits 0 with no finding", tag);
+	if (!aud || !lt_exited(ra, 0)) {
+		lt_report(false, name, "xenpt audit: %s: %.300s", lt_status_text(ra, st, sizeof(st)),
+			  ra->err ? ra->err : "");
+		return;
+	}
+	lt_ju64(aud, "findings_total", &total);
+	f = lt_jget(aud, "findings");
+	for (k = 0; f && k < f->n && k < 5; k++)
+		lt_note("  %s: audit finding: %s %s", tag, lt_jstr(f->v[k], "code"), lt_jstr(f->v[k], "message"));
+	lt_report(total == 0 && lt_jbool(aud, "types_known", false), name, "%" PRIu64 " findings, Xen's types %s",
+		  total, lt_jbool(aud, "types_known", false) ? "read" : "NOT read");
+	for (i = 0; i < size; i++)
+		if (type[i] >= 0 && (type[i] & 7) >= 1 && (type[i] & 7) <= 4) {
+			want[type[i] & 7]++;
+			wantpin[type[i] & 7] += (type[i] & 8) != 0;
+		}
+	types = lt_jget(aud, "types");
+	snprintf(name, sizeof(name), "%s: audit: per level, Xen says = rules derive = xen-mfndump's count (tables and pins)", tag);
+	for (lv = 1; lv <= 4; lv++) {
+		uint64_t says = ~0ull, pinned = ~0ull, derive = ~0ull;
+		char want_name[4];
+
+		snprintf(want_name, sizeof(want_name), "l%u", lv);
+		for (k = 0; types && k < types->n; k++)
+			if (!strcmp(lt_jstr(types->v[k], "type"), want_name)) {
+				lt_ju64(types->v[k], "xen_says", &says);
+				lt_ju64(types->v[k], "xen_pinned", &pinned);
+				lt_ju64(types->v[k], "rules_derive", &derive);
+			}
+		lt_note("  %s: L%u: xen-mfndump %" PRIu64 " (%" PRIu64 " pinned), audit: Xen says %" PRIu64
+			" (%" PRIu64 " pinned), rules derive %" PRIu64, tag, lv, want[lv], wantpin[lv], says,
+			pinned, derive);
+		bad += says != want[lv] || pinned != wantpin[lv] || derive != want[lv];
+	}
+	lt_report(!bad && want[4] >= 1, name, "%u of 4 levels differ", bad);
+}
+
+/*
  * The P2M and page types against `xen-mfndump dump-p2m`, in one pause:
  * coalesced runs and --raw; then --check: a healthy guest has no finding,
  * and the frames it maps without owning them are notes.  @shinfo_va (test
@@ -1279,8 +1335,8 @@ static void test_p2m(const char *tag, const char *dom, uint64_t shinfo_mfn, uint
 	char *out, *line, *save = NULL;
 	uint64_t size = 0, *mfns = NULL, lines = 0, i, psize = 0;
 	int *types = NULL;
-	struct lt_json *coal = NULL, *raw = NULL, *chk = NULL;
-	struct lt_run r;
+	struct lt_json *coal = NULL, *raw = NULL, *chk = NULL, *aud = NULL;
+	struct lt_run r, ra = { 0 };
 
 	snprintf(name, sizeof(name), "%s: p2m --json equals xen-mfndump dump-p2m entry by entry", tag);
 	if (!has_p2m) {
@@ -1296,6 +1352,10 @@ static void test_p2m(const char *tag, const char *dom, uint64_t shinfo_mfn, uint
 	raw = xpj(name, "p2m --raw --json %s", dom);
 	xp(&r, "p2m --check --json %s", dom);
 	chk = lt_json_parse(r.out);
+	if (has_audit) {
+		xp(&ra, "audit --json %s", dom);
+		aud = lt_json_parse(ra.out);
+	}
 	xl_unpause(dom);
 	for (line = out ? strtok_r(out, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
 		unsigned long pfn, mfn, type;
@@ -1379,10 +1439,16 @@ static void test_p2m(const char *tag, const char *dom, uint64_t shinfo_mfn, uint
 			  WIFEXITED(r.status) ? WEXITSTATUS(r.status) : -1, total, nnotes, n_shinfo, other,
 			  owned);
 	}
+	if (has_audit && mfns && types)
+		check_audit(tag, &ra, aud, types, size);
+	else if (!has_audit)
+		lt_skip("audit", "GAP: this xenpt has no 'audit' command (commands: %s)", commands);
 	lt_run_free(&r);
+	lt_run_free(&ra);
 	lt_json_free(coal);
 	lt_json_free(raw);
 	lt_json_free(chk);
+	lt_json_free(aud);
 	free(mfns);
 	free(types);
 }
