@@ -6,7 +6,8 @@
 #   sh tests/corpus/record.sh OUT.rec      (make corpus-record: the committed
 #                                           tests/corpus/xen-4.17.7.rec)
 #
-# Starts the xenpt test guest (scenario=none poll_ms=1) as "xenpt-corpus",
+# Starts the corpus build of the test guest (build/guest/xenpt-corpusguest,
+# scenario=none poll_ms=1) as "xenpt-corpus",
 # runs $BUILD/guest/corpus-record in dom0, copies the record to OUT.rec
 # (a path inside this checkout) and destroys the guest.  In a Xen dom0 it
 # runs there; elsewhere it drives xenlab (booted and shut down again if it
@@ -32,14 +33,14 @@ if [ "$MODE" = none ]; then
 	echo "$TAG: cannot record: $WHY"
 	exit 2
 fi
-for f in "$BUILD/guest/xenpt-testguest" "$BUILD/guest/xenpt-testguest.cfg" "$BUILD/guest/corpus-record"; do
+for f in "$BUILD/guest/xenpt-corpusguest" "$BUILD/guest/xenpt-corpusguest.cfg" "$BUILD/guest/corpus-record"; do
 	[ -e "$f" ] || { echo "$TAG: $f is missing: run make guest (with libxen-dev)"; exit 2; }
 done
 lab_up || { echo "$TAG: $WHY"; exit 2; }
 trap 'lab_cleanup' EXIT
 
 in_dom0 "xl destroy $NAME" >/dev/null 2>&1
-CFG=$DROOT/$BUILD/guest/xenpt-testguest.cfg
+CFG=$DROOT/$BUILD/guest/xenpt-corpusguest.cfg
 EXTRA='extra="scenario=none poll_ms=1"'
 domid=""
 for try in 1 2 3; do

@@ -2,6 +2,7 @@
 # top-level Makefile; `make guest` builds
 #   $(BUILD)/guest/xenpt-testguest       the kernel (64-bit PV ELF)
 #   $(BUILD)/guest/xenpt-testguest.cfg   an xl config naming it by its dom0 path
+#   $(BUILD)/guest/xenpt-corpusguest(.cfg) the corpus build (tests/corpus/)
 # and, with libxen-dev (HAVE_XEN from the top-level Makefile),
 #   $(BUILD)/guest/xenpt-guest-mbox      dom0 helper: show the result page,
 #                                        post mailbox requests
@@ -29,17 +30,24 @@ GUEST_ASFLAGS = -D__ASSEMBLY__ $(GUEST_XEN_IFACE) -Wa,--noexecstack
 GUEST_LDFLAGS = -nostdlib -static -no-pie -Wl,-T,$(GUEST_DIR)/guest.ld \
 	-Wl,-z,max-page-size=0x1000 -Wl,--build-id=none -Wl,-z,noexecstack
 
-GUEST_C_SRCS := $(sort $(wildcard $(GUEST_DIR)/*.c))
+GUEST_C_SRCS := $(filter-out $(GUEST_DIR)/corpus.c,$(sort $(wildcard $(GUEST_DIR)/*.c)))
 GUEST_OBJS   := $(GUEST_OUT)/obj/head.o \
-	$(GUEST_C_SRCS:$(GUEST_DIR)/%.c=$(GUEST_OUT)/obj/%.o) \
-	$(GUEST_OUT)/obj/corpus_table.o
+	$(GUEST_C_SRCS:$(GUEST_DIR)/%.c=$(GUEST_OUT)/obj/%.o)
 
-# The differential corpus (tests/corpus/README.md), compiled into a C table
-# that the guest runs and the dom0 driver (tests/corpus/record.c) names.
-CORPUS_DIR   := tests/corpus
-CORPUS_SEQS  := $(sort $(wildcard $(CORPUS_DIR)/*.seq))
-CORPUS_TABLE := $(GUEST_OUT)/corpus_table.c
-GUEST_CFLAGS += -I$(CORPUS_DIR)
+# The corpus guest (tests/corpus/README.md): the same kernel built with
+# -DXENPT_GUEST_CORPUS plus corpus.c and the table compiled from
+# tests/corpus/ *.seq, a separate ELF so that the test guest above stays
+# byte for byte what the fixture core and the dis tests (tests/cli/t600)
+# were made from.
+CORPUS_DIR    := tests/corpus
+CORPUS_SEQS   := $(sort $(wildcard $(CORPUS_DIR)/*.seq))
+CORPUS_TABLE  := $(GUEST_OUT)/corpus_table.c
+CORPUS_KERNEL := $(GUEST_OUT)/xenpt-corpusguest
+CORPUS_CFG    := $(GUEST_OUT)/xenpt-corpusguest.cfg
+CORPUS_KERNEL_PATH ?= /host/$(CORPUS_KERNEL)
+CORPUS_OBJS   := $(GUEST_OUT)/obj/head.o \
+	$(GUEST_C_SRCS:$(GUEST_DIR)/%.c=$(GUEST_OUT)/corpus-obj/%.o) \
+	$(GUEST_OUT)/corpus-obj/corpus.o $(GUEST_OUT)/corpus-obj/corpus_table.o
 
 $(CORPUS_TABLE): $(CORPUS_SEQS) $(CORPUS_DIR)/gen.py $(CORPUS_DIR)/seqlib.py
 	@mkdir -p $(@D)
@@ -52,12 +60,25 @@ $(GUEST_OUT)/corpus-gen.ok: $(CORPUS_DIR)/generated.seq $(CORPUS_DIR)/gen.py \
 	python3 $(CORPUS_DIR)/gen.py --check
 	@touch $@
 
-$(GUEST_OUT)/obj/corpus_table.o: $(CORPUS_TABLE) $(CORPUS_DIR)/corpus.h
+$(GUEST_OUT)/corpus-obj/corpus_table.o: $(CORPUS_TABLE) $(CORPUS_DIR)/corpus.h
 	@mkdir -p $(@D)
-	$(GUEST_CC) $(GUEST_CFLAGS) -c -o $@ $<
+	$(GUEST_CC) $(GUEST_CFLAGS) -I$(CORPUS_DIR) -c -o $@ $<
+
+$(GUEST_OUT)/corpus-obj/%.o: $(GUEST_DIR)/%.c
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(GUEST_CFLAGS) -DXENPT_GUEST_CORPUS -I$(CORPUS_DIR) -MMD -MP -c -o $@ $<
+
+$(CORPUS_KERNEL): $(CORPUS_OBJS) $(GUEST_DIR)/guest.ld
+	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $(CORPUS_OBJS)
+
+$(CORPUS_CFG): $(GUEST_DIR)/xenpt-testguest.cfg.in $(GUEST_DIR)/guest.mk
+	@mkdir -p $(@D)
+	sed -e 's|@KERNEL@|$(CORPUS_KERNEL_PATH)|' \
+		-e 's|^name = .*|name = "xenpt-corpus"|' \
+		-e 's|^extra = .*|extra = "scenario=none poll_ms=1"|' $< > $@
 
 GUEST_TARGETS := $(GUEST_KERNEL) $(GUEST_CFG) $(GUEST_OUT)/result-h.ok \
-	$(GUEST_OUT)/corpus-gen.ok
+	$(CORPUS_KERNEL) $(CORPUS_CFG) $(GUEST_OUT)/corpus-gen.ok
 ifeq ($(HAVE_XEN),1)
 GUEST_TARGETS += $(GUEST_OUT)/xenpt-guest-mbox $(GUEST_OUT)/corpus-record
 endif
@@ -94,7 +115,7 @@ $(GUEST_OUT)/xenpt-guest-mbox: $(GUEST_DIR)/host/xenpt-guest-mbox.c $(GUEST_DIR)
 	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -o $@ $< \
 		$(shell $(PKG_CONFIG) --cflags --libs xencontrol xenforeignmemory)
 
--include $(GUEST_OBJS:.o=.d)
+-include $(GUEST_OBJS:.o=.d) $(CORPUS_OBJS:.o=.d)
 
 # The corpus driver (dom0): runs every sequence in a holding guest and
 # writes the record (tests/corpus/README.md).  `make corpus-record` drives

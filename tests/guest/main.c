@@ -241,8 +241,12 @@ static void check_fixed(void)
 
 /* ---- hold ------------------------------------------------------------------------ */
 
+#ifdef XENPT_GUEST_CORPUS
 static const char *const op_name[] = { "nop", "read", "write", "map", "unmap", "poweroff",
 				       "corpus-info", "corpus-run", "corpus-clean" };
+#else
+static const char *const op_name[] = { "nop", "read", "write", "map", "unmap", "poweroff" };
+#endif
 
 static void serve(uint32_t op, uint64_t arg0, uint64_t arg1, const char *via, uint32_t seq)
 {

@@ -61,11 +61,13 @@ uint64_t peek_frame(uint64_t mfn, unsigned int word)
 	return w[word];
 }
 
+#ifdef XENPT_GUEST_CORPUS
 /* Forget what the window maps: something else (the corpus) changed it. */
 void window_forget(void)
 {
 	window_mfn = INVALID_FRAME;
 }
+#endif
 
 uint64_t read_entry(uint64_t table_mfn, unsigned int idx)
 {

@@ -444,12 +444,14 @@ int mbox_run(uint32_t op, uint64_t arg0, uint64_t arg1, uint64_t *ret)
 		return 0;
 	case XENPT_GUEST_MB_UNMAP:
 		return unmap(arg0 & ~(PAGE_SIZE - 1), XENPT_GUEST_RF_MAILBOX) ? 0 : -XEN_EINVAL;
+#ifdef XENPT_GUEST_CORPUS
 	case XENPT_GUEST_MB_CORPUS_INFO:
 		return corpus_info(ret);
 	case XENPT_GUEST_MB_CORPUS_RUN:
 		return corpus_run(arg0, ret);
 	case XENPT_GUEST_MB_CORPUS_CLEAN:
 		return corpus_clean(ret);
+#endif
 	case XENPT_GUEST_MB_POWEROFF:
 		log_line("poweroff requested");
 		console_flush();

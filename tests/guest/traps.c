@@ -46,8 +46,10 @@ static struct {
 	uint8_t vector;
 	int touch;      /* TOUCH record index, or -1 */
 	int fault;      /* fault record of the last expected trap, or -1 */
+#ifdef XENPT_GUEST_CORPUS
 	uint32_t error; /* its error code (kept when the fault array is full) */
 	uint8_t last_vector; /* and vector */
+#endif
 } expect = { .fault = -1 };
 
 static int depth;
@@ -106,12 +108,14 @@ int last_fault(void)
 	return expect.fault;
 }
 
+#ifdef XENPT_GUEST_CORPUS
 /* Error code and vector of the last expected trap. */
 uint32_t last_fault_error(uint8_t *vector)
 {
 	*vector = expect.last_vector;
 	return expect.error;
 }
+#endif
 
 /* The TOUCH record of the access in progress, or -1. */
 int expect_touch(void)
@@ -163,8 +167,10 @@ void xenpt_trap(struct trap_frame *f)
 	}
 
 	if (action) {
+#ifdef XENPT_GUEST_CORPUS
 		expect.error = (uint32_t)f->error;
 		expect.last_vector = vector;
+#endif
 		expect.fault = fault_add(cr2, rip, (uint32_t)f->error, vector, action, expect.touch);
 		expect.kind = EXPECT_NONE;
 		log_line("fault vector=%u va=0x%lx error=0x%lx rip=0x%lx action=%s", vector, cr2,
