@@ -77,7 +77,7 @@ fi
 # XENPT_CORPUS_AUDIT=XENPT (the xenpt command in dom0) audit it, whole and
 # for two frames whose state the record names, into OUT.audit*.json.
 if [ "$rc" = 0 ] && [ -n "${XENPT_CORPUS_AUDIT:-}" ]; then
-	in_dom0 "R=/tmp/xenpt-corpus.rec; X='$XENPT_CORPUS_AUDIT'
+	in_dom0 "export LD_LIBRARY_PATH=$DROOT/$BUILD/live/dom0-lib; R=/tmp/xenpt-corpus.rec; X='$XENPT_CORPUS_AUDIT'
 mfn() { grep \"^\$1 sym \$2 \" \$R | sed 's/.* mfn=\\(0x[0-9a-f]*\\).*/\\1/'; }
 \$X --pause -j audit $domid >/tmp/xenpt-corpus.audit.json; echo \$? >/tmp/xenpt-corpus.audit.rc
 \$X --pause -j audit --frame \$(mfn pin.double-l2 A) $domid >/tmp/xenpt-corpus.audit-pin.json

@@ -125,6 +125,9 @@ int main(int argc, char **argv)
 	xenpt_page_type_t *types = NULL;
 	unsigned census[5] = { 0 };
 	double t_iter[16], t_primed[16], t_dump = 0, t_tables = 0, t_ptes = 0, t_lookup = 0, t_rmap = 0;
+	double t_audit = 0;
+	struct counts c_audit = { 0 };
+	bool have_audit = false;
 	uint64_t iter_calls = 0, iter_frames = 0, iter_ranges = 0, iter_tables = 0;
 	uint64_t primed_calls = 0, primed_frames = 0;
 	struct counts c_dump = { 0 }, c_tables = { 0 }, c_ptes = { 0 }, c_lookup = { 0 }, c_rmap = { 0 };
@@ -161,6 +164,7 @@ int main(int argc, char **argv)
 		lt_runf(&cr, 30, LT_CAPTURE, "%s __complete commands", xenpt);
 		have_dump = strstr(cr.out, "dump\n") != NULL;
 		have_rmap = strstr(cr.out, "rmap\n") != NULL;
+		have_audit = strstr(cr.out, "audit\n") != NULL;
 		lt_run_free(&cr);
 	}
 
@@ -317,6 +321,21 @@ int main(int argc, char **argv)
 		lt_note("this xenpt has no dump command: CLI figures skipped");
 	}
 
+	// ---- 3b. the CLI: xenpt audit ------------------------------------------------
+	// Page types of the whole P2M through getpageframeinfo3 (one domctl per
+	// 1024 frames), the tables in the batched reads dump uses.
+	if (have_audit) {
+		snprintf(cmd, sizeof(cmd), "%s --pause audit %s >/dev/null", xenpt, dom);
+		counted(cmd, &c_audit, &t_audit, NULL);
+		lt_measure("xenpt audit (types of all %" PRIu64 " P2M frames, every table, every check): %.0f ms "
+			   "wall; privcmd map ioctls %lu for %lu frames; %lu hypercalls, %lu domctl "
+			   "(getpageframeinfo3 needs %" PRIu64 " at 1024 frames per call, plus the domain's "
+			   "info and vCPU contexts)", info->p2m_size, t_audit * 1e3, c_audit.batch,
+			   c_audit.frames, c_audit.hcall, c_audit.domctl, (info->p2m_size + 1023) / 1024);
+	} else {
+		lt_note("this xenpt has no audit command: audit figures skipped");
+	}
+
 	// ---- 4. xen-mfndump dump-ptes over every page-table frame -------------------
 	for (i = 0; i < n_pt; i++) {
 		snprintf(cmd, sizeof(cmd), "xen-mfndump dump-ptes %u 0x%" PRIx64 " >/dev/null 2>&1",
@@ -380,6 +399,9 @@ int main(int argc, char **argv)
 	if (have_dump)
 		printf("#   %-44s %10.1f %12lu %10lu %14.1f\n", "xenpt dump (process, shim count)", t_dump * 1e3,
 		       c_dump.batch, c_dump.frames, c_dump.batch ? (double)c_dump.frames / c_dump.batch : 0);
+	if (have_audit)
+		printf("#   %-44s %10.1f %12lu %10lu %14.1f\n", "xenpt audit (process, shim count)", t_audit * 1e3,
+		       c_audit.batch, c_audit.frames, c_audit.batch ? (double)c_audit.frames / c_audit.batch : 0);
 	printf("#   %-44s %10.1f %12lu %10lu %14.1f\n", "xen-mfndump dump-ptes x every PT frame", t_ptes * 1e3,
 	       c_ptes.batch, c_ptes.frames, c_ptes.batch ? (double)c_ptes.frames / c_ptes.batch : 0);
 	printf("#   %-44s %10.1f %12lu %10lu %14.1f\n", "xen-mfndump lookup-pte x sample", t_lookup * 1e3,
