@@ -116,6 +116,13 @@ struct xenpt_audit_finding {
 };
 
 size_t xenpt_audit_nr_findings(const struct xenpt_audit *a);
+/**
+ * For a domain that ran while it was audited (dom0 always does): keep only
+ * the findings of @a that @again, a second audit of the same domain, also
+ * has (same code, frame, index and target); the others were a table
+ * changing under the reader and are counted in findings_transient.
+ */
+void xenpt_audit_keep_reproduced(struct xenpt_audit *a, const struct xenpt_audit *again);
 const struct xenpt_audit_finding *xenpt_audit_finding(const struct xenpt_audit *a, size_t i);
 
 /** Side-by-side type counts (xen-mfndump style) and work counters. */
@@ -138,6 +145,10 @@ struct xenpt_audit_summary {
 	uint64_t findings;
 	uint64_t by_code[XENPT_AUDIT_NR_CODES];
 	uint64_t findings_dropped;    /**< beyond max_findings */
+	uint64_t findings_transient;  /**< findings a second audit did not reproduce (a running
+				           domain changed under the first): dropped, counted here */
+	uint64_t vcpus_skipped;       /**< vCPUs whose context Xen would not give (dom0's
+				           own calling vCPU): their roots come from pins only */
 };
 
 void xenpt_audit_summary(const struct xenpt_audit *a, struct xenpt_audit_summary *ret);

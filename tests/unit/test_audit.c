@@ -264,6 +264,35 @@ TEST(wrong_type_child)
 	unload(&f);
 }
 
+/* A running domain's findings count only when a second audit has them too. */
+TEST(keep_reproduced_findings)
+{
+	struct fix f, g, c;
+	struct xenpt_audit_summary s;
+
+	REQUIRE(load(&f, "audit-wrong-type.synth", XENPT_INVALID_FRAME));
+	REQUIRE(load(&g, "audit-wrong-type.synth", XENPT_INVALID_FRAME));
+	REQUIRE(load(&c, "audit-clean.synth", XENPT_INVALID_FRAME));
+	/* the same domain again: the finding stays */
+	xenpt_audit_keep_reproduced(f.a, g.a);
+	xenpt_audit_summary(f.a, &s);
+	CHECK_EQ(xenpt_audit_nr_findings(f.a), 1);
+	CHECK_EQ(s.findings, 1);
+	CHECK_EQ(s.findings_transient, 0);
+	CHECK_FINDING(xenpt_audit_finding(f.a, 0), "wrong-type-child", mfn_of(&f, 0x201), 2, 1,
+		      root_of(&f, "kernel"));
+	/* a second pass without it: dropped, counted as transient */
+	xenpt_audit_keep_reproduced(f.a, c.a);
+	xenpt_audit_summary(f.a, &s);
+	CHECK_EQ(xenpt_audit_nr_findings(f.a), 0);
+	CHECK_EQ(s.findings, 0);
+	CHECK_EQ(s.by_code[XENPT_AUDIT_WRONG_TYPE], 0);
+	CHECK_EQ(s.findings_transient, 1);
+	unload(&f);
+	unload(&g);
+	unload(&c);
+}
+
 TEST(rw_mapping_of_a_table)
 {
 	struct fix f;
