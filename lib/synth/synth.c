@@ -1874,16 +1874,19 @@ XENPT_PUBLIC struct xenpt_error *xenpt_synth_frame_state(const struct xenpt_synt
 	struct xenpt_synth_frame_state st;
 	struct xenpt_error *err = need_pv(s, "frame state");
 	const struct synth_page *pg;
-	uint64_t m = xenpt_mfn_x(mfn), slot;
+	uint64_t m = xenpt_mfn_x(mfn), slot, v;
 	int64_t idx;
 
 	if (err)
 		return err;
 	memset(&st, 0, sizeof(st));
 	st.mfn = mfn;
+	// the slot once: the owner, the M2P and the state index all follow from it
 	st.owner = mfn_owner(s, m, &slot, &st.owner_domid);
-	st.pfn = xenpt_gfn(synth_m2p(s, m));
-	idx = synth_state_idx(s, m);
+	if (!s->m2p_ovr.count || !synth_map_get(&s->m2p_ovr, m, &v))
+		v = slot_m2p(s, slot);
+	st.pfn = xenpt_gfn(v);
+	idx = slot < s->nr_state ? (int64_t)slot : -1;
 	if (idx >= 0) {
 		st.pfn = xenpt_gfn(idx < (int64_t)s->p.nr_pages ? (uint64_t)idx : XENPT_INVALID_FRAME);
 		st.special = idx == (int64_t)s->p.nr_pages;
