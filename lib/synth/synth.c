@@ -213,6 +213,27 @@ struct xenpt_error *synth_fail_error(struct xenpt_synth *s, const char *fmt, ...
 
 /* ---- the host: a keyed permutation of machine frames --------------------- */
 
+// The network with the round functions looked up (round_tables): a sweep of
+// the P2M evaluates it for every frame of the domain.
+static inline uint64_t feistel_tab(const uint16_t *const *t, unsigned bits_b, uint64_t mb,
+				   uint64_t x, bool inverse)
+{
+	uint64_t l = x >> bits_b, r = x & mb;
+
+	if (inverse) {
+		l ^= t[3][r];
+		r ^= t[2][l];
+		l ^= t[1][r];
+		r ^= t[0][l];
+	} else {
+		r ^= t[0][l];
+		l ^= t[1][r];
+		r ^= t[2][l];
+		l ^= t[3][r];
+	}
+	return (l << bits_b) | r;
+}
+
 static inline uint64_t feistel(const struct xenpt_synth *s, uint64_t x, bool inverse)
 {
 	uint64_t ma = (1ull << s->perm_a) - 1, mb = (1ull << s->perm_b) - 1;
@@ -221,22 +242,8 @@ static inline uint64_t feistel(const struct xenpt_synth *s, uint64_t x, bool inv
 
 	// alternating (unbalanced) Feistel rounds: each step XORs one half with
 	// a keyed hash of the other, so every step is its own inverse
-	if (s->perm_tab[0]) {
-		// the same functions, looked up (round_tables): a sweep of the
-		// P2M evaluates this for every frame of the domain
-		if (inverse) {
-			l ^= s->perm_tab[3][r];
-			r ^= s->perm_tab[2][l];
-			l ^= s->perm_tab[1][r];
-			r ^= s->perm_tab[0][l];
-		} else {
-			r ^= s->perm_tab[0][l];
-			l ^= s->perm_tab[1][r];
-			r ^= s->perm_tab[2][l];
-			l ^= s->perm_tab[3][r];
-		}
-		return (l << s->perm_b) | r;
-	}
+	if (s->perm_tab[0])
+		return feistel_tab((const uint16_t *const *)s->perm_tab, s->perm_b, mb, x, inverse);
 	for (i = 0; i < SYNTH_ROUNDS; i++) {
 		unsigned k = inverse ? SYNTH_ROUNDS - 1 - i : i;
 
@@ -251,7 +258,7 @@ static inline uint64_t feistel(const struct xenpt_synth *s, uint64_t x, bool inv
 /*
  * Tabulate the round functions when the halves are small (a host of up to
  * 2^32 frames: at most 4 tables of 2^16 entries, 512 KiB; the 64 GiB
- * domain's host needs 96 KiB, mostly in the L1 cache): round k maps the
+ * domain's host needs 96 KiB, which stay in the L2 cache): round k maps the
  * other half (a bits for even k, b bits for odd k) to
  * synth_mix64(half ^ key[k]) masked to the half it changes.  False on
  * allocation failure (the tables are an optimisation: then every round
@@ -307,26 +314,6 @@ static uint64_t perm_inv(const struct xenpt_synth *s, uint64_t x)
  * [0, perm_n), so the evaluations are independent of one another (they
  * overlap in the CPU) and no branch per value decides whether to walk on.
  */
-// feistel() with the tables, their pointers and the geometry held by the caller.
-static inline uint64_t feistel_tab(const uint16_t *const *t, unsigned bits_b, uint64_t mb,
-				   uint64_t x, bool inverse)
-{
-	uint64_t l = x >> bits_b, r = x & mb;
-
-	if (inverse) {
-		l ^= t[3][r];
-		r ^= t[2][l];
-		l ^= t[1][r];
-		r ^= t[0][l];
-	} else {
-		r ^= t[0][l];
-		l ^= t[1][r];
-		r ^= t[2][l];
-		l ^= t[3][r];
-	}
-	return (l << bits_b) | r;
-}
-
 static void perm_batch(const struct xenpt_synth *s, uint64_t *x, size_t n, bool inverse)
 {
 	enum { CH = 512 };

@@ -14,7 +14,9 @@
  *                     then dom0's, another domain's, then free frames.
  *
  * So the P2M is pfn -> 0x100 + perm(pfn) and the M2P is computed by the
- * inverse permutation: nothing proportional to the host is stored.  Per
+ * inverse permutation: nothing proportional to the host is stored (the
+ * round functions are tabulated, at most 512 KiB, and the source's batches
+ * of consecutive PFNs are permuted together: synth_p2m_batch and friends).  Per
  * domain frame the model keeps Xen's type word, type count and general
  * count (struct-of-arrays, 9 bytes per PFN).  Page tables, written pages and
  * materialised generated pages live in a sparse store keyed by table-space
