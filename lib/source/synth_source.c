@@ -86,20 +86,14 @@ static struct xenpt_error *synth_src_vcpu(struct xenpt_source *src, uint32_t id,
 static struct xenpt_error *synth_src_p2m(struct xenpt_source *src, const uint64_t *gfns, size_t n,
 					 uint64_t *mfns)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		mfns[i] = synth_p2m(src->priv, gfns[i]);
+	synth_p2m_batch(src->priv, gfns, n, mfns);
 	return NULL;
 }
 
 static struct xenpt_error *synth_src_m2p(struct xenpt_source *src, const uint64_t *mfns, size_t n,
 					 uint64_t *gfns)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		gfns[i] = synth_m2p(src->priv, mfns[i]);
+	synth_m2p_batch(src->priv, mfns, n, gfns);
 	return NULL;
 }
 
@@ -107,15 +101,7 @@ static struct xenpt_error *synth_src_page_types(struct xenpt_source *src, enum x
 						const uint64_t *frames, size_t n,
 						xenpt_page_type_t *types)
 {
-	struct xenpt_synth *s = src->priv;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		uint64_t mfn = space == XENPT_SPACE_GFN ? synth_p2m(s, frames[i]) : frames[i];
-
-		types[i] = mfn == XENPT_INVALID_FRAME ? XENPT_PT_XTAB
-						      : xenpt_synth_page_type(s, xenpt_mfn(mfn));
-	}
+	synth_page_types_batch(src->priv, space, frames, n, types);
 	return NULL;
 }
 

@@ -213,7 +213,28 @@ struct xenpt_error *synth_fail_error(struct xenpt_synth *s, const char *fmt, ...
 
 /* ---- the host: a keyed permutation of machine frames --------------------- */
 
-static uint64_t feistel(const struct xenpt_synth *s, uint64_t x, bool inverse)
+// The network with the round functions looked up (round_tables): a sweep of
+// the P2M evaluates it for every frame of the domain.
+static inline uint64_t feistel_tab(const uint16_t *const *t, unsigned bits_b, uint64_t mb,
+				   uint64_t x, bool inverse)
+{
+	uint64_t l = x >> bits_b, r = x & mb;
+
+	if (inverse) {
+		l ^= t[3][r];
+		r ^= t[2][l];
+		l ^= t[1][r];
+		r ^= t[0][l];
+	} else {
+		r ^= t[0][l];
+		l ^= t[1][r];
+		r ^= t[2][l];
+		l ^= t[3][r];
+	}
+	return (l << bits_b) | r;
+}
+
+static inline uint64_t feistel(const struct xenpt_synth *s, uint64_t x, bool inverse)
 {
 	uint64_t ma = (1ull << s->perm_a) - 1, mb = (1ull << s->perm_b) - 1;
 	uint64_t l = x >> s->perm_b, r = x & mb;
@@ -221,6 +242,8 @@ static uint64_t feistel(const struct xenpt_synth *s, uint64_t x, bool inverse)
 
 	// alternating (unbalanced) Feistel rounds: each step XORs one half with
 	// a keyed hash of the other, so every step is its own inverse
+	if (s->perm_tab[0])
+		return feistel_tab((const uint16_t *const *)s->perm_tab, s->perm_b, mb, x, inverse);
 	for (i = 0; i < SYNTH_ROUNDS; i++) {
 		unsigned k = inverse ? SYNTH_ROUNDS - 1 - i : i;
 
@@ -230,6 +253,41 @@ static uint64_t feistel(const struct xenpt_synth *s, uint64_t x, bool inverse)
 			r ^= synth_mix64(l ^ s->perm_key[k]) & mb;
 	}
 	return (l << s->perm_b) | r;
+}
+
+/*
+ * Tabulate the round functions when the halves are small (a host of up to
+ * 2^32 frames: at most 4 tables of 2^16 entries, 512 KiB; the 64 GiB
+ * domain's host needs 96 KiB, which stay in the L2 cache): round k maps the
+ * other half (a bits for even k, b bits for odd k) to
+ * synth_mix64(half ^ key[k]) masked to the half it changes.  False on
+ * allocation failure (the tables are an optimisation: then every round
+ * is computed).
+ */
+static bool round_tables(struct xenpt_synth *s)
+{
+	uint64_t ma = (1ull << s->perm_a) - 1, mb = (1ull << s->perm_b) - 1, v;
+	unsigned k;
+
+	_Static_assert(SYNTH_ROUNDS == 4, "feistel() unrolls four rounds");
+	if (s->perm_a > SYNTH_ROUND_TAB_BITS)
+		return true;
+	for (k = 0; k < SYNTH_ROUNDS; k++) {
+		uint64_t dom = k & 1 ? mb : ma, img = k & 1 ? ma : mb;
+
+		s->perm_tab[k] = malloc((dom + 1) * sizeof(*s->perm_tab[k]));
+		if (!s->perm_tab[k])
+			goto fail;
+		for (v = 0; v <= dom; v++)
+			s->perm_tab[k][v] = (uint16_t)(synth_mix64(v ^ s->perm_key[k]) & img);
+	}
+	return true;
+fail:
+	for (k = 0; k < SYNTH_ROUNDS; k++) {
+		free(s->perm_tab[k]);
+		s->perm_tab[k] = NULL;
+	}
+	return false;
 }
 
 // A permutation of [0, perm_n) by cycle walking (the Feistel network
@@ -248,6 +306,50 @@ static uint64_t perm_inv(const struct xenpt_synth *s, uint64_t x)
 		x = feistel(s, x, true);
 	while (x >= s->perm_n);
 	return x;
+}
+
+/*
+ * The permutation (or its inverse) of x[0..n) in place, for batches.  Each
+ * pass evaluates the network once for every value still outside
+ * [0, perm_n), so the evaluations are independent of one another (they
+ * overlap in the CPU) and no branch per value decides whether to walk on.
+ */
+static void perm_batch(const struct xenpt_synth *s, uint64_t *x, size_t n, bool inverse)
+{
+	enum { CH = 512 };
+	const uint16_t *const *t = (const uint16_t *const *)s->perm_tab;
+	const uint64_t lim = s->perm_n, mb = (1ull << s->perm_b) - 1;
+	const unsigned bits_b = s->perm_b;
+	uint32_t pend[CH];
+	size_t b, i, j, np, nq;
+
+	for (b = 0; b < n; b += CH) {
+		size_t m = n - b < CH ? n - b : CH;
+		uint64_t *v = x + b;
+
+		np = 0;
+		for (i = 0; i < m; i++) {
+			uint64_t y = t[0] ? feistel_tab(t, bits_b, mb, v[i], inverse)
+					  : feistel(s, v[i], inverse);
+
+			v[i] = y;
+			pend[np] = (uint32_t)i;
+			np += y >= lim;
+		}
+		while (np) {
+			nq = 0;
+			for (j = 0; j < np; j++) {
+				uint64_t y;
+
+				i = pend[j];
+				y = t[0] ? feistel_tab(t, bits_b, mb, v[i], inverse) : feistel(s, v[i], inverse);
+				v[i] = y;
+				pend[nq] = (uint32_t)i;
+				nq += y >= lim;
+			}
+			np = nq;
+		}
+	}
 }
 
 /*
@@ -311,15 +413,9 @@ uint64_t synth_p2m(const struct xenpt_synth *s, uint64_t pfn)
 	return synth_slot_to_mfn(s, pfn);
 }
 
-uint64_t synth_m2p(const struct xenpt_synth *s, uint64_t mfn)
+// The PFN that the M2P holds for the frame in host slot @slot (UINT64_MAX: none).
+static uint64_t slot_m2p(const struct xenpt_synth *s, uint64_t slot)
 {
-	uint64_t v, slot;
-
-	if (!s->pv)
-		return XENPT_INVALID_FRAME;
-	if (s->m2p_ovr.count && synth_map_get(&s->m2p_ovr, mfn, &v))
-		return v;
-	slot = synth_mfn_to_slot(s, mfn);
 	if (slot == UINT64_MAX)
 		return XENPT_INVALID_FRAME;
 	if (slot < s->p.nr_pages)
@@ -329,6 +425,17 @@ uint64_t synth_m2p(const struct xenpt_synth *s, uint64_t mfn)
 	if (slot >= s->other_first && slot < s->other_first + s->other_n)
 		return slot - s->other_first;
 	return XENPT_INVALID_FRAME;     // shared_info, Xen's and free frames
+}
+
+uint64_t synth_m2p(const struct xenpt_synth *s, uint64_t mfn)
+{
+	uint64_t v;
+
+	if (!s->pv)
+		return XENPT_INVALID_FRAME;
+	if (s->m2p_ovr.count && synth_map_get(&s->m2p_ovr, mfn, &v))
+		return v;
+	return slot_m2p(s, synth_mfn_to_slot(s, mfn));
 }
 
 static enum xenpt_synth_owner mfn_owner(const struct xenpt_synth *s, uint64_t mfn,
@@ -518,6 +625,9 @@ static void synth_free(struct xenpt_synth *s)
 	free(s->ref_count);
 	free(s->fflags);
 	free(s->slot_cache);
+	free(s->memo);
+	for (r = 0; r < SYNTH_ROUNDS; r++)
+		free(s->perm_tab[r]);
 	free(s);
 }
 
@@ -588,9 +698,15 @@ XENPT_PUBLIC struct xenpt_error *xenpt_synth_create(const struct xenpt_synth_par
 	if (err)
 		return err;
 	s = calloc(1, sizeof(*s));
-	if (s)
+	if (s) {
 		s->slot_cache = malloc(SYNTH_SLOT_CACHE * sizeof(*s->slot_cache));
-	if (!s || !s->slot_cache) {
+		s->memo = calloc(1, sizeof(*s->memo));
+	}
+	if (!s || !s->slot_cache || !s->memo) {
+		if (s) {
+			free(s->slot_cache);
+			free(s->memo);
+		}
 		free(s);
 		return xenpt_error_create(XENPT_ERR_NOMEM, "out of memory");
 	}
@@ -634,6 +750,7 @@ XENPT_PUBLIC struct xenpt_error *xenpt_synth_create(const struct xenpt_synth_par
 	s->perm_b = (unsigned)(k / 2);
 	for (i = 0; i < SYNTH_ROUNDS; i++)
 		s->perm_key[i] = synth_mix64(s->p.seed * 0x9e3779b97f4a7c15ull + i + 1);
+	(void)round_tables(s);
 	s->pattern_key = synth_mix64(s->p.seed ^ 0x5851f42d4c957f2dull);
 	s->nr_state = s->p.nr_pages + (s->pv ? 1 : 0);
 	s->xen_first = s->p.nr_pages + 1;
@@ -1744,16 +1861,19 @@ XENPT_PUBLIC struct xenpt_error *xenpt_synth_frame_state(const struct xenpt_synt
 	struct xenpt_synth_frame_state st;
 	struct xenpt_error *err = need_pv(s, "frame state");
 	const struct synth_page *pg;
-	uint64_t m = xenpt_mfn_x(mfn), slot;
+	uint64_t m = xenpt_mfn_x(mfn), slot, v;
 	int64_t idx;
 
 	if (err)
 		return err;
 	memset(&st, 0, sizeof(st));
 	st.mfn = mfn;
+	// the slot once: the owner, the M2P and the state index all follow from it
 	st.owner = mfn_owner(s, m, &slot, &st.owner_domid);
-	st.pfn = xenpt_gfn(synth_m2p(s, m));
-	idx = synth_state_idx(s, m);
+	if (!s->m2p_ovr.count || !synth_map_get(&s->m2p_ovr, m, &v))
+		v = slot_m2p(s, slot);
+	st.pfn = xenpt_gfn(v);
+	idx = slot < s->nr_state ? (int64_t)slot : -1;
 	if (idx >= 0) {
 		st.pfn = xenpt_gfn(idx < (int64_t)s->p.nr_pages ? (uint64_t)idx : XENPT_INVALID_FRAME);
 		st.special = idx == (int64_t)s->p.nr_pages;
@@ -1776,14 +1896,11 @@ XENPT_PUBLIC struct xenpt_error *xenpt_synth_frame_state(const struct xenpt_synt
 	return NULL;
 }
 
-XENPT_PUBLIC xenpt_page_type_t xenpt_synth_page_type(const struct xenpt_synth *s, xenpt_mfn_t mfn)
+// Xen's type of the frame of state index @idx (-1: not the domain's).
+static xenpt_page_type_t idx_page_type(const struct xenpt_synth *s, int64_t idx)
 {
-	int64_t idx;
 	unsigned t;
 
-	if (!s->pv)
-		return XENPT_PT_XTAB;
-	idx = synth_state_idx(s, xenpt_mfn_x(mfn));
 	// getpageframeinfo3 (xen/arch/x86/domctl.c): not the domain's, or a
 	// special (Xen heap) page, is XTAB
 	if (idx < 0 || idx == (int64_t)s->p.nr_pages)
@@ -1796,6 +1913,144 @@ XENPT_PUBLIC xenpt_page_type_t xenpt_synth_page_type(const struct xenpt_synth *s
 	if (!(s->fflags[idx] & FF_VALIDATED))
 		return XENPT_PT_NONE;
 	return (xenpt_page_type_t)t;
+}
+
+XENPT_PUBLIC xenpt_page_type_t xenpt_synth_page_type(const struct xenpt_synth *s, xenpt_mfn_t mfn)
+{
+	if (!s->pv)
+		return XENPT_PT_XTAB;
+	return idx_page_type(s, synth_state_idx(s, xenpt_mfn_x(mfn)));
+}
+
+/* ---- batches: runs of frames for the source (synth_source.c) ----------------------------- */
+
+enum { BATCH = 512 };
+
+void synth_p2m_batch(const struct xenpt_synth *s, const uint64_t *pfns, size_t n, uint64_t *mfns)
+{
+	struct synth_memo *mo = s->memo;
+	size_t i;
+	uint64_t v;
+
+	if (!s->pv) {
+		for (i = 0; i < n; i++)
+			mfns[i] = XENPT_INVALID_FRAME;
+		return;
+	}
+	// a PFN is its slot: permute them all at once (0 stands in for a PFN
+	// beyond the P2M, whose entry is INVALID)
+	for (i = 0; i < n; i++)
+		mfns[i] = pfns[i] < s->p.nr_pages ? pfns[i] : 0;
+	perm_batch(s, mfns, n, false);
+	mo->n = 0;
+	for (i = 0; i < n; i++) {
+		if (pfns[i] >= s->p.nr_pages) {
+			mfns[i] = XENPT_INVALID_FRAME;
+			continue;
+		}
+		mfns[i] += SYNTH_IO_FRAMES;
+		if (mo->n < SYNTH_MEMO) {
+			mo->mfn[mo->n] = mfns[i];
+			mo->slot[mo->n++] = pfns[i];
+		}
+		if (s->p2m_ovr.count && synth_map_get(&s->p2m_ovr, pfns[i], &v))
+			mfns[i] = v;
+	}
+}
+
+/*
+ * The slots of mfns[0..n) (UINT64_MAX: I/O or beyond the host), n <= BATCH.
+ * Frames that follow the last P2M batch in its order (a sweep of the P2M
+ * that dropped INVALID entries) take their slot from the memo, matched
+ * from *cursor on (0 for the first part of a caller's run); the rest are
+ * inverted together.
+ */
+static void slots_batch(const struct xenpt_synth *s, const uint64_t *mfns, size_t n, uint64_t *slots,
+			size_t *cursor)
+{
+	enum { WINDOW = 8 };
+	const struct synth_memo *mo = s->memo;
+	uint64_t x[BATCH];
+	uint32_t at[BATCH];
+	size_t i, j = *cursor, t, nx = 0;
+
+	for (i = 0; i < n; i++) {
+		uint64_t mfn = mfns[i];
+
+		slots[i] = UINT64_MAX;
+		if (mfn < SYNTH_IO_FRAMES || mfn >= s->p.host_frames)
+			continue;
+		for (t = j; t < mo->n && t < j + WINDOW; t++)
+			if (mo->mfn[t] == mfn)
+				break;
+		if (t < mo->n && t < j + WINDOW) {
+			slots[i] = mo->slot[t];
+			j = t + 1;
+			continue;
+		}
+		x[nx] = mfn - SYNTH_IO_FRAMES;
+		at[nx++] = (uint32_t)i;
+	}
+	*cursor = j;
+	perm_batch(s, x, nx, true);
+	for (t = 0; t < nx; t++)
+		slots[at[t]] = x[t];
+}
+
+void synth_m2p_batch(const struct xenpt_synth *s, const uint64_t *mfns, size_t n, uint64_t *gfns)
+{
+	uint64_t slots[BATCH], v;
+	size_t b, i, cursor = 0;
+
+	for (b = 0; b < n; b += BATCH) {
+		size_t k = n - b < BATCH ? n - b : BATCH;
+
+		if (!s->pv) {
+			for (i = 0; i < k; i++)
+				gfns[b + i] = XENPT_INVALID_FRAME;
+			continue;
+		}
+		slots_batch(s, mfns + b, k, slots, &cursor);
+		for (i = 0; i < k; i++)
+			if (!s->m2p_ovr.count || !synth_map_get(&s->m2p_ovr, mfns[b + i], &v))
+				gfns[b + i] = slot_m2p(s, slots[i]);
+			else
+				gfns[b + i] = v;
+	}
+}
+
+void synth_page_types_batch(const struct xenpt_synth *s, enum xenpt_space space,
+			    const uint64_t *frames, size_t n, xenpt_page_type_t *types)
+{
+	uint64_t slots[BATCH], v;
+	size_t b, i, cursor = 0;
+
+	for (b = 0; b < n; b += BATCH) {
+		size_t k = n - b < BATCH ? n - b : BATCH;
+
+		if (!s->pv) {
+			for (i = 0; i < k; i++)
+				types[b + i] = XENPT_PT_XTAB;
+			continue;
+		}
+		if (space == XENPT_SPACE_GFN) {
+			// the frame the P2M names: a PFN's own slot, unless overridden
+			for (i = 0; i < k; i++) {
+				uint64_t pfn = frames[b + i];
+
+				if (pfn >= s->p.nr_pages)
+					slots[i] = UINT64_MAX;
+				else if (s->p2m_ovr.count && synth_map_get(&s->p2m_ovr, pfn, &v))
+					slots[i] = synth_mfn_to_slot(s, v);
+				else
+					slots[i] = pfn;
+			}
+		} else {
+			slots_batch(s, frames + b, k, slots, &cursor);
+		}
+		for (i = 0; i < k; i++)
+			types[b + i] = idx_page_type(s, slots[i] < s->nr_state ? (int64_t)slots[i] : -1);
+	}
 }
 
 /* ---- public: P2M, M2P, shared_info ------------------------------------------------------- */

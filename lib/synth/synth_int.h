@@ -14,7 +14,9 @@
  *                     then dom0's, another domain's, then free frames.
  *
  * So the P2M is pfn -> 0x100 + perm(pfn) and the M2P is computed by the
- * inverse permutation: nothing proportional to the host is stored.  Per
+ * inverse permutation: nothing proportional to the host is stored (the
+ * round functions are tabulated, at most 512 KiB, and the source's batches
+ * of consecutive PFNs are permuted together: synth_p2m_batch and friends).  Per
  * domain frame the model keeps Xen's type word, type count and general
  * count (struct-of-arrays, 9 bytes per PFN).  Page tables, written pages and
  * materialised generated pages live in a sparse store keyed by table-space
@@ -41,9 +43,23 @@
 #define SYNTH_PAGE        4096u
 #define SYNTH_ROUNDS      4u       /* Feistel rounds of the host permutation */
 #define SYNTH_SLOT_CACHE  4096u    /* mfn -> slot cache entries (power of 2) */
+#define SYNTH_ROUND_TAB_BITS 16u   /* round functions tabulated up to halves of this many bits */
 
 struct synth_slot_cache {
 	uint64_t mfn, slot;
+};
+
+/*
+ * The (MFN, slot) pairs of the last batch of the P2M (synth_p2m_batch),
+ * the domain's PFNs in the batch's order: a sweep asks for the types of
+ * those very MFNs next, and finds their slots here without inverting the
+ * permutation.  A pair is a fact about the permutation, which never
+ * changes, so it stays true whatever happens to the model in between.
+ */
+#define SYNTH_MEMO        4096u
+struct synth_memo {
+	size_t n;
+	uint64_t mfn[SYNTH_MEMO], slot[SYNTH_MEMO];
 };
 
 /* Hash map uint64 -> uint64 (open addressing, linear probing). */
@@ -156,7 +172,11 @@ struct xenpt_synth {
 	uint64_t perm_n;          /* slots = host_frames - SYNTH_IO_FRAMES */
 	unsigned perm_a, perm_b;  /* bits of the two halves */
 	uint64_t perm_key[SYNTH_ROUNDS];
+	/* round k's function of the other half, tabulated (synth.c, round_tables);
+	 * NULL beyond SYNTH_ROUND_TAB_BITS: computed */
+	uint16_t *perm_tab[SYNTH_ROUNDS];
 	struct synth_slot_cache *slot_cache;   /* written by const lookups too */
+	struct synth_memo *memo;               /* likewise */
 	uint64_t xen_first;       /* first Xen slot (after shared_info) */
 	uint64_t dom0_first, dom0_n, other_first, other_n, free_first;
 	uint32_t other_domid;
@@ -212,6 +232,13 @@ int64_t synth_state_idx(const struct xenpt_synth *s, uint64_t frame);
 uint64_t synth_idx_frame(const struct xenpt_synth *s, int64_t idx);
 uint64_t synth_p2m(const struct xenpt_synth *s, uint64_t pfn);
 uint64_t synth_m2p(const struct xenpt_synth *s, uint64_t mfn);
+/* The same for n frames at once (the source's batched paths): equal to
+ * calling synth_p2m(), synth_m2p() or xenpt_synth_page_type() per frame
+ * (GFN space: of the P2M's MFN), faster for long runs. */
+void synth_p2m_batch(const struct xenpt_synth *s, const uint64_t *pfns, size_t n, uint64_t *mfns);
+void synth_m2p_batch(const struct xenpt_synth *s, const uint64_t *mfns, size_t n, uint64_t *gfns);
+void synth_page_types_batch(const struct xenpt_synth *s, enum xenpt_space space,
+			    const uint64_t *frames, size_t n, xenpt_page_type_t *types);
 bool synth_gfn_populated(const struct xenpt_synth *s, uint64_t gfn);
 
 struct synth_page *synth_page_get(const struct xenpt_synth *s, uint64_t frame);
