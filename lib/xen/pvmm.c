@@ -737,7 +737,10 @@ static int get_l1e(struct pvmm *m, uint64_t e, uint16_t l1e_owner, uint16_t pg_o
 		pg_owner = real;
 	}
 	f->count++;
-	r = xen_pv_entry_ref(1, e, holder, pv_type(f), ld && ld->io_caps);
+	/* a bad-flags bug lets the flags through: classify the rest of the entry */
+	r = xen_pv_entry_ref(1, bug(m, PVMM_BUG_BAD_FLAGS) ?
+			     e & ~xen_pv_disallow_mask(1, ld && ld->io_caps) : e,
+			     holder, pv_type(f), ld && ld->io_caps);
 	if (r == XEN_PV_REF_RW_TABLE) {
 		if (bug(m, PVMM_BUG_RW_TABLE) && holder != PVMM_NO_FRAME) {
 			if (bug_ref_add(m, holder, idx)) {
@@ -812,7 +815,9 @@ static int get_lne(struct pvmm *m, unsigned level, uint64_t e, uint64_t holder, 
 		return -EINVAL;
 	}
 	hf = frame_get(m, holder);
-	r = xen_pv_entry_ref(level, e, holder, pv_type(f), dom && dom->io_caps);
+	r = xen_pv_entry_ref(level, bug(m, PVMM_BUG_BAD_FLAGS) ?
+			     e & ~xen_pv_disallow_mask(level, dom && dom->io_caps) : e,
+			     holder, pv_type(f), dom && dom->io_caps);
 	if (r == XEN_PV_REF_LINEAR_RW && bug(m, PVMM_BUG_LINEAR_RW))
 		r = mfn == holder ? XEN_PV_REF_SELF
 		    : pv_type(f) == (enum xen_pv_type)level ? XEN_PV_REF_LINEAR
