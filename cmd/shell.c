@@ -348,16 +348,13 @@ static int run_line(struct cli *cli, char *line)
 	} else if (!strcmp(argv[0], "set")) {
 		rc = builtin_set(cli, argc, argv);
 	} else if (!strcmp(argv[0], "symbols")) {
-		struct xenpt_error *err = NULL;
+		struct cli_aspace_opts unused = { 0 };
 
 		if (argc != 2)
 			rc = cli_usage_error(cli, "symbols takes one FILE");
 		else {
-			if (!cli->syms)
-				err = xenpt_symtab_create(&cli->syms);
-			if (!err)
-				err = xenpt_symtab_load(cli->syms, argv[1]);
-			rc = err ? cli_error(cli, err) : EXIT_OK;
+			/* what --symbols FILE does, for the rest of the session */
+			rc = cli_aspace_opt(cli, OPT_SYMBOLS, argv[1], &unused);
 			if (!rc && !sh->batch)
 				printf("%zu symbols\n", xenpt_symtab_count(cli->syms));
 		}

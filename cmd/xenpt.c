@@ -779,12 +779,16 @@ int cmd_complete(struct cli *cli, int argc, char **argv)
 
 /*
  * Run cli->cmd from its argv (argv[0] is the command's name): options,
- * --help, the positional counts of the table entry, and the TARGET, then the
- * command with the positionals after TARGET.
+ * --help, the positional counts of the table entry, then the command with
+ * the positionals after TARGET.  On the command line (@in_shell false) the
+ * TARGET is the first positional and is opened here; inside the shell or a
+ * batch (cli_run_argv()) the open cli->src is the target, and a command
+ * without a TARGET does not see it.
  */
-static int run_command(struct cli *cli, int argc, char **argv)
+static int run_command(struct cli *cli, int argc, char **argv, bool in_shell)
 {
 	const struct xenpt_cmd *cmd = cli->cmd;
+	struct xenpt_source *src = cli->src;
 	struct xenpt_error *err;
 	const char *target = NULL;
 	bool help = false;
@@ -799,7 +803,7 @@ static int run_command(struct cli *cli, int argc, char **argv)
 	}
 	first = optind;
 	npos = argc - first;
-	if (cmd->flags & CMD_TARGET) {
+	if ((cmd->flags & CMD_TARGET) && !in_shell) {
 		if (!npos && !(cmd->flags & CMD_TARGET_OPT))
 			return cli_usage_error(cli, "no TARGET given");
 		if (npos) {
@@ -817,15 +821,19 @@ static int run_command(struct cli *cli, int argc, char **argv)
 		if (err)
 			return cli_error(cli, err);
 	}
-	return cmd->fn(cli, npos, argv + first);
+	if (!in_shell)
+		return cmd->fn(cli, npos, argv + first);
+	if (!(cmd->flags & CMD_TARGET))
+		cli->src = NULL;
+	rc = cmd->fn(cli, npos, argv + first);
+	cli->src = src;
+	return rc;
 }
 
 int cli_run_argv(struct cli *cli, int argc, char **argv)
 {
 	const struct xenpt_cmd *cmd;
-	struct xenpt_source *src = cli->src;
-	bool ambiguous, help = false;
-	int rc, npos, first;
+	bool ambiguous;
 
 	cmd = cli_find_cmd(argv[0], &ambiguous);
 	if (!cmd)
@@ -834,26 +842,7 @@ int cli_run_argv(struct cli *cli, int argc, char **argv)
 	if (cmd->flags & CMD_NO_SHELL)
 		return cli_usage_error_hint(cli, "leave the shell first", "'%s' cannot run inside the shell",
 					    cmd->name);
-	rc = parse_options(cli, argc, argv, &help);
-	if (rc)
-		return rc;
-	if (help) {
-		cli_print_help(cmd);
-		return EXIT_OK;
-	}
-	first = optind;
-	npos = argc - first;
-	if (npos < cmd->min_args)
-		return cli_usage_error(cli, "no %s given",
-				       npos < CLI_MAX_ARGS && cmd->args[npos] ? cmd->args[npos] : "argument");
-	if (cmd->max_args >= 0 && npos > cmd->max_args)
-		return cli_usage_error(cli, "unexpected argument '%s'", argv[first + cmd->max_args]);
-	/* commands without a TARGET do not see the open one */
-	if (!(cmd->flags & CMD_TARGET))
-		cli->src = NULL;
-	rc = cmd->fn(cli, npos, argv + first);
-	cli->src = src;
-	return rc;
+	return run_command(cli, argc, argv, true);
 }
 
 /* --json and --pretty anywhere (before "--"): errors found before getopt reaches them follow them too. */
@@ -922,7 +911,7 @@ int main(int argc, char **argv)
 	cli.cmd = cmd;
 	argc -= i;
 	argv += i;
-	rc = run_command(&cli, argc, argv);
+	rc = run_command(&cli, argc, argv, false);
 out:
 	jw_destroy(cli.jw);
 	cli_print_stats(&cli);
