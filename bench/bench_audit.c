@@ -34,85 +34,8 @@
 #include <xenpt/audit.h>
 #include <xenpt/synth.h>
 
-#define GUEST_BYTES (64ull << 30)
-#define BLOCK_BYTES (512ull << 20)
-#define DIRECT_MAP 0xffff888000000000ull
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static long rss_kib(void)
-{
-	FILE *fp = fopen("/proc/self/status", "r");
-	char line[256];
-	long v = -1;
-
-	if (!fp)
-		return -1;
-	while (fgets(line, sizeof(line), fp))
-		if (!strncmp(line, "VmRSS:", 6)) {
-			v = strtol(line + 6, NULL, 10);
-			break;
-		}
-	fclose(fp);
-	return v;
-}
-
-static long peak_kib(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_maxrss;
-}
-
-static int fail(struct xenpt_error *err, const char *what)
-{
-	fprintf(stderr, "bench_audit: %s: %s\n", what, xenpt_error_message(err));
-	xenpt_error_destroy(err);
-	return 1;
-}
-
-static struct xenpt_error *build_guest(struct xenpt_synth **ret)
-{
-	struct xenpt_synth_params p;
-	struct xenpt_synth *s;
-	struct xenpt_error *err;
-	uint64_t off;
-
-	xenpt_synth_params_init(&p, XENPT_SYNTH_PV);
-	snprintf(p.name, sizeof(p.name), "bench-64g");
-	p.nr_pages = GUEST_BYTES / 4096 + 65536;   /* + room for the tables */
-	p.sparse = true;
-	err = xenpt_synth_create(&p, &s);
-	if (err)
-		return err;
-	for (off = 0; off < GUEST_BYTES; off += BLOCK_BYTES) {
-		uint64_t flags = XENPT_PTE_NX | ((off / BLOCK_BYTES) & 1 ? 0 : XENPT_PTE_RW);
-
-		err = xenpt_synth_map(s, XENPT_SYNTH_ROOT_DEFAULT, xenpt_va(DIRECT_MAP + off),
-				      xenpt_gfn(off >> 12), BLOCK_BYTES, 4096, flags);
-		if (err) {
-			xenpt_synth_destroy(s);
-			return err;
-		}
-	}
-	*ret = s;
-	return NULL;
-}
+#define BENCH_NAME "bench_audit"
+#include "bench_64g.h"
 
 static bool synth_counts(void *arg, uint64_t mfn, uint64_t *tc, uint64_t *gc)
 {
