@@ -6,8 +6,9 @@
 
 Every fenced block of README.md whose first line starts with "$ xenpt" is a
 session: "$ COMMAND" lines, each followed by what it prints.  The command is
-run with sh from the top of the checkout, with build/ first in PATH (so
-"xenpt" is the freshly built one).  A line that is exactly "..." stands for
+run with sh in a scratch directory holding tests/fixtures and build/ (the
+build $XENPT_BUILD, default build/), with its xenpt first in PATH.  A line
+that is exactly "..." stands for
 elided lines; every other shown line must be a real line of the output, in
 order, and lines not separated by "..." must be adjacent in the output.  A
 session that does not start (end) with "..." must start (end) where the output
@@ -18,8 +19,10 @@ Meant for tests/lint (check-lint) once its owner takes it over.
 """
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -97,22 +100,35 @@ def match(shown, real):
 
 def main():
     readme = sys.argv[1] if len(sys.argv) > 1 else os.path.join(TOP, "README.md")
-    xenpt = os.path.join(TOP, "build", "xenpt")
+    # the build to show: $XENPT_BUILD (make check-asan: build-asan), else build/
+    build = os.path.abspath(os.environ.get("XENPT_BUILD", os.path.join(TOP, "build")))
+    xenpt = os.path.join(build, "xenpt")
     if not os.access(xenpt, os.X_OK):
         print("readme-examples: %s missing: run make first" % xenpt, file=sys.stderr)
         return 2
-    env = dict(os.environ, PATH=os.path.join(TOP, "build") + os.pathsep + os.environ.get("PATH", ""))
-    bad = total = 0
-    for lineno, cmd, shown in sessions(readme):
-        total += 1
-        p = subprocess.run(["sh", "-c", cmd], cwd=TOP, env=env, capture_output=True, text=True)
-        real = p.stdout.split("\n")
-        if real and real[-1] == "":
-            real.pop()
-        msg = match(shown, real)
-        if msg:
-            bad += 1
-            print("%s:%d: $ %s\n    %s" % (os.path.relpath(readme), lineno, cmd, msg))
+    # Sessions name tests/fixtures and build/ as a user of a checkout types
+    # them: run them in a scratch directory where build/ is that build.
+    scratch = tempfile.mkdtemp(prefix="xenpt-readme.")
+    try:
+        os.makedirs(os.path.join(scratch, "tests"))
+        os.makedirs(os.path.join(scratch, "bin"))
+        os.symlink(os.path.join(TOP, "tests", "fixtures"), os.path.join(scratch, "tests", "fixtures"))
+        os.symlink(build, os.path.join(scratch, "build"))
+        os.symlink(xenpt, os.path.join(scratch, "bin", "xenpt"))
+        env = dict(os.environ, PATH=os.path.join(scratch, "bin") + os.pathsep + os.environ.get("PATH", ""))
+        bad = total = 0
+        for lineno, cmd, shown in sessions(readme):
+            total += 1
+            p = subprocess.run(["sh", "-c", cmd], cwd=scratch, env=env, capture_output=True, text=True)
+            real = p.stdout.split("\n")
+            if real and real[-1] == "":
+                real.pop()
+            msg = match(shown, real)
+            if msg:
+                bad += 1
+                print("%s:%d: $ %s\n    %s" % (os.path.relpath(readme), lineno, cmd, msg))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     print("readme-examples: %d sessions, %d differ" % (total, bad))
     return 1 if bad else 0
 

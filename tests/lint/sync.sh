@@ -408,7 +408,7 @@ done
 # ---- README example sessions ------------------------------------------------------
 # Every `$ xenpt ...` block of README.md must be real output of its command
 # (tests/install/readme-examples.py: shown lines in order, '...' for elisions).
-out=$(python3 "$top/tests/install/readme-examples.py" 2>&1)
+out=$(XENPT_BUILD=$XENPT_BUILD python3 "$top/tests/install/readme-examples.py" 2>&1)
 check "README.md example sessions match the real output" $? "$out"
 
 # ---- mandoc ---------------------------------------------------------------------
