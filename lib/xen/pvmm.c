@@ -19,25 +19,10 @@
 #define MAX_VCPUS     8u
 #define NR_ENTRIES    512u
 #define M2P_INVALID   UINT64_MAX
-#define PTE_FRAME(e)  (((e) & XENPT_PTE_ADDR_MASK) >> 12)
+#define PTE_FRAME(e)  PVMM_PTE_FRAME(e)
 
-/* __PAGE_HYPERVISOR_RW (xen/arch/x86/include/asm/page.h): NX|A|D|RW|P. */
-#define PAGE_HYPERVISOR_RW (XENPT_PTE_NX | XENPT_PTE_D | XENPT_PTE_A | XENPT_PTE_RW | XENPT_PTE_P)
-/* LINEAR_PT_VIRT_START's and RO_MPT_VIRT_START's L4 slots
- * (xen/arch/x86/include/asm/config.h). */
-#define XEN_LINEAR_SLOT 258u
-#define XEN_RO_MPT_SLOT 256u
 /* HYPERVISOR_VIRT_END (config.h): the end of the 16 Xen L4 slots. */
 #define HYPERVISOR_VIRT_END 0xffff880000000000ull
-
-/*
- * FASTPATH_FLAG_WHITELIST (mm.c): flags a guest may change without
- * re-validating: NX, AVAIL_HIGH (52-62), AVAIL (9-11), G, D, A, US.  With
- * CONFIG_PV_LINEAR_PT the PDE list is the same.  l1e_has_changed() compares
- * the address (bits 12-51) and every flag outside the list.
- */
-#define FASTPATH_WHITELIST (XENPT_PTE_NX | 0x7ff0000000000000ull | 0xe00ull | XENPT_PTE_G | \
-			    XENPT_PTE_D | XENPT_PTE_A | XENPT_PTE_US)
 
 /* 20 bytes per frame; the M2P lives in per-chunk arrays made on first use. */
 struct frame {
@@ -86,36 +71,6 @@ struct pvmm {
 	char reason[512];
 };
 
-/* ---- reasons ------------------------------------------------------------ */
-
-static void __attribute__((format(printf, 2, 3))) why(struct pvmm *m, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(m->reason, sizeof(m->reason), fmt, ap);
-	va_end(ap);
-}
-
-/* Prefix the current reason with context ("ctx: reason"). */
-static void __attribute__((format(printf, 2, 3))) why_ctx(struct pvmm *m, const char *fmt, ...)
-{
-	char old[sizeof(m->reason)];
-	size_t n;
-	va_list ap;
-
-	memcpy(old, m->reason, sizeof(old));
-	va_start(ap, fmt);
-	vsnprintf(m->reason, sizeof(m->reason), fmt, ap);
-	va_end(ap);
-	n = strlen(m->reason);
-	if (n + 2 < sizeof(m->reason)) {
-		memcpy(m->reason + n, ": ", 2);
-		n += 2;
-		strncpy(m->reason + n, old, sizeof(m->reason) - n - 1);
-		m->reason[sizeof(m->reason) - 1] = 0;
-	}
-}
 
 const char *pvmm_reason(const struct pvmm *m)
 {
@@ -498,31 +453,50 @@ static int bug_ref_add(struct pvmm *m, uint64_t mfn, unsigned idx)
 	return 0;
 }
 
-/* ---- general and type references --------------------------------------- */
+/* ---- the store of the rules (xen/pvmm_rules.h) ------------------------- */
 
-/* get_page(page, d): a general reference if @d owns the frame. */
-static struct frame *get_page(struct pvmm *m, uint64_t mfn, uint16_t d)
+#define PVMM_CTX struct pvmm
+typedef struct frame *pvmm_fh;
+typedef struct frame *pvmm_tab;
+
+static inline pvmm_fh st_frame(struct pvmm *m, uint64_t mfn) { return frame_get(m, mfn); }
+static inline bool st_fh_ok(pvmm_fh f) { return f != NULL; }
+static inline uint16_t st_owner(struct pvmm *m, pvmm_fh f) { (void)m; return f->owner; }
+static inline uint32_t st_count(struct pvmm *m, pvmm_fh f) { (void)m; return f->count; }
+static inline unsigned st_type(struct pvmm *m, pvmm_fh f) { (void)m; return f->type; }
+static inline uint32_t st_tcount(struct pvmm *m, pvmm_fh f) { (void)m; return f->type_count; }
+static inline bool st_validated(struct pvmm *m, pvmm_fh f) { (void)m; return f->validated; }
+static inline bool st_pinned(struct pvmm *m, pvmm_fh f) { (void)m; return f->pinned; }
+static inline int st_linear(struct pvmm *m, pvmm_fh f) { (void)m; return f->linear; }
+static inline bool st_special(struct pvmm *m, pvmm_fh f) { (void)m; return f->special; }
+static inline void st_set_count(struct pvmm *m, pvmm_fh f, uint32_t v) { (void)m; f->count = v; }
+static inline void st_set_type(struct pvmm *m, pvmm_fh f, unsigned v)
 {
-	struct frame *f = frame_get(m, mfn);
-
-	if (!f || f->owner != d || !f->count)
-		return NULL;
-	f->count++;
-	return f;
+	(void)m;
+	f->type = (uint8_t)v;
+}
+static inline void st_set_tcount(struct pvmm *m, pvmm_fh f, uint32_t v)
+{
+	(void)m;
+	f->type_count = v;
+}
+static inline void st_set_validated(struct pvmm *m, pvmm_fh f, bool v)
+{
+	(void)m;
+	f->validated = v;
+}
+static inline void st_set_pinned(struct pvmm *m, pvmm_fh f, bool v) { (void)m; f->pinned = v; }
+static inline int st_set_linear(struct pvmm *m, pvmm_fh f, int v)
+{
+	(void)m;
+	f->linear = (int16_t)v;
+	return 0;
 }
 
-/*
- * put_page(): drop a general reference; at 0 the page is freed
- * (cleanup_page_mappings() clears a writable type; free_domheap_page()).
- */
-static void put_page(struct pvmm *m, struct frame *f)
+/* The last general reference is gone: the page is free, its entry page
+ * goes back to the slab. */
+static void st_freed(struct pvmm *m, pvmm_fh f)
 {
-	if (!f->count)
-		return;
-	if (--f->count)
-		return;
-	if (f->type == PVMM_T_WRITABLE)
-		f->type = PVMM_T_NONE, f->validated = 0;
 	f->owner = PVMM_OWNER_FREE;
 	if (f->ent) {
 		uint32_t *p = m->free_pages;
@@ -542,542 +516,63 @@ static void put_page(struct pvmm *m, struct frame *f)
 	}
 }
 
-static int get_type(struct pvmm *m, uint64_t mfn, struct frame *f, enum pvmm_type type);
-static void put_type(struct pvmm *m, uint64_t mfn, struct frame *f, struct frame *ptpg);
-static int validate(struct pvmm *m, uint64_t mfn, struct frame *f, enum pvmm_type type,
-		    unsigned *fail_idx);
-static void devalidate(struct pvmm *m, uint64_t mfn, struct frame *f);
-
-/* The type of a frame as xen_pv_entry_ref() wants it. */
-static enum xen_pv_type pv_type(const struct frame *f)
+static inline int st_tab(struct pvmm *m, uint64_t mfn, pvmm_fh f, pvmm_tab *t)
 {
-	if (!f->type_count)
-		return XEN_PV_T_NONE;
-	switch (f->type) {
-	case PVMM_T_L1: case PVMM_T_L2: case PVMM_T_L3: case PVMM_T_L4:
-		return (enum xen_pv_type)f->type;
-	case PVMM_T_SEG_DESC:
-		return XEN_PV_T_SEG_DESC;
-	case PVMM_T_WRITABLE:
-		return XEN_PV_T_WRITABLE_INUSE;
-	default:
-		return XEN_PV_T_NONE;
-	}
-}
-
-/*
- * _get_page_type(): a type reference of @type.  At type count 0 the type
- * may change (a change clears PGT_validated); the first reference of a page
- * table validates it (validate_page()).  A failed validation leaves type
- * none (validate_page(): type_info = 0) when it failed at slot 0, and the
- * type bits with count 0 when it failed later (the partially validated
- * page became old_guest_table and was devalidated at the end of the
- * hypercall: _put_final_page_type() keeps the type bits).
- */
-static int get_type(struct pvmm *m, uint64_t mfn, struct frame *f, enum pvmm_type type)
-{
-	unsigned fail_idx = 0;
-	int rc;
-
-	if (f->type_count == UINT32_MAX) {
-		why(m, "type count overflow on frame 0x%" PRIx64, mfn);
-		return -EINVAL;
-	}
-	if (f->type_count) {
-		if (f->type != type) {
-			why(m, "frame 0x%" PRIx64 " is typed %s (type count %" PRIu32 "), expected %s",
-			    mfn, pvmm_type_name((enum pvmm_type)f->type), f->type_count,
-			    pvmm_type_name(type));
-			return -EINVAL;
-		}
-		if (!f->validated) {
-			/* Xen would wait for the concurrent validation. */
-			why(m, "frame 0x%" PRIx64 " is being validated as %s", mfn, pvmm_type_name(type));
-			return -EINVAL;
-		}
-		f->type_count++;
-		return 0;
-	}
-	/* Typeref 0 -> 1 */
-	if (f->type != type) {
-		f->type = (uint8_t)type;
-		f->validated = 0;
-	}
-	f->type_count = 1;
-	if (f->validated)
-		return 0;
-	if (type == PVMM_T_WRITABLE) {
-		f->validated = 1;
-		return 0;
-	}
-	f->linear = 0;
-	rc = validate(m, mfn, f, type, &fail_idx);
-	if (!rc) {
-		f->validated = 1;
-		return 0;
-	}
-	f->type_count = 0;
-	if (type == PVMM_T_L1 || fail_idx == 0)
-		f->type = PVMM_T_NONE;
-	f->linear = 0;
-	return rc;
-}
-
-/*
- * _put_page_type() with @ptpg the table whose entry held the reference
- * (NULL for pins, roots, L1 mappings): the last reference of a validated
- * page table devalidates it (recursively) and keeps its type bits; a
- * reference of the same type as @ptpg was a linear one.
- */
-static void put_type(struct pvmm *m, uint64_t mfn, struct frame *f, struct frame *ptpg)
-{
-	bool linear = ptpg && ptpg->type == f->type;
-
-	if (!f->type_count)
-		return;
-	if (f->type_count == 1 && f->type >= PVMM_T_L1 && f->type <= PVMM_T_L4 && f->validated) {
-		f->validated = 0;
-		devalidate(m, mfn, f);
-		if (linear) {
-			f->linear++;
-			ptpg->linear--;
-		}
-		f->type_count = 0;
-		return;
-	}
-	f->type_count--;
-	if (linear) {
-		f->linear++;
-		ptpg->linear--;
-	}
-}
-
-static void put_page_and_type(struct pvmm *m, uint64_t mfn, struct frame *f)
-{
-	put_type(m, mfn, f, NULL);
-	put_page(m, f);
-}
-
-/* ---- the reference an entry holds --------------------------------------- */
-
-static bool bug(const struct pvmm *m, enum pvmm_bug b)
-{
-	return m->bug == b;
-}
-
-static uint64_t disallow(const struct pvmm *m, unsigned level, const struct domain *d)
-{
-	if (bug(m, PVMM_BUG_BAD_FLAGS))
-		return 0;
-	return xen_pv_disallow_mask(level, d && d->io_caps);
-}
-
-static bool privileged(uint16_t domid)
-{
-	return domid == 0;
-}
-
-/*
- * get_page_from_l1e(l1e, l1e_owner, pg_owner): 0, the flags to flip (> 0,
- * MMIO cache attributes), or -errno.  @holder/@idx: where the entry will
- * live (for the buggy-Xen bookkeeping), PVMM_NO_FRAME if nowhere yet.
- */
-static int get_l1e(struct pvmm *m, uint64_t e, uint16_t l1e_owner, uint16_t pg_owner,
-		   uint16_t curr, uint64_t holder, unsigned idx)
-{
-	uint64_t mfn = PTE_FRAME(e);
-	const struct domain *ld = dom_get(m, l1e_owner);
-	uint64_t bad = e & disallow(m, 1, ld);
-	struct frame *f;
-	uint16_t real;
-	enum xen_pv_ref r;
-	int flip = 0;
-
-	if (bad) {
-		why(m, "L1 entry 0x%" PRIx64 ": flags 0x%" PRIx64 " are disallowed in an L1 entry",
-		    e, bad);
-		return -EINVAL;
-	}
-	f = frame_get(m, mfn);
-	if (!f || f->owner == PVMM_DOMID_IO) {
-		/* I/O memory: iomem_access_permitted() of pg_owner, then of l1e_owner */
-		const struct domain *pd;
-
-		if (pg_owner == PVMM_DOMID_IO)
-			pg_owner = curr;
-		pd = dom_get(m, pg_owner);
-		if (!pd || !pd->io_caps || (pg_owner != l1e_owner && (!ld || !ld->io_caps))) {
-			/* INVALID_MFN (PADDR_MASK >> PAGE_SHIFT) is -EINVAL, not -EPERM */
-			why(m, "d%u may not map MMIO frame 0x%" PRIx64 " (no I/O capability)",
-			    pd && pd->io_caps ? l1e_owner : pg_owner, mfn);
-			return mfn == ((1ull << 52) - 1) >> 12 ? -EINVAL : -EPERM;
-		}
-		/* opt_mmio_relax 0: a WB mapping becomes UC, WT/WP becomes UC- */
-		switch (e & XEN_PV_CACHE_ATTRS) {
-		case 0:
-			flip = XENPT_PTE_PWT | XENPT_PTE_PCD;
-			break;
-		case XENPT_PTE_PWT:
-		case XENPT_PTE_PWT | XENPT_PTE_PSE:
-			flip = XENPT_PTE_PCD | (int)(e & XENPT_PTE_PSE);
-			break;
-		}
-		return flip;
-	}
-	real = f->count ? f->owner : PVMM_OWNER_FREE;
-	if (real != pg_owner) {
-		if (real == PVMM_OWNER_FREE || pg_owner == l1e_owner || !privileged(pg_owner)) {
-			if (real == PVMM_OWNER_FREE)
-				why(m, "frame 0x%" PRIx64 " is free (no owner)", mfn);
-			else
-				why(m, "frame 0x%" PRIx64 " belongs to d%u, not to d%u (the page owner)",
-				    mfn, real, pg_owner);
-			return -EBUSY;
-		}
-		pg_owner = real;
-	}
-	f->count++;
-	/* a bad-flags bug lets the flags through: classify the rest of the entry */
-	r = xen_pv_entry_ref(1, bug(m, PVMM_BUG_BAD_FLAGS) ?
-			     e & ~xen_pv_disallow_mask(1, ld && ld->io_caps) : e,
-			     holder, pv_type(f), ld && ld->io_caps);
-	if (r == XEN_PV_REF_RW_TABLE) {
-		if (bug(m, PVMM_BUG_RW_TABLE) && holder != PVMM_NO_FRAME) {
-			if (bug_ref_add(m, holder, idx)) {
-				put_page(m, f);
-				return -ENOMEM;
-			}
-			return 0;
-		}
-		why(m, "RW mapping of frame 0x%" PRIx64 ", which is in use as %s (type count %" PRIu32
-		    "): could not get a writable type reference", mfn,
-		    pvmm_type_name((enum pvmm_type)f->type), f->type_count);
-		put_page(m, f);
-		return -EBUSY;
-	}
-	if (r == XEN_PV_REF_MAP_RW && get_type(m, mfn, f, PVMM_T_WRITABLE)) {
-		put_page(m, f);
-		return -EBUSY;
-	}
-	if ((e & XEN_PV_CACHE_ATTRS) && f->special) {
-		if (r == XEN_PV_REF_MAP_RW)
-			put_type(m, mfn, f, NULL);
-		put_page(m, f);
-		why(m, "frame 0x%" PRIx64 " is a Xen page: its cache attributes cannot change", mfn);
-		return -EACCES;
-	}
+	(void)m;
+	(void)mfn;
+	*t = f;
 	return 0;
 }
-
-/* put_page_from_l1e(); @bugged: the entry holds only a general reference */
-static void put_l1e(struct pvmm *m, uint64_t e, bool bugged)
+static inline uint64_t st_ent(struct pvmm *m, pvmm_tab t, unsigned i) { return ent_get(m, t, i); }
+static inline int st_ent_set(struct pvmm *m, pvmm_tab t, unsigned i, uint64_t v)
 {
-	struct frame *f;
-
-	if (!(e & XENPT_PTE_P))
-		return;
-	f = frame_get(m, PTE_FRAME(e));
-	if (!f || f->owner == PVMM_DOMID_IO)
-		return;
-	if (bugged) {
-		put_page(m, f);
-		return;
-	}
-	if (e & XENPT_PTE_RW)
-		put_page_and_type(m, PTE_FRAME(e), f);
-	else
-		put_page(m, f);
+	return ent_set(m, t, i, v);
 }
-
-/*
- * get_page_from_l2e/l3e/l4e() for entry @e at slot @idx of the level-@level
- * table @holder owned by @d.
- */
-static int get_lne(struct pvmm *m, unsigned level, uint64_t e, uint64_t holder, unsigned idx,
-		   uint16_t d)
+/* A frame with no entry page has only zero entries. */
+static inline unsigned st_ent_next(struct pvmm *m, pvmm_tab t, unsigned i)
 {
-	uint64_t mfn = PTE_FRAME(e);
+	(void)m;
+	return t->ent ? i : NR_ENTRIES;
+}
+static inline bool st_ent_raw(struct pvmm *m, pvmm_tab t, unsigned i)
+{
+	(void)m;
+	(void)t;
+	(void)i;
+	return false;
+}
+static inline bool st_io_caps(struct pvmm *m, uint16_t d)
+{
 	const struct domain *dom = dom_get(m, d);
-	uint64_t bad = e & disallow(m, level, dom);
-	struct frame *f, *hf;
-	enum xen_pv_ref r;
-	int rc;
 
-	if (bad) {
-		why(m, "flags 0x%" PRIx64 " are disallowed in an L%u entry", bad, level);
-		return -EINVAL;
-	}
-	f = frame_get(m, mfn);
-	if (!f || f->owner != d || !f->count) {
-		if (mfn == holder)  /* cannot happen: the holder is d's */
-			return 0;
-		why(m, "frame 0x%" PRIx64 " is not d%u's", mfn, d);
-		return -EINVAL;
-	}
-	hf = frame_get(m, holder);
-	r = xen_pv_entry_ref(level, bug(m, PVMM_BUG_BAD_FLAGS) ?
-			     e & ~xen_pv_disallow_mask(level, dom && dom->io_caps) : e,
-			     holder, pv_type(f), dom && dom->io_caps);
-	if (r == XEN_PV_REF_LINEAR_RW && bug(m, PVMM_BUG_LINEAR_RW))
-		r = mfn == holder ? XEN_PV_REF_SELF
-		    : pv_type(f) == (enum xen_pv_type)level ? XEN_PV_REF_LINEAR
-		    : XEN_PV_REF_WRONG_TYPE;
-	switch (r) {
-	case XEN_PV_REF_CHILD:
-		f->count++;
-		rc = get_type(m, mfn, f, (enum pvmm_type)(level - 1));
-		if (rc)
-			put_page(m, f);
-		return rc;
-	case XEN_PV_REF_SELF:
-		return 0;
-	case XEN_PV_REF_LINEAR:
-		if (!bug(m, PVMM_BUG_LINEAR_LEVELS)) {
-			if (hf->linear < 0) {
-				why(m, "linear entry to L%u frame 0x%" PRIx64 ": this table is itself "
-				    "a linear target (%d uses)", level, mfn, -hf->linear);
-				return -EINVAL;
-			}
-			if (f->linear > 0) {
-				why(m, "linear entry to L%u frame 0x%" PRIx64 ", which itself has %d "
-				    "linear entries", level, mfn, f->linear);
-				return -EINVAL;
-			}
-		}
-		if (!f->validated || f->type_count == UINT32_MAX) {
-			why(m, "linear entry to L%u frame 0x%" PRIx64 ", which is not validated",
-			    level, mfn);
-			return -EINVAL;
-		}
-		hf->linear++;
-		f->linear--;
-		f->count++;
-		f->type_count++;
-		return 0;
-	case XEN_PV_REF_LINEAR_RW:
-		/* get_page_and_type_from_mfn() failed, and the linear fallback
-		 * refuses RW first: say which of the two the guest meant */
-		if (mfn == holder)
-			why(m, "self map of L%u frame 0x%" PRIx64 " with write permission", level, mfn);
-		else if (pv_type(f) == (enum xen_pv_type)level)
-			why(m, "linear entry to L%u frame 0x%" PRIx64 " with write permission", level,
-			    mfn);
-		else
-			why(m, "frame 0x%" PRIx64 " is typed %s (type count %" PRIu32 "), expected L%u",
-			    mfn, pvmm_type_name((enum pvmm_type)f->type), f->type_count, level - 1);
-		return -EINVAL;
-	case XEN_PV_REF_WRONG_TYPE:
-		if (bug(m, PVMM_BUG_WRONG_TYPE)) {
-			if (bug_ref_add(m, holder, idx))
-				return -ENOMEM;
-			f->count++;
-			return 0;
-		}
-		why(m, "frame 0x%" PRIx64 " is typed %s (type count %" PRIu32 "), expected L%u",
-		    mfn, pvmm_type_name((enum pvmm_type)f->type), f->type_count, level - 1);
-		return -EINVAL;
-	default:
-		why(m, "unexpected entry class %s", xen_pv_ref_name(r));
-		return -EINVAL;
-	}
+	return dom && dom->io_caps;
 }
-
-/* put_page_from_l2e/l3e/l4e(): nothing for self maps. */
-static void put_lne(struct pvmm *m, uint64_t e, uint64_t holder, bool bugged)
+static inline const uint64_t *st_xen_slots(struct pvmm *m, uint16_t d)
 {
-	uint64_t mfn = PTE_FRAME(e);
-	struct frame *f;
+	const struct domain *dom = dom_get(m, d);
 
-	if (!(e & XENPT_PTE_P) || mfn == holder)
-		return;
-	f = frame_get(m, mfn);
-	if (!f)
-		return;
-	if (bugged) {
-		put_page(m, f);
-		return;
-	}
-	put_type(m, mfn, f, frame_get(m, holder));
-	put_page(m, f);
+	return dom && dom->have_xen_slots ? dom->xen_slots : NULL;
 }
-
-static int get_entry(struct pvmm *m, unsigned level, uint64_t e, uint64_t holder, unsigned idx,
-		     uint16_t owner, uint16_t pg_owner, uint16_t curr)
+static inline enum pvmm_bug st_bug(struct pvmm *m) { return m->bug; }
+static inline int st_bug_ref_add(struct pvmm *m, uint64_t mfn, unsigned idx)
 {
-	if (level == 1)
-		return get_l1e(m, e, owner, pg_owner, curr, holder, idx);
-	return get_lne(m, level, e, holder, idx, owner);
+	return bug_ref_add(m, mfn, idx);
 }
-
-/* Release the reference entry @idx of @holder holds for @e; @bugged: the
- * caller already took the entry's buggy-Xen mark (see take_mark()). */
-static void put_entry_as(struct pvmm *m, unsigned level, uint64_t e, uint64_t holder,
-			 bool bugged)
+static inline bool st_bug_ref_take(struct pvmm *m, uint64_t mfn, unsigned idx)
 {
-	if (level == 1)
-		put_l1e(m, e, bugged);
-	else
-		put_lne(m, e, holder, bugged);
+	return m->nr_bug_refs && bug_ref_take(m, mfn, idx);
 }
+static inline char *st_reason(struct pvmm *m) { return m->reason; }
 
-static bool take_mark(struct pvmm *m, uint64_t holder, unsigned idx)
+#include "xen/pvmm_rules.h"
+
+/* get_page(): the frame, or NULL without a reference. */
+static struct frame *get_page(struct pvmm *m, uint64_t mfn, uint16_t d)
 {
-	return m->nr_bug_refs && bug_ref_take(m, holder, idx);
-}
+	bool ok;
+	struct frame *f = mm_get_page(m, mfn, d, &ok);
 
-static void put_entry(struct pvmm *m, unsigned level, uint64_t e, uint64_t holder, unsigned idx)
-{
-	put_entry_as(m, level, e, holder, take_mark(m, holder, idx));
-}
-
-static bool guest_slot(unsigned level, unsigned i)
-{
-	return level != 4 || !xen_pv_is_xen_l4_slot(i);
-}
-
-/*
- * validate_page() -> promote_l1_table() .. promote_l4_table(): take the
- * reference of every present entry in a guest slot, storing each as Xen
- * adjusts it; on failure release what was taken.  An L4 then gets Xen's
- * slots (init_xen_l4_slots()).
- */
-static int validate(struct pvmm *m, uint64_t mfn, struct frame *f, enum pvmm_type type,
-		    unsigned *fail_idx)
-{
-	unsigned level = (unsigned)type;
-	uint16_t d = f->owner;
-	int rc = 0;
-	unsigned i;
-
-	if (type == PVMM_T_SEG_DESC)
-		return 0;  /* validate_segdesc_page(): descriptors are not modelled */
-	for (i = 0; i < NR_ENTRIES; i++) {
-		uint64_t e = ent_get(m, f, i);
-
-		if (!guest_slot(level, i) || !(e & XENPT_PTE_P))
-			continue;
-		rc = get_entry(m, level, e, mfn, i, d, d, d);
-		if (rc < 0)
-			break;
-		if (rc > 0) {
-			e ^= (uint64_t)rc;
-			rc = 0;
-		}
-		if ((rc = ent_set(m, f, i, xen_pv_adjust_entry(level, e))) < 0) {
-			put_entry(m, level, e, mfn, i);
-			break;
-		}
-	}
-	if (rc < 0) {
-		why_ctx(m, "L%u frame 0x%" PRIx64 " slot %u", level, mfn, i);
-		*fail_idx = i;
-		while (i-- > 0)
-			if (guest_slot(level, i))
-				put_entry(m, level, ent_get(m, f, i), mfn, i);
-		return rc;
-	}
-	if (level == 4) {
-		const struct domain *dom = dom_get(m, d);
-
-		for (i = XEN_PV_FIRST_XEN_SLOT; i <= XEN_PV_LAST_XEN_SLOT; i++) {
-			uint64_t v;
-
-			if (i == XEN_LINEAR_SLOT)
-				v = mfn << 12 | PAGE_HYPERVISOR_RW;
-			else if (!dom || !dom->have_xen_slots)
-				continue;
-			else if (i == XEN_RO_MPT_SLOT)
-				v = 0;  /* ro_mpt = VM_ASSIST(d, m2p_strict): off */
-			else
-				v = dom->xen_slots[i - XEN_PV_FIRST_XEN_SLOT];
-			if (ent_set(m, f, i, v))
-				return -ENOMEM;
-		}
-	}
-	return 0;
-}
-
-/* devalidate_page() -> demote_l1_table() .. demote_l4_table() */
-static void devalidate(struct pvmm *m, uint64_t mfn, struct frame *f)
-{
-	unsigned level = f->type;
-
-	for (unsigned i = NR_ENTRIES; i-- > 0;)
-		if (guest_slot(level, i))
-			put_entry(m, level, ent_get(m, f, i), mfn, i);
-}
-
-/* get_page_and_type_from_mfn() */
-static int get_page_and_type(struct pvmm *m, uint64_t mfn, enum pvmm_type type, uint16_t d)
-{
-	struct frame *f = get_page(m, mfn, d);
-	int rc;
-
-	if (!f) {
-		why(m, "frame 0x%" PRIx64 " is not d%u's", mfn, d);
-		return -EINVAL;
-	}
-	rc = get_type(m, mfn, f, type);
-	if (rc)
-		put_page(m, f);
-	return rc;
-}
-
-/* ---- mod_lN_entry ------------------------------------------------------- */
-
-/* update_intpte() with preserve_ad: the old A and D bits are kept. */
-static uint64_t with_ad(uint64_t old, uint64_t nv, bool preserve_ad)
-{
-	return preserve_ad ? nv | (old & (XENPT_PTE_A | XENPT_PTE_D)) : nv;
-}
-
-/*
- * mod_l1_entry() .. mod_l4_entry(): entry @idx of validated level-@level
- * table @mfn (owned by pt_dom) := @nv.
- */
-static int mod_entry(struct pvmm *m, unsigned level, uint64_t mfn, unsigned idx, uint64_t nv,
-		     bool preserve_ad, uint16_t pt_dom, uint16_t pg_dom, uint16_t curr)
-{
-	struct frame *f = frame_get(m, mfn);
-	const struct domain *d = dom_get(m, pt_dom);
-	uint64_t ov = ent_get(m, f, idx), bad;
-	bool old_bugged;
-	int rc;
-
-	if (level == 4 && xen_pv_is_xen_l4_slot(idx)) {
-		if (bug(m, PVMM_BUG_XEN_SLOTS))
-			return ent_set(m, f, idx, nv);
-		why(m, "L4 frame 0x%" PRIx64 " slot %u is one of Xen's slots (256-271)", mfn, idx);
-		return -EINVAL;
-	}
-	if (nv & XENPT_PTE_P) {
-		bad = nv & disallow(m, level, d);
-		if (bad) {
-			why(m, "L%u frame 0x%" PRIx64 " slot %u: flags 0x%" PRIx64
-			    " are disallowed in an L%u entry", level, mfn, idx, bad, level);
-			return -EINVAL;
-		}
-		nv = xen_pv_adjust_entry(level, nv);
-		/* Fast path for sufficiently-similar mappings: no new reference. */
-		if ((ov & XENPT_PTE_P) && !((ov ^ nv) & ~FASTPATH_WHITELIST))
-			return ent_set(m, f, idx, with_ad(ov, nv, preserve_ad));
-		old_bugged = take_mark(m, mfn, idx);
-		rc = get_entry(m, level, nv, mfn, idx, pt_dom, pg_dom, curr);
-		if (rc < 0) {
-			if (old_bugged)
-				bug_ref_add(m, mfn, idx);
-			why_ctx(m, "L%u frame 0x%" PRIx64 " slot %u", level, mfn, idx);
-			return rc;
-		}
-		if (rc > 0)
-			nv ^= (uint64_t)rc;
-	} else {
-		old_bugged = take_mark(m, mfn, idx);
-	}
-	if ((rc = ent_set(m, f, idx, with_ad(ov, nv, preserve_ad))) < 0)
-		return rc;
-	put_entry_as(m, level, ov, mfn, old_bugged);
-	return 0;
+	return ok ? f : NULL;
 }
 
 /* ---- hypercalls ---------------------------------------------------------- */
@@ -1119,7 +614,7 @@ static int pg_owner_of(struct pvmm *m, uint16_t caller, uint16_t domid, uint16_t
 /* XSM_TARGET (dummy policy): the domain itself, or a privileged one. */
 static bool may_act_on(uint16_t caller, uint16_t target)
 {
-	return caller == target || privileged(caller);
+	return caller == target || mm_privileged(caller);
 }
 
 int pvmm_mmu_update(struct pvmm *m, uint16_t caller, unsigned vcpu, uint64_t ptr,
@@ -1168,7 +663,7 @@ int pvmm_mmu_update(struct pvmm *m, uint16_t caller, unsigned vcpu, uint64_t ptr
 				/* page_lock() succeeded */
 				switch (f->type) {
 				case PVMM_T_L1:
-					rc = mod_entry(m, 1, mfn, idx, val,
+					rc = mm_mod_entry(m, 1, mfn, idx, val,
 						       cmd == PVMM_MMU_PT_UPDATE_PRESERVE_AD,
 						       pt_owner, pg_owner, caller);
 					break;
@@ -1180,7 +675,7 @@ int pvmm_mmu_update(struct pvmm *m, uint16_t caller, unsigned vcpu, uint64_t ptr
 						rc = -EINVAL;
 						break;
 					}
-					rc = mod_entry(m, f->type, mfn, idx, val,
+					rc = mm_mod_entry(m, f->type, mfn, idx, val,
 						       cmd == PVMM_MMU_PT_UPDATE_PRESERVE_AD,
 						       pt_owner, pg_owner, caller);
 					break;
@@ -1193,17 +688,17 @@ int pvmm_mmu_update(struct pvmm *m, uint16_t caller, unsigned vcpu, uint64_t ptr
 					rc = -EINVAL;
 					break;
 				}
-			} else if (!get_type(m, mfn, f, PVMM_T_WRITABLE)) {
+			} else if (!mm_get_type(m, mfn, f, PVMM_T_WRITABLE)) {
 				/* not a table in use: a plain write */
 				rc = ent_set(m, f, idx, val);
-				put_type(m, mfn, f, NULL);
+				mm_put_type(m, mfn, f, NULL);
 			} else {
 				why(m, "frame 0x%" PRIx64 " (%s) cannot be written", mfn,
 				    pvmm_type_name((enum pvmm_type)f->type));
 				rc = -EINVAL;
 			}
 		}
-		put_page(m, f);
+		mm_put_page(m, f);
 		return rc;
 
 	case PVMM_MMU_MACHPHYS_UPDATE:
@@ -1219,7 +714,7 @@ int pvmm_mmu_update(struct pvmm *m, uint16_t caller, unsigned vcpu, uint64_t ptr
 			return -EINVAL;
 		}
 		rc = m2p_set(m, mfn, val);
-		put_page(m, f);
+		mm_put_page(m, f);
 		return rc;
 
 	default:
@@ -1306,27 +801,18 @@ static int set_root(struct pvmm *m, struct domain *d, unsigned vcpu, uint64_t mf
 	if (old == mfn)
 		return 0;
 	if (mfn || !user) {
-		rc = get_page_and_type(m, mfn, PVMM_T_L4, d->domid);
+		rc = mm_get_root(m, mfn, !user, d->domid);
 		if (rc) {
 			why_ctx(m, "new %sbase pointer 0x%" PRIx64, user ? "user " : "", mfn);
 			return rc;
 		}
-	}
-	/* new_guest_cr3(): without m2p_strict, fill_ro_mpt() gives the new
-	 * kernel root the RO M2P slot */
-	if (!user && d->have_xen_slots) {
-		struct frame *f = frame_get(m, mfn);
-
-		if (f && ent_set(m, f, XEN_RO_MPT_SLOT, d->xen_slots[XEN_RO_MPT_SLOT -
-								  XEN_PV_FIRST_XEN_SLOT]))
-			return -ENOMEM;
 	}
 	*slot = mfn;
 	if (old) {
 		struct frame *f = frame_get(m, old);
 
 		if (f)
-			put_page_and_type(m, old, f);
+			mm_put_page_and_type(m, old, f);
 	}
 	return 0;
 }
@@ -1369,17 +855,17 @@ int pvmm_set_gdt(struct pvmm *m, uint16_t domid, unsigned vcpu, const uint64_t *
 		return -EINVAL;
 	}
 	for (i = 0; i < nr; i++)
-		if ((rc = get_page_and_type(m, frames[i], PVMM_T_SEG_DESC, domid))) {
+		if ((rc = mm_get_page_and_type(m, frames[i], PVMM_T_SEG_DESC, domid))) {
 			why_ctx(m, "GDT frame %u (0x%" PRIx64 ")", i, frames[i]);
 			while (i-- > 0)
-				put_page_and_type(m, frames[i], frame_get(m, frames[i]));
+				mm_put_page_and_type(m, frames[i], frame_get(m, frames[i]));
 			return -EINVAL;
 		}
 	for (i = 0; i < GDT_FRAMES; i++) {
 		struct frame *f = v->gdt_frames[i] ? frame_get(m, v->gdt_frames[i]) : NULL;
 
 		if (f)
-			put_page_and_type(m, v->gdt_frames[i], f);
+			mm_put_page_and_type(m, v->gdt_frames[i], f);
 		v->gdt_frames[i] = i < nr ? frames[i] : 0;
 	}
 	v->gdt_ents = entries;
@@ -1425,41 +911,10 @@ int pvmm_mmuext_op(struct pvmm *m, uint16_t caller, unsigned vcpu,
 	case PVMM_MMUEXT_PIN_L3_TABLE:
 	case PVMM_MMUEXT_PIN_L4_TABLE:
 		type = (enum pvmm_type)(PVMM_T_L1 + op->cmd - PVMM_MMUEXT_PIN_L1_TABLE);
-		f = get_page(m, op->arg1, pg_owner);
-		if (!f) {
-			why(m, "pin: frame 0x%" PRIx64 " is not d%u's", op->arg1, pg_owner);
-			return -EINVAL;
-		}
-		rc = get_type(m, op->arg1, f, type);
-		if (rc) {
-			why_ctx(m, "pin %s 0x%" PRIx64, pvmm_type_name(type), op->arg1);
-			put_page(m, f);
-			return rc;
-		}
-		if (f->pinned) {
-			why(m, "frame 0x%" PRIx64 " is already pinned", op->arg1);
-			/* pin_drop: put_page_and_type() now or via old_guest_table */
-			put_page_and_type(m, op->arg1, f);
-			return -EINVAL;
-		}
-		f->pinned = 1;
-		return 0;
+		return mm_pin(m, op->arg1, type, pg_owner);
 
 	case PVMM_MMUEXT_UNPIN_TABLE:
-		f = get_page(m, op->arg1, pg_owner);
-		if (!f) {
-			why(m, "unpin: frame 0x%" PRIx64 " bad, or not d%u's", op->arg1, pg_owner);
-			return -EINVAL;
-		}
-		if (!f->pinned) {
-			put_page(m, f);
-			why(m, "frame 0x%" PRIx64 " is not pinned", op->arg1);
-			return -EINVAL;
-		}
-		f->pinned = 0;
-		put_page_and_type(m, op->arg1, f);
-		put_page(m, f);
-		return 0;
+		return mm_unpin(m, op->arg1, pg_owner);
 
 	case PVMM_MMUEXT_NEW_BASEPTR:
 	case PVMM_MMUEXT_NEW_USER_BASEPTR:
@@ -1538,16 +993,16 @@ int pvmm_mmuext_op(struct pvmm *m, uint16_t caller, unsigned vcpu,
 			}
 		}
 		f = get_page(m, op->arg1, pg_owner);
-		if (!f || get_type(m, op->arg1, f, PVMM_T_WRITABLE)) {
+		if (!f || mm_get_type(m, op->arg1, f, PVMM_T_WRITABLE)) {
 			if (f) {
 				why(m, "frame 0x%" PRIx64 " is in use as %s: cannot be written",
 				    op->arg1, pvmm_type_name((enum pvmm_type)f->type));
-				put_page(m, f);
+				mm_put_page(m, f);
 			} else {
 				why(m, "frame 0x%" PRIx64 " is not d%u's", op->arg1, pg_owner);
 			}
 			if (src)
-				put_page(m, src);
+				mm_put_page(m, src);
 			return -EINVAL;
 		}
 		if (src && src->ent) {
@@ -1560,9 +1015,9 @@ int pvmm_mmuext_op(struct pvmm *m, uint16_t caller, unsigned vcpu,
 		} else if (f->ent) {
 			memset(page_ptr(m, f->ent), 0, NR_ENTRIES * sizeof(uint64_t));
 		}
-		put_page_and_type(m, op->arg1, f);
+		mm_put_page_and_type(m, op->arg1, f);
 		if (src)
-			put_page(m, src);
+			mm_put_page(m, src);
 		return rc;
 	}
 
@@ -1626,11 +1081,11 @@ int pvmm_update_va_mapping(struct pvmm *m, uint16_t caller, unsigned vcpu, uint6
 		why(m, "VA 0x%" PRIx64 ": frame 0x%" PRIx64 " (%s%s) is not a validated L1 table",
 		    va, l1, pvmm_type_name((enum pvmm_type)f->type),
 		    f->type_count ? "" : ", type count 0");
-		put_page(m, f);
+		mm_put_page(m, f);
 		return -EINVAL;
 	}
-	rc = mod_entry(m, 1, l1, idx, val, false, caller, caller, caller);
-	put_page(m, f);
+	rc = mm_mod_entry(m, 1, l1, idx, val, false, caller, caller, caller);
+	mm_put_page(m, f);
 	if (rc)
 		return rc;
 	bmap = flags & ~PVMM_UVMF_FLUSHTYPE_MASK;
@@ -1706,10 +1161,10 @@ enum pvmm_write_result pvmm_guest_write(struct pvmm *m, uint16_t caller, unsigne
 	idx = (unsigned)((va & 0xfff) >> 3);
 	{
 		uint64_t ov = ent_get(m, tf, idx), nv = val;
-		bool old_bugged = take_mark(m, target, idx);
+		bool old_bugged = mm_take_mark(m, target, idx);
 
 		if (nv & XENPT_PTE_P) {
-			rc = get_entry(m, 1, nv, target, idx, caller, caller, caller);
+			rc = mm_get_entry(m, 1, nv, target, idx, caller, caller, caller);
 			if (rc < 0) {
 				if (old_bugged)
 					bug_ref_add(m, target, idx);
@@ -1723,7 +1178,7 @@ enum pvmm_write_result pvmm_guest_write(struct pvmm *m, uint16_t caller, unsigne
 		nv = xen_pv_adjust_entry(1, nv);
 		if (ent_set(m, tf, idx, nv))
 			return PVMM_WRITE_GP;
-		put_entry_as(m, 1, ov, target, old_bugged);
+		mm_put_entry_as(m, 1, ov, target, old_bugged);
 	}
 	*ec = 0;
 	return PVMM_WRITE_EMULATED;
