@@ -25,6 +25,7 @@
 
 #include "synth/synth_int.h"
 #include "xen/pv.h"
+#include "xen/pvmm.h"
 #include "xen/xen_abi.h"
 
 /* ---- hash map ------------------------------------------------------------ */
@@ -777,6 +778,7 @@ XENPT_PUBLIC struct xenpt_error *xenpt_synth_create(const struct xenpt_synth_par
 		// validated writable page with one type reference
 		s->fflags[s->p.nr_pages] = XENPT_SYNTH_TYPE_WRITABLE | FF_VALIDATED | FF_USED;
 		s->type_count[s->p.nr_pages] = 1;
+		synth_init_xen_slots(s);
 		s->shinfo_mfn = synth_slot_to_mfn(s, s->p.nr_pages);
 		if (!synth_page_make(s, s->shinfo_mfn, SPAGE_SPECIAL, false))
 			goto nomem;
@@ -1261,14 +1263,18 @@ int synth_set_raw_bit(struct xenpt_synth *s, struct synth_page *pg, unsigned i, 
 	return 0;
 }
 
-/* ---- Xen's PV type and reference-count model ------------------------------------------ */
+/* ---- Xen's PV MMU: the model's rules over the builder's store ---------------------------- */
 
 /*
- * The flags Xen refuses (lib/xen/pv.h: base_disallow_mask, and
- * l1_disallow_mask() of a domain without I/O memory).
+ * Every type, count, validation, linear-table and pin decision comes from
+ * the rules of lib/xen/pvmm_rules.h, the code lib/xen/pvmm.c runs too (and
+ * that tests/unit/test_corpus.c checks against Xen 4.17.7).  This file
+ * only gives them a store: the compact per-frame state (type word, type
+ * count and general count beyond PGC_allocated per state index, the
+ * linear counts in a map) and the page store (compact, dense or generated
+ * tables, with entries written raw that hold no reference).  The domain
+ * has no I/O memory and no rule broken; its 16 Xen L4 slots are s->xen_slots.
  */
-#define BASE_DISALLOW xen_pv_disallow_mask(2, false)
-#define L1_DISALLOW   xen_pv_disallow_mask(1, false)
 
 /* Entries Xen writes into its L4 slots (xen/arch/x86/include/asm/page.h). */
 #define PAGE_HYPERVISOR_RO (XENPT_PTE_P | XENPT_PTE_A | XENPT_PTE_NX)
@@ -1313,336 +1319,192 @@ static uint64_t xen_frame(const struct xenpt_synth *s, unsigned which)
 	return synth_slot_to_mfn(s, s->xen_first + which);
 }
 
-static const char *pfn_text(const struct xenpt_synth *s, int64_t idx, char *buf, size_t len)
+/*
+ * The values of Xen's L4 slots 256-271 in this host (init_xen_l4_slots(),
+ * xen/arch/x86/mm.c; the layout of xen/arch/x86/include/asm/config.h):
+ * 256 the read-only M2P (given to a kernel base pointer by fill_ro_mpt()),
+ * 257 MMCFG, 258 the linear self map (made by the rules), 260 the
+ * per-domain mappings, 261 Xen's text, 262-271 the direct map as far as
+ * the host has memory.
+ */
+void synth_init_xen_slots(struct xenpt_synth *s)
 {
-	if (idx == (int64_t)s->p.nr_pages)
-		snprintf(buf, len, "shared_info");
-	else
-		snprintf(buf, len, "pfn 0x%" PRIx64, (uint64_t)idx);
-	return buf;
-}
+	uint64_t host_bytes = s->p.host_frames << 12, dm = 1ull << 39;
+	uint64_t *v = s->xen_slots;
+	unsigned i, n;
 
-int synth_get_page(struct xenpt_synth *s, uint64_t mfn, int64_t *idx_ret)
-{
-	int64_t idx = synth_state_idx(s, mfn);
-	char buf[96];
-
-	if (idx < 0)
-		return synth_fail(s, -EINVAL, "mfn 0x%" PRIx64 " is not the domain's (%s)", mfn,
-				  owner_text(s, mfn, buf, sizeof(buf)));
-	if (s->ref_count[idx] >= UINT32_MAX - 1)
-		return synth_fail(s, -EINVAL, "mfn 0x%" PRIx64 ": reference count overflow", mfn);
-	s->ref_count[idx]++;
-	*idx_ret = idx;
-	return 0;
-}
-
-void synth_put_page(struct xenpt_synth *s, int64_t idx)
-{
-	if (s->ref_count[idx])
-		s->ref_count[idx]--;
+	memset(s->xen_slots, 0, sizeof(s->xen_slots));
+	v[256 - 256] = (xen_frame(s, XEN_RO_MPT) << 12) | PAGE_HYPERVISOR_RO | XENPT_PTE_US;
+	v[257 - 256] = (xen_frame(s, XEN_MMCFG) << 12) | PAGE_HYPERVISOR_RWX;
+	v[260 - 256] = (xen_frame(s, XEN_PERDOMAIN) << 12) | PAGE_HYPERVISOR_RW;
+	v[261 - 256] = (xen_frame(s, XEN_TEXT) << 12) | PAGE_HYPERVISOR_RWX;
+	n = (unsigned)((host_bytes + dm - 1) / dm);
+	if (n > 10)
+		n = 10;
+	for (i = 0; i < n; i++)
+		v[262 - 256 + i] = (xen_frame(s, XEN_DIRECTMAP + i) << 12) | PAGE_HYPERVISOR_RWX;
 }
 
 static int64_t linear_get(const struct xenpt_synth *s, int64_t idx)
 {
 	uint64_t v;
 
-	return synth_map_get(&s->linear, (uint64_t)idx, &v) ? (int64_t)v : 0;
+	return s->linear.count && synth_map_get(&s->linear, (uint64_t)idx, &v) ? (int64_t)v : 0;
 }
 
-static int linear_set(struct xenpt_synth *s, int64_t idx, int64_t v)
+/* A frame of the store: a state index (the domain's frames), or a frame of
+ * the host outside the domain with its owner and fixed general count. */
+typedef struct {
+	int64_t idx;         /* state index, or -1 */
+	uint16_t owner;
+	uint8_t count;       /* frames outside the domain: 1 allocated, 0 free */
+	bool ok;             /* false: not RAM of the host (beyond it) */
+} pvmm_fh;
+typedef struct synth_page *pvmm_tab;
+#define PVMM_CTX struct xenpt_synth
+
+static inline pvmm_fh st_idx(const struct xenpt_synth *s, int64_t idx)
 {
-	if (!v) {
-		synth_map_del(&s->linear, (uint64_t)idx);
-		return 0;
-	}
-	if (!synth_map_put(&s->linear, (uint64_t)idx, (uint64_t)v))
-		return synth_fail(s, -ENOMEM, "out of memory");
-	return 0;
+	return (pvmm_fh){ .idx = idx, .owner = (uint16_t)s->p.domid, .count = 1, .ok = true };
 }
 
-static int promote(struct xenpt_synth *s, int64_t idx, unsigned level);
-static void demote(struct xenpt_synth *s, int64_t idx, unsigned level);
-
-int synth_get_type(struct xenpt_synth *s, int64_t idx, unsigned type)
+static inline pvmm_fh st_frame(struct xenpt_synth *s, uint64_t mfn)
 {
-	uint32_t x = s->type_count[idx];
-	unsigned t = ff_type(s, idx);
-	char buf[48];
-	int rc;
-
-	if (x == UINT32_MAX)
-		return synth_fail(s, -EINVAL, "mfn 0x%" PRIx64 ": type count overflow",
-				  synth_idx_frame(s, idx));
-	if (!x) {
-		// typeref 0 -> 1: the type may change; a new type needs validation
-		if (t != type)
-			s->fflags[idx] = (uint8_t)((s->fflags[idx] & ~(FF_TYPE_MASK | FF_VALIDATED)) | type);
-	} else if (t != type) {
-		return synth_fail(s, -EINVAL,
-				  "mfn 0x%" PRIx64 " (%s) is %s (type count %u), not %s",
-				  synth_idx_frame(s, idx), pfn_text(s, idx, buf, sizeof(buf)),
-				  type_text(t), x, type_text(type));
-	} else if (!(s->fflags[idx] & FF_VALIDATED)) {
-		return synth_fail(s, -EINVAL,
-				  "mfn 0x%" PRIx64 " (%s) is still being validated as %s: the tables form a cycle",
-				  synth_idx_frame(s, idx), pfn_text(s, idx, buf, sizeof(buf)),
-				  type_text(type));
-	}
-	s->type_count[idx]++;
-	if (s->fflags[idx] & FF_VALIDATED)
-		return 0;
-	if (type >= XENPT_SYNTH_TYPE_L1 && type <= XENPT_SYNTH_TYPE_L4) {
-		rc = promote(s, idx, type);
-		if (rc) {
-			// validate_page() failure: type_info = 0
-			s->type_count[idx] = 0;
-			s->fflags[idx] &= (uint8_t)~(FF_TYPE_MASK | FF_VALIDATED | FF_PINNED);
-			return rc;
-		}
-	}
-	s->fflags[idx] |= FF_VALIDATED;
-	return 0;
-}
-
-static void dec_linear(struct xenpt_synth *s, int64_t page, int64_t ptpg)
-{
-	// dec_linear_uses(page), dec_linear_entries(ptpg)
-	linear_set(s, page, linear_get(s, page) + 1);
-	linear_set(s, ptpg, linear_get(s, ptpg) - 1);
-}
-
-void synth_put_type(struct xenpt_synth *s, int64_t idx, int64_t ptpg)
-{
-	uint32_t x = s->type_count[idx];
-	unsigned t = ff_type(s, idx);
-	bool linear = ptpg >= 0 && ff_type(s, ptpg) == t;
-
-	if (!x)
-		return;
-	if (x == 1 && t >= XENPT_SYNTH_TYPE_L1 && t <= XENPT_SYNTH_TYPE_L4 &&
-	    (s->fflags[idx] & FF_VALIDATED)) {
-		// the last reference: page tables are devalidated, dropping the
-		// references their entries hold (_put_final_page_type)
-		s->fflags[idx] &= (uint8_t)~FF_VALIDATED;
-		demote(s, idx, t);
-		if (linear)
-			dec_linear(s, idx, ptpg);
-		s->type_count[idx] = 0;
-		return;
-	}
-	s->type_count[idx] = x - 1;
-	if (linear)
-		dec_linear(s, idx, ptpg);
-}
-
-static int l1e_get(struct xenpt_synth *s, uint64_t e)
-{
-	uint64_t mfn = (e & XENPT_PTE_ADDR_MASK) >> 12;
-	char buf[96];
-	int64_t idx;
 	uint64_t slot;
 	uint32_t domid;
-	int rc;
 
-	if (e & L1_DISALLOW)
-		return synth_fail(s, -EINVAL,
-				  "bad L1 flags 0x%" PRIx64 ": PWT, PCD and PAT are not allowed for a PV domain without I/O memory (l1_disallow_mask)",
-				  e & L1_DISALLOW);
-	// mfn_owner() gives the slot, which for the domain's frames is the state
-	// index: the hot path of big maps computes the permutation once
 	switch (mfn_owner(s, mfn, &slot, &domid)) {
-	case XENPT_SYNTH_OWNER_NONE:
-	case XENPT_SYNTH_OWNER_IO:
-		// !mfn_valid() or DOMID_IO: MMIO, which a domU may not map
-		if (mfn == (((1ull << 52) - 1) >> 12))
-			return synth_fail(s, -EINVAL, "mfn 0x%" PRIx64 " is INVALID_MFN", mfn);
-		return synth_fail(s, -EPERM,
-				  "mfn 0x%" PRIx64 " is %s: a non-privileged domain may not map MMIO space (-EPERM)",
-				  mfn, owner_text(s, mfn, buf, sizeof(buf)));
 	case XENPT_SYNTH_OWNER_DOMAIN:
-		break;
-	default:
-		return synth_fail(s, -EBUSY, "mfn 0x%" PRIx64 " is %s, not the domain's (-EBUSY)", mfn,
-				  owner_text(s, mfn, buf, sizeof(buf)));
+		return st_idx(s, (int64_t)slot);
+	case XENPT_SYNTH_OWNER_NONE:
+		return (pvmm_fh){ .idx = -1, .owner = PVMM_OWNER_FREE, .ok = false };
+	case XENPT_SYNTH_OWNER_FREE:
+		return (pvmm_fh){ .idx = -1, .owner = PVMM_OWNER_FREE, .ok = true };
+	default:   // DOMID_IO, Xen's, another domain's
+		return (pvmm_fh){ .idx = -1, .owner = (uint16_t)domid, .count = 1, .ok = true };
 	}
-	idx = (int64_t)slot;
-	if (s->ref_count[idx] >= UINT32_MAX - 1)
-		return synth_fail(s, -EINVAL, "mfn 0x%" PRIx64 ": reference count overflow", mfn);
-	s->ref_count[idx]++;
-	if (!(e & XENPT_PTE_RW))
-		return 0;
-	rc = synth_get_type(s, idx, XENPT_SYNTH_TYPE_WRITABLE);
-	if (rc) {
-		synth_put_page(s, idx);
-		fail_reset(s);
-		return synth_fail(s, -EBUSY,
-				  "mfn 0x%" PRIx64 " (%s) is %s (type count %u): Xen refuses to map it writable (-EBUSY)",
-				  mfn, pfn_text(s, idx, buf, sizeof(buf)), type_text(ff_type(s, idx)),
-				  s->type_count[idx]);
-	}
-	return 0;
 }
 
-static void l1e_put(struct xenpt_synth *s, uint64_t e)
-{
-	int64_t idx;
+static inline bool st_fh_ok(pvmm_fh f) { return f.ok; }
+static inline uint16_t st_owner(struct xenpt_synth *s, pvmm_fh f) { (void)s; return f.owner; }
 
-	if (!(e & XENPT_PTE_P))
+// the state keeps the general count beyond PGC_allocated's
+static inline uint32_t st_count(struct xenpt_synth *s, pvmm_fh f)
+{
+	return f.idx < 0 ? f.count : s->ref_count[f.idx] + 1;
+}
+
+static inline void st_set_count(struct xenpt_synth *s, pvmm_fh f, uint32_t v)
+{
+	if (f.idx >= 0)
+		s->ref_count[f.idx] = v ? v - 1 : 0;
+}
+
+// enum pvmm_type <-> enum xenpt_synth_type: the same but for "writable"
+// (the builder's "shared" is a writable page too)
+static inline unsigned st_type(struct xenpt_synth *s, pvmm_fh f)
+{
+	unsigned t;
+
+	if (f.idx < 0)
+		return PVMM_T_NONE;
+	t = ff_type(s, f.idx);
+	return t >= XENPT_SYNTH_TYPE_SHARED ? PVMM_T_WRITABLE : t;
+}
+
+static inline void st_set_type(struct xenpt_synth *s, pvmm_fh f, unsigned t)
+{
+	if (f.idx < 0)
 		return;
-	idx = synth_state_idx(s, (e & XENPT_PTE_ADDR_MASK) >> 12);
-	if (idx < 0)
+	if (t == PVMM_T_WRITABLE)
+		t = XENPT_SYNTH_TYPE_WRITABLE;
+	s->fflags[f.idx] = (uint8_t)((s->fflags[f.idx] & ~FF_TYPE_MASK) | t);
+}
+
+static inline uint32_t st_tcount(struct xenpt_synth *s, pvmm_fh f)
+{
+	return f.idx < 0 ? 0 : s->type_count[f.idx];
+}
+
+static inline void st_set_tcount(struct xenpt_synth *s, pvmm_fh f, uint32_t v)
+{
+	if (f.idx >= 0)
+		s->type_count[f.idx] = v;
+}
+
+static inline bool st_flag(const struct xenpt_synth *s, pvmm_fh f, uint8_t flag)
+{
+	return f.idx >= 0 && (s->fflags[f.idx] & flag);
+}
+
+static inline void st_set_flag(struct xenpt_synth *s, pvmm_fh f, uint8_t flag, bool on)
+{
+	if (f.idx < 0)
 		return;
-	if (e & XENPT_PTE_RW)
-		synth_put_type(s, idx, -1);
-	synth_put_page(s, idx);
-}
-
-// get_page_from_l2e/l3e/l4e, with the same-level ("linear") fallback of
-// get_lN_linear_pagetable()
-static int lne_get(struct xenpt_synth *s, unsigned level, uint64_t e, uint64_t table_mfn,
-		   int64_t table_idx)
-{
-	uint64_t mfn = (e & XENPT_PTE_ADDR_MASK) >> 12;
-	int64_t idx;
-	int rc;
-
-	if (e & BASE_DISALLOW)
-		return synth_fail(s, -EINVAL, "bad L%u flags 0x%" PRIx64 "%s", level,
-				  e & BASE_DISALLOW,
-				  (e & XENPT_PTE_PSE)
-					  ? ": PSE (PV guests have no superpages: base_disallow_mask)"
-					  : ": PWT, PCD and G are not allowed above L1 (base_disallow_mask)");
-	rc = synth_get_page(s, mfn, &idx);
-	if (!rc) {
-		rc = synth_get_type(s, idx, level - 1);
-		if (rc)
-			synth_put_page(s, idx);
-	}
-	if (rc != -EINVAL)
-		return rc;
-
-	// a linear (same-level) mapping: read-only, of a validated table of the
-	// same level; a table naming itself takes no references
-	idx = synth_state_idx(s, mfn);
-	if (idx < 0 || ff_type(s, idx) != level)
-		return rc;
-	if (e & XENPT_PTE_RW)
-		return synth_fail_ctx(s, rc,
-				      "a same-level (linear) page-table mapping must be read-only");
-	fail_reset(s);
-	if (mfn == table_mfn)
-		return 0;
-	rc = synth_get_page(s, mfn, &idx);
-	if (rc)
-		return rc;
-	if (linear_get(s, table_idx) < 0) {
-		synth_put_page(s, idx);
-		return synth_fail(s, -EINVAL,
-				  "linear mapping of mfn 0x%" PRIx64 ": table mfn 0x%" PRIx64 " is itself used as a linear table",
-				  mfn, table_mfn);
-	}
-	if (linear_get(s, idx) > 0) {
-		synth_put_page(s, idx);
-		return synth_fail(s, -EINVAL,
-				  "linear mapping of mfn 0x%" PRIx64 ": it holds linear entries itself",
-				  mfn);
-	}
-	if (!(s->fflags[idx] & FF_VALIDATED) || s->type_count[idx] == UINT32_MAX) {
-		synth_put_page(s, idx);
-		return synth_fail(s, -EINVAL,
-				  "linear mapping of mfn 0x%" PRIx64 ": it is not a validated L%u table",
-				  mfn, level);
-	}
-	if (linear_set(s, table_idx, linear_get(s, table_idx) + 1) ||
-	    linear_set(s, idx, linear_get(s, idx) - 1)) {
-		synth_put_page(s, idx);
-		return -ENOMEM;
-	}
-	s->type_count[idx]++;
-	return 0;
-}
-
-static void lne_put(struct xenpt_synth *s, uint64_t e, uint64_t table_mfn, int64_t table_idx)
-{
-	uint64_t mfn = (e & XENPT_PTE_ADDR_MASK) >> 12;
-	int64_t idx;
-
-	if (!(e & XENPT_PTE_P) || mfn == table_mfn)
-		return;
-	idx = synth_state_idx(s, mfn);
-	if (idx < 0)
-		return;
-	synth_put_type(s, idx, table_idx);
-	synth_put_page(s, idx);
-}
-
-static int entry_get_refs(struct xenpt_synth *s, unsigned level, uint64_t e, uint64_t table_mfn,
-			  int64_t table_idx)
-{
-	if (!(e & XENPT_PTE_P))
-		return 0;
-	return level == 1 ? l1e_get(s, e) : lne_get(s, level, e, table_mfn, table_idx);
-}
-
-static void entry_put_refs(struct xenpt_synth *s, unsigned level, uint64_t e, uint64_t table_mfn,
-			   int64_t table_idx)
-{
-	if (level == 1)
-		l1e_put(s, e);
+	if (on)
+		s->fflags[f.idx] |= flag;
 	else
-		lne_put(s, e, table_mfn, table_idx);
+		s->fflags[f.idx] &= (uint8_t)~flag;
 }
 
-static void init_xen_l4_slots(struct xenpt_synth *s, struct synth_page *pg)
+static inline bool st_validated(struct xenpt_synth *s, pvmm_fh f)
 {
-	uint64_t host_bytes = s->p.host_frames << 12, dm;
-	unsigned i, n;
-
-	for (i = XEN_PV_FIRST_XEN_SLOT; i <= XEN_PV_LAST_XEN_SLOT; i++)
-		synth_entry_set(s, pg, i, 0);
-	// slot 256, the read-only M2P, only with VMASST_TYPE_m2p_strict; a
-	// non-strict guest gets it from fill_ro_mpt() when the L4 becomes a
-	// kernel CR3
-	synth_entry_set(s, pg, 257, (xen_frame(s, XEN_MMCFG) << 12) | PAGE_HYPERVISOR_RWX);
-	synth_entry_set(s, pg, 258, (pg->frame << 12) | PAGE_HYPERVISOR_RW);   // linear self-map
-	synth_entry_set(s, pg, 260, (xen_frame(s, XEN_PERDOMAIN) << 12) | PAGE_HYPERVISOR_RW);
-	synth_entry_set(s, pg, 261, (xen_frame(s, XEN_TEXT) << 12) | PAGE_HYPERVISOR_RWX);
-	// slots 262-271: Xen's direct map, as far as the host has memory
-	dm = 1ull << 39;
-	n = (unsigned)((host_bytes + dm - 1) / dm);
-	if (n > 10)
-		n = 10;
-	for (i = 0; i < n; i++)
-		synth_entry_set(s, pg, 262 + i,
-				(xen_frame(s, XEN_DIRECTMAP + i) << 12) | PAGE_HYPERVISOR_RWX);
+	return st_flag(s, f, FF_VALIDATED);
 }
 
-static void fill_ro_mpt(struct xenpt_synth *s, uint64_t mfn)
+static inline void st_set_validated(struct xenpt_synth *s, pvmm_fh f, bool v)
+{
+	st_set_flag(s, f, FF_VALIDATED, v);
+}
+
+static inline bool st_pinned(struct xenpt_synth *s, pvmm_fh f)
+{
+	return st_flag(s, f, FF_PINNED);
+}
+
+static inline void st_set_pinned(struct xenpt_synth *s, pvmm_fh f, bool v)
+{
+	st_set_flag(s, f, FF_PINNED, v);
+}
+
+static inline int st_linear(struct xenpt_synth *s, pvmm_fh f)
+{
+	return f.idx < 0 ? 0 : (int)linear_get(s, f.idx);
+}
+
+static inline int st_set_linear(struct xenpt_synth *s, pvmm_fh f, int v)
+{
+	if (f.idx < 0)
+		return 0;
+	if (!v) {
+		if (s->linear.count)
+			synth_map_del(&s->linear, (uint64_t)f.idx);
+		return 0;
+	}
+	return synth_map_put(&s->linear, (uint64_t)f.idx, (uint64_t)(int64_t)v) ? 0 : -ENOMEM;
+}
+
+// shared_info, the one Xen page shared with the domain
+static inline bool st_special(struct xenpt_synth *s, pvmm_fh f)
+{
+	return f.idx == (int64_t)s->p.nr_pages;
+}
+
+// PGC_allocated is never dropped here: a frame of the domain stays its
+static inline void st_freed(struct xenpt_synth *s, pvmm_fh f)
+{
+	(void)s;
+	(void)f;
+}
+
+static inline int st_tab(struct xenpt_synth *s, uint64_t mfn, pvmm_tab *t)
 {
 	struct synth_page *pg = synth_page_get(s, mfn);
 
-	if (pg && !synth_entry_get(s, pg, 256))
-		synth_entry_set(s, pg, 256, (xen_frame(s, XEN_RO_MPT) << 12) | PAGE_HYPERVISOR_RO |
-				XENPT_PTE_US);
-}
-
-static bool entry_counted(const struct synth_page *pg, unsigned level, unsigned i)
-{
-	return !(level == 4 && !synth_is_guest_l4_slot(i)) && !synth_raw_bit(pg, i);
-}
-
-static int promote(struct xenpt_synth *s, int64_t idx, unsigned level)
-{
-	uint64_t mfn = synth_idx_frame(s, idx);
-	struct synth_page *pg = synth_page_get(s, mfn);
-	unsigned i, j, n = 512;
-	char buf[48];
-	int rc;
-
+	*t = NULL;
 	if (!pg) {
-		// validating a frame the builder never wrote: Xen reads what is
-		// there, i.e. the generated content
+		// a frame the builder never wrote: Xen reads what is there,
+		// i.e. the generated content
 		if (s->st.stored_pages >= s->lim.max_tables + s->lim.max_written +
 					   s->lim.max_generated)
 			return synth_fail(s, -ENOMEM, "page store limit reached");
@@ -1650,47 +1512,101 @@ static int promote(struct xenpt_synth *s, int64_t idx, unsigned level)
 		if (!pg)
 			return synth_fail(s, -ENOMEM, "out of memory");
 	}
-	for (i = synth_entry_next(pg, 0, n); i < n; i = synth_entry_next(pg, i + 1, n)) {
-		uint64_t e = synth_entry_get(s, pg, i);
-
-		if (!(e & XENPT_PTE_P) || !entry_counted(pg, level, i))
-			continue;
-		rc = entry_get_refs(s, level, e, mfn, idx);
-		if (rc) {
-			for (j = synth_entry_next(pg, 0, i); j < i; j = synth_entry_next(pg, j + 1, i))
-				if (entry_counted(pg, level, j))
-					entry_put_refs(s, level, synth_entry_get(s, pg, j), mfn, idx);
-			return synth_fail_ctx(s, rc,
-					      "validating mfn 0x%" PRIx64 " (%s) as L%u: entry %u (0x%016" PRIx64 ")",
-					      mfn, pfn_text(s, idx, buf, sizeof(buf)), level, i, e);
-		}
-		synth_entry_set(s, pg, i, xen_pv_adjust_entry(level, e));    // in place: cannot fail
-	}
-	if (level == 4) {
-		// Xen's slots are written below and on a kernel CR3 (fill_ro_mpt):
-		// a validated L4 is 4 KiB, whose entry writes cannot fail
-		if (!synth_page_data(s, pg)) {
-			for (j = 0; j < n; j++)
-				if (entry_counted(pg, level, j))
-					entry_put_refs(s, level, synth_entry_get(s, pg, j), mfn, idx);
-			return synth_fail(s, -ENOMEM, "out of memory");
-		}
-		init_xen_l4_slots(s, pg);
-	}
+	*t = pg;
 	return 0;
 }
 
-static void demote(struct xenpt_synth *s, int64_t idx, unsigned level)
+static inline uint64_t st_ent(struct xenpt_synth *s, pvmm_tab t, unsigned i)
 {
-	uint64_t mfn = synth_idx_frame(s, idx);
-	struct synth_page *pg = synth_page_get(s, mfn);
-	unsigned i;
+	return synth_entry_get(s, t, i);
+}
 
-	if (!pg)
-		return;
-	for (i = synth_entry_next(pg, 0, 512); i < 512; i = synth_entry_next(pg, i + 1, 512))
-		if (entry_counted(pg, level, i))
-			entry_put_refs(s, level, synth_entry_get(s, pg, i), mfn, idx);
+static inline int st_ent_set(struct xenpt_synth *s, pvmm_tab t, unsigned i, uint64_t v)
+{
+	return synth_entry_set(s, t, i, v);
+}
+
+static inline unsigned st_ent_next(struct xenpt_synth *s, pvmm_tab t, unsigned i)
+{
+	(void)s;
+	return synth_entry_next(t, i, 512);
+}
+
+static inline bool st_ent_raw(struct xenpt_synth *s, pvmm_tab t, unsigned i)
+{
+	(void)s;
+	return synth_raw_bit(t, i);
+}
+
+static inline bool st_io_caps(struct xenpt_synth *s, uint16_t d)
+{
+	(void)s;
+	(void)d;
+	return false;
+}
+
+static inline const uint64_t *st_xen_slots(struct xenpt_synth *s, uint16_t d)
+{
+	return d == (uint16_t)s->p.domid ? s->xen_slots : NULL;
+}
+
+static inline enum pvmm_bug st_bug(struct xenpt_synth *s)
+{
+	(void)s;
+	return PVMM_BUG_NONE;
+}
+
+// only a broken rule makes entries that hold a general reference alone
+static inline int st_bug_ref_add(struct xenpt_synth *s, uint64_t mfn, unsigned idx)
+{
+	(void)s;
+	(void)mfn;
+	(void)idx;
+	return -ENOSYS;
+}
+
+static inline bool st_bug_ref_take(struct xenpt_synth *s, uint64_t mfn, unsigned idx)
+{
+	(void)s;
+	(void)mfn;
+	(void)idx;
+	return false;
+}
+
+static inline char *st_reason(struct xenpt_synth *s)
+{
+	return s->fail_msg;
+}
+
+#include "xen/pvmm_rules.h"
+
+// The rules left their reason in fail_msg: record @rc as the failure.
+static int model_rc(struct xenpt_synth *s, int rc)
+{
+	if (rc)
+		s->fail_rc = rc;
+	return rc;
+}
+
+static uint16_t self(const struct xenpt_synth *s)
+{
+	return (uint16_t)s->p.domid;
+}
+
+static enum pvmm_type pvmm_type_of(unsigned synth_type)
+{
+	return synth_type >= XENPT_SYNTH_TYPE_SHARED ? PVMM_T_WRITABLE : (enum pvmm_type)synth_type;
+}
+
+int synth_get_type(struct xenpt_synth *s, int64_t idx, unsigned type)
+{
+	return model_rc(s, mm_get_type(s, synth_idx_frame(s, idx), st_idx(s, idx),
+				       pvmm_type_of(type)));
+}
+
+void synth_put_type(struct xenpt_synth *s, int64_t idx)
+{
+	mm_put_type(s, synth_idx_frame(s, idx), st_idx(s, idx), NULL);
 }
 
 int synth_write_entry(struct xenpt_synth *s, struct synth_page *pg, unsigned level, unsigned i,
@@ -1710,114 +1626,55 @@ int synth_write_entry(struct xenpt_synth *s, struct synth_page *pg, unsigned lev
 		return rc;
 	}
 	level = t;      // Xen goes by the frame's type (do_mmu_update)
+	if (!raw) {
+		// mod_l1_entry() .. mod_l4_entry(); the old entry, if raw, held nothing
+		rc = mm_mod_entry(s, level, pg->frame, i, v, false, self(s), self(s), self(s));
+		if (rc)
+			return model_rc(s, rc);
+		return synth_set_raw_bit(s, pg, i, false);
+	}
+	// bypassing Xen: the entry holds no reference, the old one's goes
 	old = synth_entry_get(s, pg, i);
 	old_raw = synth_raw_bit(pg, i);
-	if (raw) {
-		bool counted = entry_counted(pg, level, i);
-
-		rc = synth_set_raw_bit(s, pg, i, true);
-		if (rc)
-			return rc;
-		rc = synth_entry_set(s, pg, i, v);
-		if (rc) {
-			synth_set_raw_bit(s, pg, i, old_raw);
-			return rc;
-		}
-		if (counted)
-			entry_put_refs(s, level, old, pg->frame, pg->idx);
-		return 0;
-	}
-	if (level == 4 && !synth_is_guest_l4_slot(i))
-		return synth_fail(s, -EINVAL, "L4 slot %u belongs to Xen (mod_l4_entry: -EINVAL)", i);
-	if (v & XENPT_PTE_P) {
-		v = xen_pv_adjust_entry(level, v);
-		rc = entry_get_refs(s, level, v, pg->frame, pg->idx);
-		if (rc)
-			return rc;
-	}
+	rc = synth_set_raw_bit(s, pg, i, true);
+	if (rc)
+		return rc;
 	rc = synth_entry_set(s, pg, i, v);
 	if (rc) {
-		if (v & XENPT_PTE_P)
-			entry_put_refs(s, level, v, pg->frame, pg->idx);
+		synth_set_raw_bit(s, pg, i, old_raw);
 		return rc;
 	}
-	synth_set_raw_bit(s, pg, i, false);
-	if (!old_raw)
-		entry_put_refs(s, level, old, pg->frame, pg->idx);
+	if (!old_raw && mm_guest_slot(level, i))
+		mm_put_entry_as(s, level, old, pg->frame, false);
 	return 0;
 }
 
 int synth_pin(struct xenpt_synth *s, unsigned level, uint64_t mfn)
 {
-	int64_t idx = synth_state_idx(s, mfn);
-	char buf[96];
-	int rc;
-
 	if (level < 1 || level > 4)
 		return synth_fail(s, -EINVAL, "no pin command for level %u (MMUEXT_PIN_L1..L4_TABLE)",
 				  level);
-	if (idx < 0 || idx == (int64_t)s->p.nr_pages)
-		return synth_fail(s, -EINVAL, "mfn 0x%" PRIx64 " is not the domain's (%s)", mfn,
-				  owner_text(s, mfn, buf, sizeof(buf)));
-	rc = synth_get_page(s, mfn, &idx);
-	if (rc)
-		return rc;
-	rc = synth_get_type(s, idx, level);
-	if (rc) {
-		synth_put_page(s, idx);
-		return rc;
-	}
-	if (s->fflags[idx] & FF_PINNED) {
-		synth_put_type(s, idx, -1);
-		synth_put_page(s, idx);
-		return synth_fail(s, -EINVAL, "mfn 0x%" PRIx64 " is already pinned (-EINVAL)", mfn);
-	}
-	s->fflags[idx] |= FF_PINNED;
-	return 0;
+	return model_rc(s, mm_pin(s, mfn, (enum pvmm_type)level, self(s)));
 }
 
 int synth_unpin(struct xenpt_synth *s, uint64_t mfn)
 {
-	int64_t idx = synth_state_idx(s, mfn);
-	char buf[96];
-
-	if (idx < 0)
-		return synth_fail(s, -EINVAL, "mfn 0x%" PRIx64 " is not the domain's (%s)", mfn,
-				  owner_text(s, mfn, buf, sizeof(buf)));
-	if (!(s->fflags[idx] & FF_PINNED))
-		return synth_fail(s, -EINVAL, "mfn 0x%" PRIx64 " is not pinned (-EINVAL)", mfn);
-	s->fflags[idx] &= (uint8_t)~FF_PINNED;
-	synth_put_type(s, idx, -1);
-	synth_put_page(s, idx);
-	return 0;
+	return model_rc(s, mm_unpin(s, mfn, self(s)));
 }
 
 int synth_get_root_ref(struct xenpt_synth *s, uint64_t mfn, bool kernel)
 {
-	int64_t idx;
-	int rc;
-
-	rc = synth_get_page(s, mfn, &idx);
-	if (rc)
-		return rc;
-	rc = synth_get_type(s, idx, XENPT_SYNTH_TYPE_L4);
-	if (rc) {
-		synth_put_page(s, idx);
-		return rc;
-	}
-	if (kernel)
-		fill_ro_mpt(s, mfn);
-	return 0;
+	return model_rc(s, mm_get_root(s, mfn, kernel, self(s)));
 }
 
-void synth_put_root_ref(struct xenpt_synth *s, uint64_t mfn)
+int synth_get_ref(struct xenpt_synth *s, uint64_t mfn, enum xenpt_synth_type type)
 {
-	int64_t idx = synth_state_idx(s, mfn);
+	return model_rc(s, mm_get_page_and_type(s, mfn, pvmm_type_of(type), self(s)));
+}
 
-	if (idx < 0)
-		return;
-	synth_put_type(s, idx, -1);
-	synth_put_page(s, idx);
+void synth_put_ref(struct xenpt_synth *s, uint64_t mfn)
+{
+	mm_put_ref(s, mfn);
 }
 
 /* ---- public: pins, frame state, page types ---------------------------------------------- */
@@ -2156,27 +2013,11 @@ static bool canonical48(uint64_t va)
 	return top == 0 || top == 0x1ffff;
 }
 
+// pv_set_gdt() (xen/arch/x86/pv/descriptor-tables.c): each GDT frame is
+// held as a descriptor page (+1 general, +1 seg_desc type)
 static int get_gdt_ref(struct xenpt_synth *s, uint64_t mfn)
 {
-	int64_t idx;
-	int rc = synth_get_page(s, mfn, &idx);
-
-	if (rc)
-		return rc;
-	rc = synth_get_type(s, idx, XENPT_SYNTH_TYPE_SEG_DESC);
-	if (rc)
-		synth_put_page(s, idx);
-	return rc;
-}
-
-static void put_gdt_ref(struct xenpt_synth *s, uint64_t mfn)
-{
-	int64_t idx = synth_state_idx(s, mfn);
-
-	if (idx < 0)
-		return;
-	synth_put_type(s, idx, -1);
-	synth_put_page(s, idx);
+	return synth_get_ref(s, mfn, XENPT_SYNTH_TYPE_SEG_DESC);
 }
 
 XENPT_PUBLIC struct xenpt_error *xenpt_synth_vcpu(const struct xenpt_synth *s, uint32_t id,
@@ -2237,29 +2078,29 @@ XENPT_PUBLIC struct xenpt_error *xenpt_synth_set_vcpu(struct xenpt_synth *s, uin
 		unsigned bad = i;
 
 		while (i--)
-			put_gdt_ref(s, v->gdt_frames[i]);
+			synth_put_ref(s, v->gdt_frames[i]);
 		return synth_fail_error(s, "vCPU %u: GDT frame mfn 0x%" PRIx64, id,
 					v->gdt_frames[bad]);
 	}
 	if (v->cr3 && synth_get_root_ref(s, v->cr3 >> 12, true)) {
 		for (i = 0; i < ngdt; i++)
-			put_gdt_ref(s, v->gdt_frames[i]);
+			synth_put_ref(s, v->gdt_frames[i]);
 		return synth_fail_error(s, "vCPU %u: loading cr3 0x%" PRIx64, id, v->cr3);
 	}
 	if (v->user_cr3 && synth_get_root_ref(s, v->user_cr3 >> 12, false)) {
 		for (i = 0; i < ngdt; i++)
-			put_gdt_ref(s, v->gdt_frames[i]);
+			synth_put_ref(s, v->gdt_frames[i]);
 		if (v->cr3)
-			synth_put_root_ref(s, v->cr3 >> 12);
+			synth_put_ref(s, v->cr3 >> 12);
 		return synth_fail_error(s, "vCPU %u: loading user cr3 0x%" PRIx64, id, v->user_cr3);
 	}
 	ngdt = (unsigned)((cur->gdt_ents + 511) / 512);
 	for (i = 0; i < ngdt; i++)
-		put_gdt_ref(s, cur->gdt_frames[i]);
+		synth_put_ref(s, cur->gdt_frames[i]);
 	if (cur->cr3)
-		synth_put_root_ref(s, cur->cr3 >> 12);
+		synth_put_ref(s, cur->cr3 >> 12);
 	if (cur->user_cr3)
-		synth_put_root_ref(s, cur->user_cr3 >> 12);
+		synth_put_ref(s, cur->user_cr3 >> 12);
 	*cur = *v;
 	cur->id = id;
 	return NULL;

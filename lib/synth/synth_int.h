@@ -191,6 +191,7 @@ struct xenpt_synth {
 	struct synth_map store;   /* frame -> struct synth_page * */
 	struct synth_map p2m_ovr, m2p_ovr;
 	struct synth_map linear;  /* state idx -> linear_pt_count (int64 bits) */
+	uint64_t xen_slots[16];   /* Xen's L4 slots 256-271 (synth_init_xen_slots) */
 	uint64_t alloc_cursor;
 	uint64_t page_bytes;      /* bytes of stored pages: 4 KiB or compact entries */
 
@@ -287,20 +288,27 @@ bool synth_entry_leaf(const struct xenpt_synth *s, uint64_t e, unsigned level);
 bool synth_raw_bit(const struct synth_page *pg, unsigned i);
 int synth_set_raw_bit(struct xenpt_synth *s, struct synth_page *pg, unsigned i, bool on);
 
-/* Xen's model (PV). */
+/*
+ * Xen's PV MMU (PV): the rules of lib/xen/pvmm_rules.h over the state above
+ * (synth.c).  On failure the reason is recorded (fail_rc, fail_msg).
+ */
 bool synth_is_guest_l4_slot(unsigned slot);
-int synth_get_page(struct xenpt_synth *s, uint64_t mfn, int64_t *idx_ret);
-void synth_put_page(struct xenpt_synth *s, int64_t idx);
+/* The values of Xen's L4 slots 256-271 (s->xen_slots), once the host is laid out. */
+void synth_init_xen_slots(struct xenpt_synth *s);
+/* A type reference (enum xenpt_synth_type) on the frame of state index @idx, and its release. */
 int synth_get_type(struct xenpt_synth *s, int64_t idx, unsigned type);
-void synth_put_type(struct xenpt_synth *s, int64_t idx, int64_t ptpg_idx);
+void synth_put_type(struct xenpt_synth *s, int64_t idx);
 /* Write entry @i (level @level) of table @pg: Xen's rules if validated and !raw. */
 int synth_write_entry(struct xenpt_synth *s, struct synth_page *pg, unsigned level, unsigned i,
 		      uint64_t v, bool raw);
 int synth_pin(struct xenpt_synth *s, unsigned level, uint64_t mfn);
 int synth_unpin(struct xenpt_synth *s, uint64_t mfn);
-/* Take / drop a vCPU base-pointer reference (guest_table, guest_table_user). */
+/* Take a vCPU base-pointer reference (guest_table, guest_table_user). */
 int synth_get_root_ref(struct xenpt_synth *s, uint64_t mfn, bool kernel);
-void synth_put_root_ref(struct xenpt_synth *s, uint64_t mfn);
+/* A general and a @type reference on @mfn (get_page_and_type()), e.g. a GDT frame. */
+int synth_get_ref(struct xenpt_synth *s, uint64_t mfn, enum xenpt_synth_type type);
+/* Drop a reference of synth_get_root_ref() / synth_get_ref() (put_page_and_type()). */
+void synth_put_ref(struct xenpt_synth *s, uint64_t mfn);
 void synth_encode_shared_info(struct xenpt_synth *s);
 
 /* synth_map.c: tables, mappings, the oracle */

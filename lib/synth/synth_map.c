@@ -1093,7 +1093,7 @@ XENPT_PUBLIC struct xenpt_error *xenpt_synth_mmu_update(struct xenpt_synth *s, x
 
 		if (synth_get_type(s, idx, XENPT_SYNTH_TYPE_WRITABLE))
 			return synth_fail_error(s, "mmu_update mfn 0x%" PRIx64 " entry %u", mfn, index);
-		synth_put_type(s, idx, -1);
+		synth_put_type(s, idx);
 		if (pg && pg->kind == SPAGE_TABLE) {
 			old = synth_entry_get(s, pg, index);
 			synth_write_entry(s, pg, pg->level, index, entry, false);

@@ -516,12 +516,10 @@ static void st_freed(struct pvmm *m, pvmm_fh f)
 	}
 }
 
-static inline int st_tab(struct pvmm *m, uint64_t mfn, pvmm_fh f, pvmm_tab *t)
+static inline int st_tab(struct pvmm *m, uint64_t mfn, pvmm_tab *t)
 {
-	(void)m;
-	(void)mfn;
-	*t = f;
-	return 0;
+	*t = frame_get(m, mfn);
+	return *t ? 0 : -ENOENT;
 }
 static inline uint64_t st_ent(struct pvmm *m, pvmm_tab t, unsigned i) { return ent_get(m, t, i); }
 static inline int st_ent_set(struct pvmm *m, pvmm_tab t, unsigned i, uint64_t v)

@@ -34,7 +34,7 @@
  *   st_set_pinned / st_set_linear   change it (st_set_linear may fail
  *                            with -ENOMEM)
  *   st_freed(m, f)           the general count reached 0
- *   st_tab(m, mfn, f, &t)    the entries of @mfn (0 or -errno)
+ *   st_tab(m, mfn, &t)       the entries of @mfn (0 or -errno)
  *   st_ent(m, t, i), st_ent_set(m, t, i, v) (0 or -ENOMEM)
  *   st_ent_next(m, t, i)     the first index >= i of an entry that may be
  *                            non-zero, or 512
@@ -605,7 +605,7 @@ static int mm_validate(PVMM_CTX *m, uint64_t mfn, pvmm_fh f, enum pvmm_type type
 
 	if (type == PVMM_T_SEG_DESC)
 		return 0;  /* validate_segdesc_page(): descriptors are not modelled */
-	if ((rc = st_tab(m, mfn, f, &t))) {
+	if ((rc = st_tab(m, mfn, &t))) {
 		why(m, "L%u frame 0x%" PRIx64 ": out of memory", level, mfn);
 		return rc;
 	}
@@ -661,7 +661,7 @@ static void mm_devalidate(PVMM_CTX *m, uint64_t mfn, pvmm_fh f)
 {
 	pvmm_tab t;
 
-	if (st_tab(m, mfn, f, &t))
+	if (st_tab(m, mfn, &t))
 		return;
 	mm_put_entries(m, t, st_type(m, f), mfn, PVMM_NR_ENTRIES);
 }
@@ -682,13 +682,12 @@ static uint64_t mm_with_ad(uint64_t old, uint64_t nv, bool preserve_ad)
 static int mm_mod_entry(PVMM_CTX *m, unsigned level, uint64_t mfn, unsigned idx, uint64_t nv,
 			bool preserve_ad, uint16_t pt_dom, uint16_t pg_dom, uint16_t curr)
 {
-	pvmm_fh f = st_frame(m, mfn);
 	pvmm_tab t;
 	uint64_t ov, bad;
 	bool old_bugged, old_counted;
 	int rc;
 
-	if ((rc = st_tab(m, mfn, f, &t)))
+	if ((rc = st_tab(m, mfn, &t)))
 		return rc;
 	ov = st_ent(m, t, idx);
 	old_counted = !st_ent_raw(m, t, idx);
@@ -800,7 +799,7 @@ static int __attribute__((unused)) mm_get_root(PVMM_CTX *m, uint64_t mfn, bool k
 	if (kernel && (slots = st_xen_slots(m, d))) {
 		pvmm_fh f = st_frame(m, mfn);
 
-		if (st_tab(m, mfn, f, &t) ||
+		if (st_tab(m, mfn, &t) ||
 		    st_ent_set(m, t, PVMM_XEN_RO_MPT_SLOT,
 			       slots[PVMM_XEN_RO_MPT_SLOT - XEN_PV_FIRST_XEN_SLOT])) {
 			mm_put_page_and_type(m, mfn, f);

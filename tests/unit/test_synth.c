@@ -422,7 +422,7 @@ TEST(synth_map_errors)
 	CHECK_ERR_MSG(xenpt_synth_map(s, 0, xenpt_va(0x1000), xenpt_gfn(0), 4096, 4096, 0x5000),
 		      XENPT_ERR_INVALID_ARG, "include address bits");
 	CHECK_ERR_MSG(xenpt_synth_map(s, 0, xenpt_va(0x1000), xenpt_gfn(0), 4096, 4096, XENPT_PTE_PCD),
-		      XENPT_ERR_INVALID_ARG, "bad L1 flags 0x10");
+		      XENPT_ERR_INVALID_ARG, "flags 0x10 are disallowed in an L1 entry");
 	CHECK_ERR(xenpt_synth_map(s, 9, xenpt_va(0x1000), xenpt_gfn(0), 4096, 4096, 0),
 		  XENPT_ERR_NOT_FOUND);
 	CHECK_EQ(xenpt_synth_nr_mappings(s), 0);
@@ -511,13 +511,13 @@ TEST(synth_type_counts)
 	CHECK(st.pinned);
 	CHECK_EQ(xenpt_synth_page_type(s, xenpt_mfn(l1)), XENPT_PT_L1 | XENPT_PT_PINNED);
 	CHECK_ERR_MSG(xenpt_synth_pin(s, 1, xenpt_mfn(l1)), XENPT_ERR_INVALID_ARG, "already pinned");
-	CHECK_ERR_MSG(xenpt_synth_pin(s, 2, xenpt_mfn(l1)), XENPT_ERR_INVALID_ARG, "is an L1 page table (type count 3), not an L2 page table");
+	CHECK_ERR_MSG(xenpt_synth_pin(s, 2, xenpt_mfn(l1)), XENPT_ERR_INVALID_ARG, "is typed L1 (type count 3), expected L2");
 	st = fstate(s, l1);
 	CHECK_EQ(st.type_count, 3);
 	CHECK_EQ(st.ref_count, 4);
 	// a page table can never be mapped writable (Xen: -EBUSY)
 	CHECK_ERR_MSG(xenpt_synth_map_mfn(s, 0, xenpt_va(0x202000), xenpt_mfn(l1), XENPT_PTE_RW),
-		      XENPT_ERR_REFUSED, "is an L1 page table (type count 3): Xen refuses to map it writable (-EBUSY)");
+		      XENPT_ERR_REFUSED, "which is in use as L1 (type count 3): could not get a writable type reference");
 	CHECK_EQ(fstate(s, l1).ref_count, 4);
 	CHECK_ERR(xenpt_synth_lookup(s, 0, xenpt_va(0x202000), &pg), XENPT_ERR_NOT_FOUND);
 	// read-only is fine: one more general reference
@@ -558,7 +558,7 @@ TEST(synth_type_counts)
 	CHECK_EQ(fstate(s, root).type_count, 3);
 	CHECK_EQ(fstate(s, root).ref_count, 4);
 	CHECK_ERR_MSG(xenpt_synth_mmu_update(s, xenpt_mfn(root), 260, 0), XENPT_ERR_INVALID_ARG,
-		      "L4 slot 260 belongs to Xen");
+		      "slot 260 is one of Xen's slots (256-271)");
 	xenpt_source_close(src);
 	xenpt_synth_destroy(s);
 }
@@ -647,7 +647,7 @@ TEST(synth_validation_cascade)
 	CHECK_OK(xenpt_synth_map_mfn(s, 0, xenpt_va(0x600000), xenpt_mfn(l1), XENPT_PTE_RW));
 	CHECK_EQ(fstate(s, l1).type, XENPT_SYNTH_TYPE_WRITABLE);
 	CHECK_ERR_MSG(xenpt_synth_pin(s, 4, xenpt_mfn(root)), XENPT_ERR_INVALID_ARG,
-		      "is a writable page (type count 1), not an L1 page table");
+		      "is typed writable (type count 1), expected L1");
 	CHECK_EQ(fstate(s, root).type_count, 0);
 	CHECK_EQ(fstate(s, l3).type_count, 0);
 	CHECK_EQ(fstate(s, l2).type_count, 0);
@@ -674,7 +674,7 @@ TEST(synth_linear_and_refusals)
 	// ... but not a writable one
 	CHECK_ERR_MSG(xenpt_synth_set_entry(s, 0, xenpt_va(0xfffff70000000000ull), 4,
 					    (root << 12) | XENPT_PTE_P | XENPT_PTE_RW, false),
-		      XENPT_ERR_INVALID_ARG, "must be read-only");
+		      XENPT_ERR_INVALID_ARG, "with write permission");
 	// a linear mapping of another validated L4: one type and one general
 	// reference, and the linear counts of both
 	CHECK_OK(xenpt_synth_root_create(s, "other", true, &r2));
@@ -688,7 +688,7 @@ TEST(synth_linear_and_refusals)
 	// a table with linear entries cannot itself be used linearly
 	CHECK_ERR_MSG(xenpt_synth_set_entry(s, r2, xenpt_va(0xfffff70000000000ull), 4,
 					    (root << 12) | XENPT_PTE_P, false),
-		      XENPT_ERR_INVALID_ARG, "is itself used as a linear table");
+		      XENPT_ERR_INVALID_ARG, "this table is itself a linear target (1 uses)");
 	CHECK_EQ(fstate(s, root).type_count, 2);
 	CHECK_OK(xenpt_synth_set_entry(s, 0, xenpt_va(0xfffff70000000000ull), 4, 0, false));
 	CHECK_EQ(fstate(s, other).type_count, 1);
@@ -698,19 +698,19 @@ TEST(synth_linear_and_refusals)
 	CHECK_ERR_MSG(xenpt_synth_set_entry(s, 0, xenpt_va(0x40000000), 2,
 					    (xenpt_mfn_x(xenpt_synth_p2m(s, xenpt_gfn(0x200))) << 12) |
 					    XENPT_PTE_P | XENPT_PTE_PSE, false),
-		      XENPT_ERR_INVALID_ARG, "PSE (PV guests have no superpages: base_disallow_mask)");
+		      XENPT_ERR_INVALID_ARG, "flags 0x80 are disallowed in an L2 entry");
 	// frames that are not the domain's
 	mfn = xenpt_synth_get_params(s)->host_frames + 10;
 	CHECK_ERR_MSG(xenpt_synth_map_mfn(s, 0, xenpt_va(0x1000), xenpt_mfn(mfn), 0), XENPT_ERR_REFUSED,
-		      "may not map MMIO space (-EPERM)");
+		      "may not map MMIO frame");
 	CHECK_ERR_MSG(xenpt_synth_map_mfn(s, 0, xenpt_va(0x1000), xenpt_mfn(0x10), 0), XENPT_ERR_REFUSED,
-		      "is owned by DOMID_IO");
+		      "may not map MMIO frame 0x10 (no I/O capability)");
 	for (mfn = 0x100; mfn < xenpt_synth_get_params(s)->host_frames; mfn++)
 		if (fstate(s, mfn).owner == XENPT_SYNTH_OWNER_OTHER)
 			break;
 	CHECK_ERR_MSG(xenpt_synth_map_mfn(s, 0, xenpt_va(0x1000), xenpt_mfn(mfn), 0), XENPT_ERR_REFUSED,
-		      "not the domain's (-EBUSY)");
-	CHECK_ERR_MSG(xenpt_synth_pin(s, 1, xenpt_mfn(mfn)), XENPT_ERR_INVALID_ARG, "is not the domain's");
+		      "belongs to d0, not to d5 (the page owner)");
+	CHECK_ERR_MSG(xenpt_synth_pin(s, 1, xenpt_mfn(mfn)), XENPT_ERR_INVALID_ARG, "is not d5's");
 	CHECK_EQ(xenpt_synth_page_type(s, xenpt_mfn(mfn)), XENPT_PT_XTAB);
 	CHECK_EQ(xenpt_synth_page_type(s, xenpt_synth_shared_info_mfn(s)), XENPT_PT_XTAB);
 	CHECK_EQ(fstate(s, xenpt_mfn_x(xenpt_synth_shared_info_mfn(s))).type, XENPT_SYNTH_TYPE_WRITABLE);
@@ -1275,7 +1275,7 @@ TEST(synth_vcpu_state)
 	// a CR3 that is no L4 (a data frame mapped writable) is refused
 	CHECK_OK(xenpt_synth_map(s, 0, xenpt_va(0x400000), xenpt_gfn(0x50), 4096, 4096, XENPT_PTE_RW));
 	v.cr3 = xenpt_mfn_x(xenpt_synth_p2m(s, xenpt_gfn(0x50))) << 12;
-	CHECK_ERR_MSG(xenpt_synth_set_vcpu(s, 1, &v), XENPT_ERR_INVALID_ARG, "is a writable page (type count 1), not an L4 page table");
+	CHECK_ERR_MSG(xenpt_synth_set_vcpu(s, 1, &v), XENPT_ERR_INVALID_ARG, "is typed writable (type count 1), expected L4");
 	CHECK_EQ(fstate(s, other).type_count, 2);
 	xenpt_synth_destroy(s);
 }
