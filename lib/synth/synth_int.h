@@ -18,7 +18,8 @@
  * round functions are tabulated, at most 512 KiB, and the source's batches
  * of consecutive PFNs are permuted together: synth_p2m_batch and friends).  Per
  * domain frame the model keeps Xen's type word, type count and general
- * count (struct-of-arrays, 9 bytes per PFN).  Page tables, written pages and
+ * count (struct-of-arrays, 9 bytes per PFN): the store over which synth.c
+ * runs the rules of lib/xen/pvmm_rules.h, the PV MMU model's own code.  Page tables, written pages and
  * materialised generated pages live in a sparse store keyed by table-space
  * frame (MFN for PV, GFN for HVM).  Page tables are held as their non-zero
  * entries until a reader needs their bytes (struct synth_page), and the

@@ -26,7 +26,15 @@
  * Checked against real Xen: tests/unit/test_corpus.c replays the corpus
  * recorded on Xen 4.17.7 (tests/corpus/) and must agree on every rc and
  * every recorded final state; tests/unit/test_pvmm.c has hand-derived
- * cases for each rule and a comparison with the synthetic builder.
+ * cases for each rule.
+ *
+ * The type and reference rules (from _get_page_type to mod_lN_entry, pins
+ * and base pointers) are written once, in xen/pvmm_rules.h, over a frame
+ * store: this model runs them over its own store (below), and the
+ * synthetic domain builder (lib/synth/synth.c) drives the same rules over
+ * its compact per-frame state and page store, so that every type, count,
+ * validation, linear-table and pin decision of a synthetic domain is this
+ * model's, with this model's reasons.
  *
  * Not modelled: preemption and continuations (-ERESTART: the model always
  * finishes an operation, which gives the state Xen reaches once its
@@ -35,9 +43,10 @@
  * descriptor checks, m2p_strict, the MMIO read-only ranges of the
  * hardware domain, XSM beyond "dom0 may act on other domains".
  *
- * Frames live in a two-level table indexed by MFN (chunks of 4096 frame
- * records allocated on first use); the 512 entries of a frame come from a
- * slab on first write, so nothing is allocated per entry.
+ * This model's store: frames live in a two-level table indexed by MFN
+ * (chunks of 4096 frame records allocated on first use); the 512 entries
+ * of a frame come from a slab on first write, so nothing is allocated per
+ * entry.
  */
 #ifndef XENPT_XEN_PVMM_H
 #define XENPT_XEN_PVMM_H
