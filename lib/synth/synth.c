@@ -1649,6 +1649,12 @@ int synth_write_entry(struct xenpt_synth *s, struct synth_page *pg, unsigned lev
 	return 0;
 }
 
+int synth_update_path(struct xenpt_synth *s, int64_t idx, unsigned *level)
+{
+	return model_rc(s, mm_update_path(s, synth_idx_frame(s, idx), st_idx(s, idx), self(s),
+					  self(s), level));
+}
+
 int synth_pin(struct xenpt_synth *s, unsigned level, uint64_t mfn)
 {
 	if (level < 1 || level > 4)

@@ -19,9 +19,10 @@
  * of consecutive PFNs are permuted together: synth_p2m_batch and friends).  Per
  * domain frame the model keeps Xen's type word, type count and general
  * count (struct-of-arrays, 9 bytes per PFN): the store over which synth.c
- * runs the rules of lib/xen/pvmm_rules.h, the PV MMU model's own code.  Page tables, written pages and
- * materialised generated pages live in a sparse store keyed by table-space
- * frame (MFN for PV, GFN for HVM).  Page tables are held as their non-zero
+ * runs the rules of lib/xen/pvmm_rules.h, the PV MMU model's own code.
+ * Page tables, written pages and materialised generated pages live in a
+ * sparse store keyed by table-space frame (MFN for PV, GFN for HVM).  Page
+ * tables are held as their non-zero
  * entries until a reader needs their bytes (struct synth_page), and the
  * oracle's extents are 56 bytes: a spec costs tens of bytes per mapping
  * line, not a 4 KiB table per few lines.
@@ -302,6 +303,10 @@ void synth_put_type(struct xenpt_synth *s, int64_t idx);
 /* Write entry @i (level @level) of table @pg: Xen's rules if validated and !raw. */
 int synth_write_entry(struct xenpt_synth *s, struct synth_page *pg, unsigned level, unsigned i,
 		      uint64_t v, bool raw);
+/* The path of an mmu_update of the frame of state index @idx: 0 with
+ * *level 1..4 (mod_lN_entry, synth_write_entry()) or 0 (a plain write), or
+ * a refusal. */
+int synth_update_path(struct xenpt_synth *s, int64_t idx, unsigned *level);
 int synth_pin(struct xenpt_synth *s, unsigned level, uint64_t mfn);
 int synth_unpin(struct xenpt_synth *s, uint64_t mfn);
 /* Take a vCPU base-pointer reference (guest_table, guest_table_user). */

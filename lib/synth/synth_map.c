@@ -1056,7 +1056,7 @@ XENPT_PUBLIC struct xenpt_error *xenpt_synth_mmu_update(struct xenpt_synth *s, x
 	struct synth_page *pg;
 	struct synth_erec r;
 	int64_t idx;
-	unsigned t;
+	unsigned t, level;
 	int rc;
 
 	if (!s->pv)
@@ -1073,37 +1073,30 @@ XENPT_PUBLIC struct xenpt_error *xenpt_synth_mmu_update(struct xenpt_synth *s, x
 					  s->desc, mfn);
 	t = s->fflags[idx] & FF_TYPE_MASK;
 	pg = synth_page_get(s, mfn);
-	if ((s->fflags[idx] & FF_VALIDATED) && t >= XENPT_SYNTH_TYPE_L1 && t <= XENPT_SYNTH_TYPE_L4) {
+	// do_mmu_update(): the model says which path (xen/pvmm_rules.h)
+	if (synth_update_path(s, idx, &level))
+		return synth_fail_error(s, "mmu_update mfn 0x%" PRIx64 " entry %u", mfn, index);
+	if (level) {
 		// page_lock() succeeds: mod_lN_entry() by the frame's type
 		old = synth_entry_get(s, pg, index);
-		rc = synth_write_entry(s, pg, t, index, entry, false);
+		rc = synth_write_entry(s, pg, level, index, entry, false);
 		if (rc)
 			return synth_fail_error(s, "mmu_update mfn 0x%" PRIx64 " entry %u", mfn, index);
 		if (pg->kind == SPAGE_TABLE)
 			count_leaf(s, old, synth_entry_get(s, pg, index), pg->level);
-	} else if ((s->fflags[idx] & FF_VALIDATED) && t == XENPT_SYNTH_TYPE_SEG_DESC &&
-		   s->type_count[idx]) {
-		return xenpt_error_create(XENPT_ERR_INVALID_ARG,
-					  "%s: mmu_update: mfn 0x%" PRIx64 " is a descriptor (GDT/LDT) page (-EINVAL)",
-					  s->desc, mfn);
+	} else if (pg && pg->kind == SPAGE_TABLE) {
+		// a plain 8-byte write (a table not in use)
+		old = synth_entry_get(s, pg, index);
+		synth_write_entry(s, pg, pg->level, index, entry, false);
+		count_leaf(s, old, entry, pg->level);
 	} else {
-		// a plain 8-byte write through get_page_type(PGT_writable_page)
 		uint8_t bytes[8];
 		unsigned b;
 
-		if (synth_get_type(s, idx, XENPT_SYNTH_TYPE_WRITABLE))
-			return synth_fail_error(s, "mmu_update mfn 0x%" PRIx64 " entry %u", mfn, index);
-		synth_put_type(s, idx);
-		if (pg && pg->kind == SPAGE_TABLE) {
-			old = synth_entry_get(s, pg, index);
-			synth_write_entry(s, pg, pg->level, index, entry, false);
-			count_leaf(s, old, entry, pg->level);
-		} else {
-			for (b = 0; b < 8; b++)
-				bytes[b] = (uint8_t)(entry >> (8 * b));
-			if (synth_write_frame(s, mfn, 8 * index, bytes, 8))
-				return synth_fail_error(s, "mmu_update mfn 0x%" PRIx64, mfn);
-		}
+		for (b = 0; b < 8; b++)
+			bytes[b] = (uint8_t)(entry >> (8 * b));
+		if (synth_write_frame(s, mfn, 8 * index, bytes, 8))
+			return synth_fail_error(s, "mmu_update mfn 0x%" PRIx64, mfn);
 	}
 	memset(&r, 0, sizeof(r));
 	r.root = SYNTH_NO_ROOT;

@@ -655,46 +655,15 @@ int pvmm_mmu_update(struct pvmm *m, uint16_t caller, unsigned vcpu, uint64_t ptr
 			return -EINVAL;
 		}
 		{
-			unsigned idx = (unsigned)((ptr & 0xfff) >> 3);
+			unsigned idx = (unsigned)((ptr & 0xfff) >> 3), level;
 
-			if (f->validated && f->type_count) {
-				/* page_lock() succeeded */
-				switch (f->type) {
-				case PVMM_T_L1:
-					rc = mm_mod_entry(m, 1, mfn, idx, val,
-						       cmd == PVMM_MMU_PT_UPDATE_PRESERVE_AD,
-						       pt_owner, pg_owner, caller);
-					break;
-				case PVMM_T_L2: case PVMM_T_L3: case PVMM_T_L4:
-					if (pg_owner != pt_owner) {
-						why(m, "L%u frame 0x%" PRIx64 ": the page owner d%u is "
-						    "not the page-table owner d%u", f->type, mfn,
-						    pg_owner, pt_owner);
-						rc = -EINVAL;
-						break;
-					}
-					rc = mm_mod_entry(m, f->type, mfn, idx, val,
-						       cmd == PVMM_MMU_PT_UPDATE_PRESERVE_AD,
-						       pt_owner, pg_owner, caller);
-					break;
-				case PVMM_T_WRITABLE:
-					rc = ent_set(m, f, idx, val);
-					break;
-				default:
-					why(m, "frame 0x%" PRIx64 " is in use as %s: not writable by "
-					    "mmu_update", mfn, pvmm_type_name((enum pvmm_type)f->type));
-					rc = -EINVAL;
-					break;
-				}
-			} else if (!mm_get_type(m, mfn, f, PVMM_T_WRITABLE)) {
-				/* not a table in use: a plain write */
+			rc = mm_update_path(m, mfn, f, pt_owner, pg_owner, &level);
+			if (!rc && level)
+				rc = mm_mod_entry(m, level, mfn, idx, val,
+						  cmd == PVMM_MMU_PT_UPDATE_PRESERVE_AD, pt_owner,
+						  pg_owner, caller);
+			else if (!rc)
 				rc = ent_set(m, f, idx, val);
-				mm_put_type(m, mfn, f, NULL);
-			} else {
-				why(m, "frame 0x%" PRIx64 " (%s) cannot be written", mfn,
-				    pvmm_type_name((enum pvmm_type)f->type));
-				rc = -EINVAL;
-			}
 		}
 		mm_put_page(m, f);
 		return rc;

@@ -14,7 +14,7 @@
  * xen/pv.h) with define_get_linear_pagetable / inc_linear_entries /
  * inc_linear_uses, put_page_from_l1e .. put_page_from_l4e,
  * init_xen_l4_slots, mod_l1_entry .. mod_l4_entry with update_intpte
- * (pv/mm.h), MMUEXT_PIN_Lx_TABLE / MMUEXT_UNPIN_TABLE of do_mmuext_op,
+ * (pv/mm.h), the path of do_mmu_update's normal update, MMUEXT_PIN_Lx_TABLE / MMUEXT_UNPIN_TABLE of do_mmuext_op,
  * new_guest_cr3 with fill_ro_mpt, and get_page_and_type_from_mfn.
  *
  * The store (defined by the includer before #include):
@@ -728,6 +728,47 @@ static int mm_mod_entry(PVMM_CTX *m, unsigned level, uint64_t mfn, unsigned idx,
 	}
 	if (old_counted)
 		mm_put_entry_as(m, level, ov, mfn, old_bugged);
+	return 0;
+}
+
+/*
+ * do_mmu_update(), MMU_NORMAL_PT_UPDATE and MMU_PT_UPDATE_PRESERVE_AD on
+ * frame @mfn of @pt_owner, whose general reference the caller holds: the
+ * path Xen takes.  A page table in use (page_lock() succeeds) changes by
+ * mod_lN_entry() of its own type, returned in *@level (an L2-L4 only when
+ * the page owner is the page-table owner); a writable page in use, or any
+ * frame that can take a writable type reference (taken and dropped around
+ * the write), is written plainly: *@level 0.  Descriptor pages refuse.
+ */
+static int __attribute__((unused)) mm_update_path(PVMM_CTX *m, uint64_t mfn, pvmm_fh f,
+						  uint16_t pt_owner, uint16_t pg_owner,
+						  unsigned *level)
+{
+	unsigned t = st_type(m, f);
+
+	*level = 0;
+	if (st_validated(m, f) && st_tcount(m, f)) {
+		if (t >= PVMM_T_L1 && t <= PVMM_T_L4) {
+			if (t != PVMM_T_L1 && pg_owner != pt_owner) {
+				why(m, "L%u frame 0x%" PRIx64 ": the page owner d%u is not the "
+				    "page-table owner d%u", t, mfn, pg_owner, pt_owner);
+				return -EINVAL;
+			}
+			*level = t;
+			return 0;
+		}
+		if (t == PVMM_T_WRITABLE)
+			return 0;
+		why(m, "frame 0x%" PRIx64 " is in use as %s: not writable by mmu_update", mfn,
+		    pvmm_type_name((enum pvmm_type)t));
+		return -EINVAL;
+	}
+	if (mm_get_type(m, mfn, f, PVMM_T_WRITABLE)) {
+		why(m, "frame 0x%" PRIx64 " (%s) cannot be written", mfn,
+		    pvmm_type_name((enum pvmm_type)st_type(m, f)));
+		return -EINVAL;
+	}
+	mm_put_type(m, mfn, f, NULL);
 	return 0;
 }
 
