@@ -1763,19 +1763,15 @@ XENPT_PUBLIC struct xenpt_error *xenpt_synth_frame_state(const struct xenpt_synt
 static xenpt_page_type_t idx_page_type(const struct xenpt_synth *s, int64_t idx)
 {
 	unsigned t;
+	uint8_t f;
 
 	// getpageframeinfo3 (xen/arch/x86/domctl.c): not the domain's, or a
 	// special (Xen heap) page, is XTAB
 	if (idx < 0 || idx == (int64_t)s->p.nr_pages)
 		return XENPT_PT_XTAB;
-	t = ff_type(s, idx);
-	if (t < XENPT_SYNTH_TYPE_L1 || t > XENPT_SYNTH_TYPE_L4)
-		t = XENPT_PT_NONE;
-	if (s->fflags[idx] & FF_PINNED)
-		return (xenpt_page_type_t)(t | XENPT_PT_PINNED);
-	if (!(s->fflags[idx] & FF_VALIDATED))
-		return XENPT_PT_NONE;
-	return (xenpt_page_type_t)t;
+	f = s->fflags[idx];
+	t = pvmm_pfinfo_level(pvmm_type_of(f & FF_TYPE_MASK), f & FF_VALIDATED, f & FF_PINNED);
+	return (xenpt_page_type_t)(t | (f & FF_PINNED ? XENPT_PT_PINNED : 0));
 }
 
 XENPT_PUBLIC xenpt_page_type_t xenpt_synth_page_type(const struct xenpt_synth *s, xenpt_mfn_t mfn)

@@ -86,9 +86,8 @@ const char *pvmm_pfinfo_type(const struct pvmm_frame_info *info, uint16_t domid)
 {
 	if (info->owner != domid || info->special)
 		return "xtab";
-	if (info->type >= PVMM_T_L1 && info->type <= PVMM_T_L4 && (info->pinned || info->validated))
-		return (const char *const[]){ "l1", "l2", "l3", "l4" }[info->type - PVMM_T_L1];
-	return "none";
+	return (const char *const[]){ "none", "l1", "l2", "l3", "l4" }
+		[pvmm_pfinfo_level(info->type, info->validated, info->pinned)];
 }
 
 const char *pvmm_type_name(enum pvmm_type t)

@@ -199,6 +199,12 @@ uint64_t pvmm_vcpu_root(const struct pvmm *m, uint16_t domid, unsigned vcpu, boo
  * and devalidated pages alike); the pin bit is info->pinned.
  */
 const char *pvmm_pfinfo_type(const struct pvmm_frame_info *info, uint16_t domid);
+/* The level getpageframeinfo3 reports for a frame of the domain that is
+ * not special: 1..4 for an L1..L4 pinned or validated, otherwise 0. */
+static inline unsigned pvmm_pfinfo_level(enum pvmm_type type, bool validated, bool pinned)
+{
+	return type >= PVMM_T_L1 && type <= PVMM_T_L4 && (validated || pinned) ? (unsigned)type : 0;
+}
 /* Short name of a type ("L1", "writable", ...). */
 const char *pvmm_type_name(enum pvmm_type t);
 
