@@ -1628,7 +1628,7 @@ int synth_write_entry(struct xenpt_synth *s, struct synth_page *pg, unsigned lev
 	level = t;      // Xen goes by the frame's type (do_mmu_update)
 	if (!raw) {
 		// mod_l1_entry() .. mod_l4_entry(); the old entry, if raw, held nothing
-		rc = mm_mod_entry(s, level, pg->frame, i, v, false, self(s), self(s), self(s));
+		rc = mm_mod_entry(s, level, pg->frame, pg, i, v, false, self(s), self(s), self(s));
 		if (rc)
 			return model_rc(s, rc);
 		return synth_set_raw_bit(s, pg, i, false);

@@ -658,7 +658,7 @@ int pvmm_mmu_update(struct pvmm *m, uint16_t caller, unsigned vcpu, uint64_t ptr
 
 			rc = mm_update_path(m, mfn, f, pt_owner, pg_owner, &level);
 			if (!rc && level)
-				rc = mm_mod_entry(m, level, mfn, idx, val,
+				rc = mm_mod_entry(m, level, mfn, f, idx, val,
 						  cmd == PVMM_MMU_PT_UPDATE_PRESERVE_AD, pt_owner,
 						  pg_owner, caller);
 			else if (!rc)
@@ -1050,7 +1050,7 @@ int pvmm_update_va_mapping(struct pvmm *m, uint16_t caller, unsigned vcpu, uint6
 		mm_put_page(m, f);
 		return -EINVAL;
 	}
-	rc = mm_mod_entry(m, 1, l1, idx, val, false, caller, caller, caller);
+	rc = mm_mod_entry(m, 1, l1, f, idx, val, false, caller, caller, caller);
 	mm_put_page(m, f);
 	if (rc)
 		return rc;

@@ -676,20 +676,17 @@ static uint64_t mm_with_ad(uint64_t old, uint64_t nv, bool preserve_ad)
 
 /*
  * mod_l1_entry() .. mod_l4_entry(): entry @idx of validated level-@level
- * table @mfn (owned by pt_dom) := @nv.  An entry the store wrote raw held
- * no reference: it has none to release, and no fast path.
+ * table @mfn (owned by pt_dom, its entries @t) := @nv.  An entry the store
+ * wrote raw held no reference: it has none to release, and no fast path.
  */
-static int mm_mod_entry(PVMM_CTX *m, unsigned level, uint64_t mfn, unsigned idx, uint64_t nv,
-			bool preserve_ad, uint16_t pt_dom, uint16_t pg_dom, uint16_t curr)
+static int mm_mod_entry(PVMM_CTX *m, unsigned level, uint64_t mfn, pvmm_tab t, unsigned idx,
+			uint64_t nv, bool preserve_ad, uint16_t pt_dom, uint16_t pg_dom,
+			uint16_t curr)
 {
-	pvmm_tab t;
-	uint64_t ov, bad;
+	uint64_t ov = st_ent(m, t, idx), bad;
 	bool old_bugged, old_counted;
 	int rc;
 
-	if ((rc = st_tab(m, mfn, &t)))
-		return rc;
-	ov = st_ent(m, t, idx);
 	old_counted = !st_ent_raw(m, t, idx);
 	if (level == 4 && xen_pv_is_xen_l4_slot(idx)) {
 		if (mm_bug(m, PVMM_BUG_XEN_SLOTS))
