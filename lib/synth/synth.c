@@ -1673,14 +1673,19 @@ int synth_get_root_ref(struct xenpt_synth *s, uint64_t mfn, bool kernel)
 	return model_rc(s, mm_get_root(s, mfn, kernel, self(s)));
 }
 
-int synth_get_ref(struct xenpt_synth *s, uint64_t mfn, enum xenpt_synth_type type)
-{
-	return model_rc(s, mm_get_page_and_type(s, mfn, pvmm_type_of(type), self(s)));
-}
-
 void synth_put_ref(struct xenpt_synth *s, uint64_t mfn)
 {
 	mm_put_ref(s, mfn);
+}
+
+int synth_gdt_get(struct xenpt_synth *s, const uint64_t *frames, unsigned entries)
+{
+	return model_rc(s, mm_gdt_get(s, self(s), frames, entries));
+}
+
+void synth_gdt_put(struct xenpt_synth *s, const uint64_t *frames, unsigned entries)
+{
+	mm_gdt_put(s, frames, entries);
 }
 
 /* ---- public: pins, frame state, page types ---------------------------------------------- */
@@ -2015,13 +2020,6 @@ static bool canonical48(uint64_t va)
 	return top == 0 || top == 0x1ffff;
 }
 
-// pv_set_gdt() (xen/arch/x86/pv/descriptor-tables.c): each GDT frame is
-// held as a descriptor page (+1 general, +1 seg_desc type)
-static int get_gdt_ref(struct xenpt_synth *s, uint64_t mfn)
-{
-	return synth_get_ref(s, mfn, XENPT_SYNTH_TYPE_SEG_DESC);
-}
-
 XENPT_PUBLIC struct xenpt_error *xenpt_synth_vcpu(const struct xenpt_synth *s, uint32_t id,
 						  struct xenpt_vcpu *ret)
 {
@@ -2066,39 +2064,22 @@ XENPT_PUBLIC struct xenpt_error *xenpt_synth_set_vcpu(struct xenpt_synth *s, uin
 					  "%s: vCPU %u: cr3 0x%" PRIx64 " / user cr3 0x%" PRIx64
 					  " must be machine addresses of L4 tables (MFN << 12)",
 					  s->desc, id, v->cr3, v->user_cr3);
-	if (v->gdt_ents > 14 * 512)
-		return xenpt_error_create(XENPT_ERR_INVALID_ARG,
-					  "%s: vCPU %u: %" PRIu64 " GDT entries, more than the 7168 a PV guest may have "
-					  "(FIRST_RESERVED_GDT_ENTRY)", s->desc, id, v->gdt_ents);
 	// new references first (pv_set_gdt, then the base pointers), then the
 	// old ones are dropped; on failure the new ones are given back
-	ngdt = (unsigned)((v->gdt_ents + 511) / 512);
-	for (i = 0; i < ngdt; i++)
-		if (get_gdt_ref(s, v->gdt_frames[i]))
-			break;
-	if (i < ngdt) {
-		unsigned bad = i;
-
-		while (i--)
-			synth_put_ref(s, v->gdt_frames[i]);
-		return synth_fail_error(s, "vCPU %u: GDT frame mfn 0x%" PRIx64, id,
-					v->gdt_frames[bad]);
-	}
+	ngdt = (unsigned)(v->gdt_ents > UINT32_MAX ? UINT32_MAX : v->gdt_ents);
+	if (synth_gdt_get(s, v->gdt_frames, ngdt))
+		return synth_fail_error(s, "vCPU %u: GDT", id);
 	if (v->cr3 && synth_get_root_ref(s, v->cr3 >> 12, true)) {
-		for (i = 0; i < ngdt; i++)
-			synth_put_ref(s, v->gdt_frames[i]);
+		synth_gdt_put(s, v->gdt_frames, ngdt);
 		return synth_fail_error(s, "vCPU %u: loading cr3 0x%" PRIx64, id, v->cr3);
 	}
 	if (v->user_cr3 && synth_get_root_ref(s, v->user_cr3 >> 12, false)) {
-		for (i = 0; i < ngdt; i++)
-			synth_put_ref(s, v->gdt_frames[i]);
+		synth_gdt_put(s, v->gdt_frames, ngdt);
 		if (v->cr3)
 			synth_put_ref(s, v->cr3 >> 12);
 		return synth_fail_error(s, "vCPU %u: loading user cr3 0x%" PRIx64, id, v->user_cr3);
 	}
-	ngdt = (unsigned)((cur->gdt_ents + 511) / 512);
-	for (i = 0; i < ngdt; i++)
-		synth_put_ref(s, cur->gdt_frames[i]);
+	synth_gdt_put(s, cur->gdt_frames, (unsigned)cur->gdt_ents);
 	if (cur->cr3)
 		synth_put_ref(s, cur->cr3 >> 12);
 	if (cur->user_cr3)

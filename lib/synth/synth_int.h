@@ -311,10 +311,12 @@ int synth_pin(struct xenpt_synth *s, unsigned level, uint64_t mfn);
 int synth_unpin(struct xenpt_synth *s, uint64_t mfn);
 /* Take a vCPU base-pointer reference (guest_table, guest_table_user). */
 int synth_get_root_ref(struct xenpt_synth *s, uint64_t mfn, bool kernel);
-/* A general and a @type reference on @mfn (get_page_and_type()), e.g. a GDT frame. */
-int synth_get_ref(struct xenpt_synth *s, uint64_t mfn, enum xenpt_synth_type type);
-/* Drop a reference of synth_get_root_ref() / synth_get_ref() (put_page_and_type()). */
+/* Drop a reference of synth_get_root_ref() (put_page_and_type()). */
 void synth_put_ref(struct xenpt_synth *s, uint64_t mfn);
+/* pv_set_gdt()'s references on the GDT frames of @entries descriptors (all
+ * or none, at most 7168 descriptors), and their release. */
+int synth_gdt_get(struct xenpt_synth *s, const uint64_t *frames, unsigned entries);
+void synth_gdt_put(struct xenpt_synth *s, const uint64_t *frames, unsigned entries);
 void synth_encode_shared_info(struct xenpt_synth *s);
 
 /* synth_map.c: tables, mappings, the oracle */

@@ -815,25 +815,11 @@ int pvmm_set_gdt(struct pvmm *m, uint16_t domid, unsigned vcpu, const uint64_t *
 	if (!d)
 		return -ESRCH;
 	v = &d->vcpu[vcpu];
-	if (entries > GDT_FRAMES * 512) {
-		why(m, "%u GDT entries: at most %u (FIRST_RESERVED_GDT_ENTRY)", entries,
-		    GDT_FRAMES * 512);
-		return -EINVAL;
-	}
-	for (i = 0; i < nr; i++)
-		if ((rc = mm_get_page_and_type(m, frames[i], PVMM_T_SEG_DESC, domid))) {
-			why_ctx(m, "GDT frame %u (0x%" PRIx64 ")", i, frames[i]);
-			while (i-- > 0)
-				mm_put_page_and_type(m, frames[i], frame_get(m, frames[i]));
-			return -EINVAL;
-		}
-	for (i = 0; i < GDT_FRAMES; i++) {
-		struct frame *f = v->gdt_frames[i] ? frame_get(m, v->gdt_frames[i]) : NULL;
-
-		if (f)
-			mm_put_page_and_type(m, v->gdt_frames[i], f);
+	if ((rc = mm_gdt_get(m, domid, frames, entries)))
+		return rc;
+	mm_gdt_put(m, v->gdt_frames, v->gdt_ents);
+	for (i = 0; i < GDT_FRAMES; i++)
 		v->gdt_frames[i] = i < nr ? frames[i] : 0;
-	}
 	v->gdt_ents = entries;
 	return 0;
 }

@@ -14,8 +14,10 @@
  * xen/pv.h) with define_get_linear_pagetable / inc_linear_entries /
  * inc_linear_uses, put_page_from_l1e .. put_page_from_l4e,
  * init_xen_l4_slots, mod_l1_entry .. mod_l4_entry with update_intpte
- * (pv/mm.h), the path of do_mmu_update's normal update, MMUEXT_PIN_Lx_TABLE / MMUEXT_UNPIN_TABLE of do_mmuext_op,
- * new_guest_cr3 with fill_ro_mpt, and get_page_and_type_from_mfn.
+ * (pv/mm.h), the path of do_mmu_update's normal update,
+ * MMUEXT_PIN_Lx_TABLE / MMUEXT_UNPIN_TABLE of do_mmuext_op, new_guest_cr3
+ * with fill_ro_mpt, pv_set_gdt / pv_destroy_gdt
+ * (pv/descriptor-tables.c), and get_page_and_type_from_mfn.
  *
  * The store (defined by the includer before #include):
  *
@@ -848,6 +850,37 @@ static int __attribute__((unused)) mm_get_root(PVMM_CTX *m, uint64_t mfn, bool k
 	return 0;
 }
 
+/* FIRST_RESERVED_GDT_PAGE (xen/arch/x86/include/asm/desc.h): 14 frames */
+#define PVMM_GDT_FRAMES 14u
+
+/*
+ * pv_set_gdt() (xen/arch/x86/pv/descriptor-tables.c), the new frames' half:
+ * at most FIRST_RESERVED_GDT_ENTRY descriptors, in ceil(@entries / 512)
+ * frames, each taken as PGT_seg_desc_page (+1 general +1 type), all or none.
+ * The descriptors themselves (validate_segdesc_page(), check_descriptor())
+ * are not checked.  mm_gdt_put(): the release of such frames
+ * (pv_destroy_gdt()).
+ */
+static int __attribute__((unused)) mm_gdt_get(PVMM_CTX *m, uint16_t d, const uint64_t *frames,
+					      unsigned entries)
+{
+	unsigned i, nr = (entries + 511) / 512;
+
+	if (entries > PVMM_GDT_FRAMES * 512) {
+		why(m, "%u GDT entries: at most %u (FIRST_RESERVED_GDT_ENTRY)", entries,
+		    PVMM_GDT_FRAMES * 512);
+		return -EINVAL;
+	}
+	for (i = 0; i < nr; i++)
+		if (mm_get_page_and_type(m, frames[i], PVMM_T_SEG_DESC, d)) {
+			why_ctx(m, "GDT frame %u (0x%" PRIx64 ")", i, frames[i]);
+			while (i-- > 0)
+				mm_put_page_and_type(m, frames[i], st_frame(m, frames[i]));
+			return -EINVAL;
+		}
+	return 0;
+}
+
 /* Drop a reference of mm_get_page_and_type() / mm_get_root() (put_page_and_type()). */
 static void __attribute__((unused)) mm_put_ref(PVMM_CTX *m, uint64_t mfn)
 {
@@ -855,6 +888,13 @@ static void __attribute__((unused)) mm_put_ref(PVMM_CTX *m, uint64_t mfn)
 
 	if (st_fh_ok(f))
 		mm_put_page_and_type(m, mfn, f);
+}
+
+static void __attribute__((unused)) mm_gdt_put(PVMM_CTX *m, const uint64_t *frames,
+					       unsigned entries)
+{
+	for (unsigned i = 0; i < (entries + 511) / 512; i++)
+		mm_put_ref(m, frames[i]);
 }
 
 #endif

@@ -1277,6 +1277,12 @@ TEST(synth_vcpu_state)
 	v.cr3 = xenpt_mfn_x(xenpt_synth_p2m(s, xenpt_gfn(0x50))) << 12;
 	CHECK_ERR_MSG(xenpt_synth_set_vcpu(s, 1, &v), XENPT_ERR_INVALID_ARG, "is typed writable (type count 1), expected L4");
 	CHECK_EQ(fstate(s, other).type_count, 2);
+	// pv_set_gdt(): at most FIRST_RESERVED_GDT_ENTRY (14 pages of 512) descriptors
+	CHECK_OK(xenpt_synth_vcpu(s, 1, &v));
+	v.gdt_ents = 7169;
+	CHECK_ERR_MSG(xenpt_synth_set_vcpu(s, 1, &v), XENPT_ERR_INVALID_ARG,
+		      "7169 GDT entries: at most 7168 (FIRST_RESERVED_GDT_ENTRY)");
+	CHECK_EQ(fstate(s, other).type_count, 2);
 	xenpt_synth_destroy(s);
 }
 
