@@ -1673,6 +1673,11 @@ int synth_get_root_ref(struct xenpt_synth *s, uint64_t mfn, bool kernel)
 	return model_rc(s, mm_get_root(s, mfn, kernel, self(s)));
 }
 
+bool synth_frame_writable(struct xenpt_synth *s, int64_t idx)
+{
+	return mm_writable(s, st_idx(s, idx));
+}
+
 void synth_put_ref(struct xenpt_synth *s, uint64_t mfn)
 {
 	mm_put_ref(s, mfn);
@@ -2121,7 +2126,6 @@ int synth_write_frame(struct xenpt_synth *s, uint64_t frame, unsigned off, const
 	int64_t idx = synth_state_idx(s, frame);
 	struct synth_page *pg;
 	char buf[96];
-	unsigned t;
 
 	if (idx < 0) {
 		if (!s->pv)
@@ -2134,10 +2138,9 @@ int synth_write_frame(struct xenpt_synth *s, uint64_t frame, unsigned off, const
 		return synth_fail(s, -EINVAL,
 				  "%s 0x%" PRIx64 " is an L%u page table the builder made; change its entries instead",
 				  s->pv ? "mfn" : "gfn", frame, pg->level);
-	if (s->pv && (t = ff_type(s, idx)) >= XENPT_SYNTH_TYPE_L1 && t <= XENPT_SYNTH_TYPE_SEG_DESC &&
-	    s->type_count[idx])
+	if (s->pv && !synth_frame_writable(s, idx))
 		return synth_fail(s, -EBUSY, "mfn 0x%" PRIx64 " is %s: Xen allows no writes to it",
-				  frame, type_text(t));
+				  frame, type_text(ff_type(s, idx)));
 	if (!pg || pg->kind == SPAGE_GEN) {
 		if (s->st.written_pages >= s->lim.max_written)
 			return synth_fail(s, -E2BIG, "more than %" PRIu64 " written pages",

@@ -311,6 +311,9 @@ int synth_pin(struct xenpt_synth *s, unsigned level, uint64_t mfn);
 int synth_unpin(struct xenpt_synth *s, uint64_t mfn);
 /* Take a vCPU base-pointer reference (guest_table, guest_table_user). */
 int synth_get_root_ref(struct xenpt_synth *s, uint64_t mfn, bool kernel);
+/* The frame of state index @idx can take a writable type reference (a guest
+ * store reaches it through an RW mapping): not a page table or descriptor page in use. */
+bool synth_frame_writable(struct xenpt_synth *s, int64_t idx);
 /* Drop a reference of synth_get_root_ref() (put_page_and_type()). */
 void synth_put_ref(struct xenpt_synth *s, uint64_t mfn);
 /* pv_set_gdt()'s references on the GDT frames of @entries descriptors (all

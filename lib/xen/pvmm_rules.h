@@ -271,6 +271,19 @@ static void __attribute__((unused)) mm_put_page_and_type(PVMM_CTX *m, uint64_t m
 	mm_put_page(m, f);
 }
 
+/*
+ * Whether the frame can take a PGT_writable_page reference now, i.e. be
+ * mapped writable and so written by the guest: not in use as a page table
+ * or descriptor page (_get_page_type() refuses a type change at a
+ * non-zero type count).
+ */
+static bool __attribute__((unused)) mm_writable(PVMM_CTX *m, pvmm_fh f)
+{
+	enum xen_pv_type t = mm_pv_type(m, f);
+
+	return t == XEN_PV_T_NONE || t == XEN_PV_T_WRITABLE_INUSE;
+}
+
 /* get_page_and_type_from_mfn() */
 static int mm_get_page_and_type(PVMM_CTX *m, uint64_t mfn, enum pvmm_type type, uint16_t d)
 {
