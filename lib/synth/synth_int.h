@@ -36,6 +36,7 @@
 #include <xenpt/synth.h>
 
 #include "base/base.h"
+#include "base/htab.h"
 
 #define SYNTH_IO_FRAMES   0x100u   /* MFNs owned by DOMID_IO */
 #define SYNTH_NR_XEN      16u      /* Xen frames in the partition (after shared_info) */
@@ -62,13 +63,10 @@ struct synth_memo {
 	uint64_t mfn[SYNTH_MEMO], slot[SYNTH_MEMO];
 };
 
-/* Hash map uint64 -> uint64 (open addressing, linear probing). */
+/* Hash map uint64 -> uint64: the library's one table (lib/base/htab.h). */
 struct synth_map {
-	uint64_t *keys;
-	uint64_t *vals;
-	size_t cap;          /* power of two, or 0 */
+	struct htab_map m;
 	size_t count;        /* live keys */
-	size_t used;         /* live + tombstones */
 };
 
 bool synth_map_get(const struct synth_map *m, uint64_t key, uint64_t *val_ret);
