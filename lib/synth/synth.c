@@ -525,6 +525,8 @@ static void synth_free(struct xenpt_synth *s)
 		free(pg->data);
 		free(pg);
 	}
+	synth_lazy_free(s->lazy);
+	free(s->lazy_err);
 	synth_map_free(&s->store);
 	synth_map_free(&s->p2m_ovr);
 	synth_map_free(&s->m2p_ovr);

@@ -153,8 +153,12 @@ struct synth_gen_range {
 	int kind;
 };
 
+struct synth_lazy;
+
 struct xenpt_synth {
 	unsigned refs;
+	struct synth_lazy *lazy;   /* spec lines not applied yet (synth_spec.c, synth_complete()) */
+	char *lazy_err;            /* what applying them answered */
 	struct xenpt_synth_params p;
 	struct xenpt_synth_limits lim;
 	char desc[112];
@@ -300,6 +304,12 @@ int synth_unpin(struct xenpt_synth *s, uint64_t mfn);
 int synth_get_root_ref(struct xenpt_synth *s, uint64_t mfn, bool kernel);
 void synth_put_root_ref(struct xenpt_synth *s, uint64_t mfn);
 void synth_encode_shared_info(struct xenpt_synth *s);
+
+/* synth_spec.c: lazy opening (list/info read no mapping line) */
+struct xenpt_error *synth_load_lazy(const char *path, struct xenpt_synth **ret);
+/* Apply the deferred spec lines, if any (NULL: the model is complete). */
+struct xenpt_error *synth_complete(struct xenpt_synth *s);
+void synth_lazy_free(struct synth_lazy *l);
 
 /* synth_map.c: tables, mappings, the oracle */
 int synth_new_table(struct xenpt_synth *s, unsigned level, struct synth_page **pg_ret);
