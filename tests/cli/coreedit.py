@@ -20,6 +20,11 @@ storing them; this is the one place that reads a core's section table.
                                      real L1s that map colliding frames
   coreedit.py collide-p2m FILE       in place: every MFN of .xen_p2m replaced
                                      by a colliding one
+  coreedit.py random-tables FILE ROOT_MFN N SEED
+                                     in place: L4 slot 1 names the first of N
+                                     pages filled with random entries, most of
+                                     them present and naming one of the N
+                                     (random flags, levels and loops)
   coreedit.py fan-out FILE ROOT_MFN NTABLES
                                      in place: L4 slot 1 names an L3 whose 512
                                      entries all name one L2 whose 512 entries
@@ -169,6 +174,27 @@ def fan_out(f, root_mfn, ntables):
     set_l4_slot1(f, sec, ri, mfn(l3))
 
 
+def random_tables(f, root_mfn, n, seed):
+    import random
+    rnd = random.Random(seed)
+    pairs, sec = p2m_pairs(f)
+    ri = root_index(pairs, root_mfn)
+    d = donors(pairs, ri, n)
+    mfns = [pairs[i][1] for i in d]
+    for i in d:
+        ents = []
+        for _ in range(512):
+            r = rnd.random()
+            if r < 0.2:
+                ents.append(rnd.getrandbits(64))
+            elif r < 0.3:
+                ents.append(0)
+            else:
+                ents.append((rnd.choice(mfns) << 12) | (rnd.getrandbits(12) | 1))
+        write_page(f, sec, i, ents)
+    set_l4_slot1(f, sec, ri, mfns[0])
+
+
 def main(argv):
     if len(argv) == 4 and argv[1] == "page-offset":
         with open(argv[2], "rb") as f:
@@ -188,6 +214,10 @@ def main(argv):
     if len(argv) == 3 and argv[1] == "collide-p2m":
         with open(argv[2], "r+b") as f:
             collide_p2m(f)
+        return 0
+    if len(argv) == 6 and argv[1] == "random-tables":
+        with open(argv[2], "r+b") as f:
+            random_tables(f, int(argv[3], 0), int(argv[4], 0), int(argv[5], 0))
         return 0
     if len(argv) == 5 and argv[1] == "fan-out":
         with open(argv[2], "r+b") as f:
