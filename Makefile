@@ -220,6 +220,7 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBA)
 bench: $(BENCH_BINS) $(XENPT) $(CORES)
 	@for b in $(BENCH_BINS); do $(TEST_ENV) $$b || exit 1; done
 	@$(TEST_ENV) sh bench/bench_synth_spec.sh
+	@$(TEST_ENV) sh bench/bench_hostile.sh
 	@$(TEST_ENV) sh bench/bench_live.sh
 
 # ---- fuzzing (clang libFuzzer) ------------------------------------------------

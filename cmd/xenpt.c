@@ -28,7 +28,7 @@ const struct cli_opt cli_common_opts[] = {
 	{ "json", no_argument, 'j', NULL, "machine-readable JSON on stdout" },
 	{ "pretty", no_argument, 'p', NULL, "indented JSON (implies --json)" },
 	{ "verbose", no_argument, 'v', NULL, "diagnostics and cache statistics on stderr" },
-	{ "stats", no_argument, OPT_STATS, NULL, "print frame-cache statistics on stderr" },
+	{ "stats", no_argument, OPT_STATS, NULL, "print frame-cache and hash-table statistics on stderr" },
 	{ "pause", no_argument, OPT_PAUSE, NULL, "live: pause the domain while looking (unpaused on every exit)" },
 	{ "help", no_argument, 'h', NULL, "show this help" },
 	{ NULL, 0, 0, NULL, NULL },
@@ -917,6 +917,15 @@ out:
 	cli_print_stats(&cli);
 	signal_src = NULL;
 	xenpt_source_close(cli.src);
+	if (cli.stats && cli.cmd) {
+		/* after the close: the tables of the source and the views are counted then */
+		struct xenpt_hash_stats hs;
+
+		xenpt_hash_stats(&hs);
+		fprintf(stderr, "%s %s: hash tables: %" PRIu64 " tables, %" PRIu64 " lookups, %" PRIu64
+			" probes, longest probe %u slots, %" PRIu64 " rebuilds\n", cli.prog,
+			cli.cmd->name, hs.tables, hs.lookups, hs.probes, hs.max_disp + 1, hs.rebuilds);
+	}
 	xenpt_symtab_destroy(cli.syms);
 	free(cli.optv);
 	fflush(stdout);

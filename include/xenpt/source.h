@@ -242,6 +242,26 @@ struct xenpt_error *xenpt_source_page_types(struct xenpt_source *src, enum xenpt
 					    xenpt_page_type_t *types_ret);
 
 void xenpt_source_cache_stats(const struct xenpt_source *src, struct xenpt_cache_stats *ret);
+
+/**
+ * Counters of the library's hash tables (frame cache, core MFN index,
+ * table graph, audit and P2M-check indexes, the synthetic model), summed
+ * over the tables destroyed so far in this process (close the source and
+ * destroy the views first).  Every table is keyed with a per-process
+ * random secret, and no entry sits further than a small bound from its
+ * home slot, so a lookup probes at most max_disp + 1 slots whatever
+ * frame numbers a guest or a core file chose.
+ */
+struct xenpt_hash_stats {
+	uint64_t tables;          /**< tables destroyed so far */
+	uint64_t lookups;
+	uint64_t probes;          /**< slots examined by the lookups */
+	uint64_t inserts;
+	uint64_t rebuilds;        /**< new secrets drawn after an over-long probe */
+	uint32_t max_disp;        /**< largest distance of an entry from its home slot */
+};
+
+void xenpt_hash_stats(struct xenpt_hash_stats *ret);
 /** Drop every cached frame (e.g. after the domain ran). */
 void xenpt_source_cache_flush(struct xenpt_source *src);
 /**

@@ -5,9 +5,14 @@
  *
  * - stable sources (core files mmap'd, synthetic domains) hand out pointers
  *   that stay valid until close, so the cache only remembers them: a
- *   direct-mapped table of (frame, pointer), no copies.
+ *   direct-mapped table of (frame, pointer), no copies.  It is a bounded
+ *   structure, not a hash table to probe: one slot per lookup, a collision
+ *   only costs a miss (a call to the backend), and its index is the keyed
+ *   hash of lib/base/htab.h, so a guest cannot pick frames that evict
+ *   each other.
  * - copying sources (live domains: each batch is foreign-mapped, copied and
- *   unmapped) get an LRU of 4 KiB slots with a linear-probing hash index.
+ *   unmapped) get an LRU of 4 KiB slots indexed by the library's hash
+ *   table (lib/base/htab.h: keyed, bounded probes).
  *
  * Misses of one call go to the backend in ONE batch (one foreign-map call
  * live), deduplicated.  Pointers handed out stay valid until the next call:
@@ -18,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/htab.h"
 #include "source/source_int.h"
 
 #define DM_BITS 16                       /* stable mode: 65536 pointers */
@@ -36,6 +42,7 @@ struct frame_cache {
 
 	/* stable mode */
 	struct dm_entry *dm;
+	struct htab_seed dm_seed;        /* the keyed hash of htab.h, used to index dm */
 
 	/* copying mode */
 	size_t cap;                      /* slots */
@@ -46,8 +53,7 @@ struct frame_cache {
 	uint32_t *prev, *next;           /* LRU list; head = most recent */
 	uint32_t head, tail, nfree;
 	uint32_t *freelist;
-	uint32_t *hash;                  /* slot + 1, 0 = empty */
-	size_t hmask;
+	struct htab index;               /* (space, frame) -> slot */
 
 	/* per-call scratch */
 	uint8_t *scratch;
@@ -56,23 +62,33 @@ struct frame_cache {
 	size_t *miss_first;              /* request index of each unique miss */
 	const uint8_t **miss_pages;
 	int *miss_errs;
-	uint32_t *dedup;                 /* per-call hash: unique-miss index + 1 */
-	size_t miss_cap, dedup_mask;
+	struct htab dedup;               /* per call: frame -> unique-miss index */
+	size_t miss_cap;
 };
 
-/* Frame numbers are full 64-bit values (hostile data): hash both halves of the key. */
-static inline size_t hash64(uint64_t k);
-static inline size_t fc_hash(enum xenpt_space space, uint64_t frame)
+/* Frame numbers are full 64-bit values (hostile data): the keyed hash of htab.h. */
+static inline uint64_t fc_hash(const struct htab_seed *seed, enum xenpt_space space, uint64_t frame)
 {
-	return hash64(frame ^ ((uint64_t)space << 63) ^ ((uint64_t)space * 0x9e3779b97f4a7c15ull));
+	return htab_hash2(seed, frame, (uint64_t)space);
 }
 
-static inline size_t hash64(uint64_t k)
+static inline size_t dm_index(const struct frame_cache *fc, enum xenpt_space space, uint64_t frame)
 {
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdull;
-	k ^= k >> 33;
-	return (size_t)k;
+	return (size_t)(fc_hash(&fc->dm_seed, space, frame) >> (64 - DM_BITS));
+}
+
+static uint64_t slot_hash_of(const struct htab *h, void *ctx, uint32_t s)
+{
+	const struct frame_cache *fc = ctx;
+
+	return fc_hash(&h->seed, fc->kspace[s], fc->keys[s]);
+}
+
+static uint64_t miss_hash_of(const struct htab *h, void *ctx, uint32_t u)
+{
+	const struct frame_cache *fc = ctx;
+
+	return htab_hash(&h->seed, fc->miss_frames[u]);
 }
 
 static void fc_free_copy(struct frame_cache *fc)
@@ -84,24 +100,21 @@ static void fc_free_copy(struct frame_cache *fc)
 	free(fc->prev);
 	free(fc->next);
 	free(fc->freelist);
-	free(fc->hash);
+	htab_free(&fc->index);
 	fc->data = NULL;
 	fc->kspace = NULL;
 	fc->keys = fc->gens = NULL;
-	fc->prev = fc->next = fc->freelist = fc->hash = NULL;
+	fc->prev = fc->next = fc->freelist = NULL;
 }
 
 static bool fc_alloc_copy(struct frame_cache *fc, size_t cap)
 {
-	size_t hsize = 1;
 	uint32_t i;
 
 	if (cap < 16)
 		cap = 16;
 	if (cap > (1u << 24))
 		cap = 1u << 24;
-	while (hsize < cap * 2)
-		hsize <<= 1;
 	fc->cap = cap;
 	fc->data = malloc(cap * XENPT_PAGE_SIZE);
 	fc->keys = malloc(cap * sizeof(*fc->keys));
@@ -110,13 +123,11 @@ static bool fc_alloc_copy(struct frame_cache *fc, size_t cap)
 	fc->prev = malloc(cap * sizeof(*fc->prev));
 	fc->next = malloc(cap * sizeof(*fc->next));
 	fc->freelist = malloc(cap * sizeof(*fc->freelist));
-	fc->hash = calloc(hsize, sizeof(*fc->hash));
 	if (!fc->data || !fc->keys || !fc->kspace || !fc->gens || !fc->prev || !fc->next ||
-	    !fc->freelist || !fc->hash) {
+	    !fc->freelist || !htab_init(&fc->index, cap, 50)) {
 		fc_free_copy(fc);
 		return false;
 	}
-	fc->hmask = hsize - 1;
 	fc->head = fc->tail = NIL;
 	for (i = 0; i < cap; i++)
 		fc->freelist[i] = (uint32_t)(cap - 1 - i);
@@ -138,6 +149,7 @@ struct frame_cache *frame_cache_create(size_t capacity, bool stable)
 			free(fc);
 			return NULL;
 		}
+		htab_seed_init(&fc->dm_seed);
 		fc->st.capacity = 1u << DM_BITS;
 	} else if (!fc_alloc_copy(fc, capacity ? capacity : 8192)) {
 		free(fc);
@@ -157,7 +169,7 @@ void frame_cache_destroy(struct frame_cache *fc)
 	free(fc->miss_first);
 	free(fc->miss_pages);
 	free(fc->miss_errs);
-	free(fc->dedup);
+	htab_free(&fc->dedup);
 	free(fc);
 }
 
@@ -171,47 +183,25 @@ static inline bool slot_is(const struct frame_cache *fc, uint32_t s, enum xenpt_
 
 static uint32_t hash_find(const struct frame_cache *fc, enum xenpt_space space, uint64_t frame)
 {
-	size_t i = fc_hash(space, frame) & fc->hmask;
+	struct htab_probe p;
+	uint32_t s;
 
-	for (;;) {
-		uint32_t v = fc->hash[i];
-		if (!v)
-			return NIL;
-		if (slot_is(fc, v - 1, space, frame))
-			return v - 1;
-		i = (i + 1) & fc->hmask;
-	}
+	for (s = htab_first(&fc->index, fc_hash(&fc->index.seed, space, frame), &p); s != HTAB_NONE;
+	     s = htab_next(&fc->index, &p))
+		if (slot_is(fc, s, space, frame))
+			return s;
+	return NIL;
 }
 
-static void hash_insert(struct frame_cache *fc, uint32_t slot)
+static bool hash_insert(struct frame_cache *fc, uint32_t slot)
 {
-	size_t i = fc_hash(fc->kspace[slot], fc->keys[slot]) & fc->hmask;
-
-	while (fc->hash[i])
-		i = (i + 1) & fc->hmask;
-	fc->hash[i] = slot + 1;
+	return htab_insert(&fc->index, fc_hash(&fc->index.seed, fc->kspace[slot], fc->keys[slot]),
+			   slot, slot_hash_of, fc);
 }
 
-/* Linear-probing deletion with backward shift (no tombstones). */
 static void hash_remove(struct frame_cache *fc, uint32_t slot)
 {
-	size_t i = fc_hash(fc->kspace[slot], fc->keys[slot]) & fc->hmask, j;
-
-	while (fc->hash[i] && fc->hash[i] - 1 != slot)
-		i = (i + 1) & fc->hmask;
-	if (!fc->hash[i])
-		return;
-	fc->hash[i] = 0;
-	for (j = (i + 1) & fc->hmask; fc->hash[j]; j = (j + 1) & fc->hmask) {
-		uint32_t o = fc->hash[j] - 1;
-		size_t home = fc_hash(fc->kspace[o], fc->keys[o]) & fc->hmask;
-		/* move j back to i if its home is not in (i, j] (cyclically) */
-		if ((j > i && (home <= i || home > j)) || (j < i && (home <= i && home > j))) {
-			fc->hash[i] = fc->hash[j];
-			fc->hash[j] = 0;
-			i = j;
-		}
-	}
+	htab_remove(&fc->index, fc_hash(&fc->index.seed, fc->kspace[slot], fc->keys[slot]), slot);
 }
 
 static void lru_unlink(struct frame_cache *fc, uint32_t s)
@@ -258,8 +248,6 @@ static uint32_t slot_alloc(struct frame_cache *fc)
 
 static bool ensure_call_buffers(struct frame_cache *fc, size_t n)
 {
-	size_t dsize = 1;
-
 	if (n > fc->miss_cap) {
 		uint64_t *f = realloc(fc->miss_frames, n * sizeof(*f));
 		size_t *first;
@@ -283,16 +271,13 @@ static bool ensure_call_buffers(struct frame_cache *fc, size_t n)
 		fc->miss_errs = er;
 		fc->miss_cap = n;
 	}
-	while (dsize < n * 2)
-		dsize <<= 1;
-	if (dsize - 1 > fc->dedup_mask || !fc->dedup) {
-		free(fc->dedup);
-		fc->dedup = calloc(dsize, sizeof(*fc->dedup));
-		if (!fc->dedup)
+	/* sized for the call's lookups, so that no insert of the call grows it */
+	if (fc->dedup.nslots < n * 2 + 1) {
+		htab_free(&fc->dedup);
+		if (!htab_init(&fc->dedup, n, 50))
 			return false;
-		fc->dedup_mask = dsize - 1;
 	} else {
-		memset(fc->dedup, 0, (fc->dedup_mask + 1) * sizeof(*fc->dedup));
+		htab_clear(&fc->dedup);
 	}
 	return true;
 }
@@ -319,7 +304,7 @@ static struct xenpt_error *get_stable(struct frame_cache *fc, struct xenpt_sourc
 	size_t i, nmiss = 0;
 
 	for (i = 0; i < n; i++) {
-		struct dm_entry *e = &fc->dm[fc_hash(space, frames[i]) & ((1u << DM_BITS) - 1)];
+		struct dm_entry *e = &fc->dm[dm_index(fc, space, frames[i])];
 
 		fc->st.lookups++;
 		if (e->ptr && e->frame == frames[i] && e->space == space) {
@@ -357,7 +342,7 @@ static struct xenpt_error *get_stable(struct frame_cache *fc, struct xenpt_sourc
 		pages[r] = fc->miss_pages[i];
 		errs[r] = pages[r] ? 0 : (fc->miss_errs[i] > 0 ? fc->miss_errs[i] : EFAULT);
 		if (pages[r]) {
-			struct dm_entry *e = &fc->dm[fc_hash(space, frames[r]) & ((1u << DM_BITS) - 1)];
+			struct dm_entry *e = &fc->dm[dm_index(fc, space, frames[r])];
 			if (!e->ptr)
 				fc->st.resident++;
 			e->frame = frames[r];
@@ -394,21 +379,27 @@ static struct xenpt_error *get_copy(struct frame_cache *fc, struct xenpt_source 
 			errs[i] = 0;
 			continue;
 		}
-		/* a miss: deduplicate within the call */
+		/* a miss: deduplicate within the call (one space per call: the frame is the key) */
 		{
-			size_t h = fc_hash(space, frames[i]) & fc->dedup_mask;
-			while (fc->dedup[h] && fc->miss_frames[fc->dedup[h] - 1] != frames[i])
-				h = (h + 1) & fc->dedup_mask;
-			if (!fc->dedup[h]) {
+			uint64_t hv = htab_hash(&fc->dedup.seed, frames[i]);
+			struct htab_probe p;
+			uint32_t u;
+
+			for (u = htab_first(&fc->dedup, hv, &p); u != HTAB_NONE; u = htab_next(&fc->dedup, &p))
+				if (fc->miss_frames[u] == frames[i])
+					break;
+			if (u == HTAB_NONE) {
+				u = (uint32_t)nmiss;
 				fc->miss_frames[nmiss] = frames[i];
-				fc->miss_first[nmiss] = i;
-				fc->dedup[h] = (uint32_t)++nmiss;
+				fc->miss_first[nmiss++] = i;
+				if (!htab_insert(&fc->dedup, hv, u, miss_hash_of, fc))
+					return xenpt_error_create(XENPT_ERR_NOMEM, "out of memory");
 				fc->st.misses++;
 			} else {
 				fc->st.hits++;   /* served by the same fetch */
 			}
 			pages[i] = NULL;
-			errs[i] = -(int)fc->dedup[h];   /* -(unique index + 1) */
+			errs[i] = -(int)(u + 1);   /* -(unique index + 1) */
 		}
 	}
 	if (!nmiss)
@@ -444,7 +435,11 @@ static struct xenpt_error *get_copy(struct frame_cache *fc, struct xenpt_source 
 		fc->keys[s] = fc->miss_frames[i];
 		fc->kspace[s] = (uint8_t)space;
 		fc->gens[s] = fc->gen;
-		hash_insert(fc, s);
+		if (!hash_insert(fc, s)) {
+			/* no memory for the index: the slot goes back, the scratch copy serves */
+			fc->freelist[fc->nfree++] = s;
+			continue;
+		}
 		lru_push_front(fc, s);
 		fc->st.resident++;
 		fc->miss_pages[i] = fc->data + (size_t)s * XENPT_PAGE_SIZE;
@@ -476,7 +471,7 @@ void frame_cache_flush(struct frame_cache *fc)
 		fc->st.resident = 0;
 		return;
 	}
-	memset(fc->hash, 0, (fc->hmask + 1) * sizeof(*fc->hash));
+	htab_clear(&fc->index);
 	fc->head = fc->tail = NIL;
 	for (i = 0; i < fc->cap; i++)
 		fc->freelist[i] = (uint32_t)(fc->cap - 1 - i);
@@ -486,7 +481,7 @@ void frame_cache_flush(struct frame_cache *fc)
 
 /* The copying-mode table of @fc, moved between caches as a whole. */
 #define FC_TABLE_FIELDS(X) X(cap) X(data) X(keys) X(kspace) X(gens) X(prev) X(next) \
-	X(head) X(tail) X(nfree) X(freelist) X(hash) X(hmask)
+	X(head) X(tail) X(nfree) X(freelist) X(index)
 
 static void fc_swap_table(struct frame_cache *a, struct frame_cache *b)
 {

@@ -13,11 +13,12 @@
  *  - PFN/GFN -> page index: a direct array when the PFN range is compact (the
  *    normal case: PV PFNs are 0..max_pfn-1, HVM GFNs have only the VGA and
  *    MMIO holes), else a sorted array searched by bisection;
- *  - MFN -> page index (PV only): an open-addressing hash whose slots hold a
- *    page index and an MFN tag; the full MFN is read back from the mapped
- *    .xen_p2m only on a tag match.
+ *  - MFN -> page index (PV only): the library's hash table (lib/base/htab.h:
+ *    keyed with a per-process secret, bounded probes) as an index set whose
+ *    8-byte slots hold a page index and a hash tag; the full MFN is read
+ *    back from the mapped .xen_p2m only on a tag match.
  * Lookups are O(1) (or O(log n)) and never allocate, so a 16.7-million-page
- * core costs about 4 bytes (PFN) + 10 bytes (MFN) of memory per page.
+ * core costs about 4 bytes (PFN) + 11.5 bytes (MFN, load 0.7) of memory per page.
  *
  * docs/misc/dump-core-format.txt: "There is no rule about the order" of the
  * .xen_p2m / .xen_pfn entries, so nothing here relies on it.  Entries whose
@@ -39,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/htab.h"
 #include "source/core_internal.h"
 #include "source/source_int.h"
 #include "xen/xen_abi.h"
@@ -92,15 +94,12 @@ struct core {
 	size_t nr_sorted;
 
 	/*
-	 * MFN index (PV): open addressing, linear probing.  A slot holds the
-	 * page index + 1 in bits 0-31 (CORE_NO_PAGE = empty) and the MFN's low 32
-	 * bits above as a tag, so that probing past other entries never has to
-	 * read their MFNs back from the mapping; the full MFN is compared only
-	 * on a tag match.
+	 * MFN index (PV): an index set of lib/base/htab.h over the page
+	 * indexes; probing compares 32-bit hash tags, so it never has to read
+	 * other entries' MFNs back from the mapping; the full MFN is compared
+	 * only on a tag match.
 	 */
-	uint64_t *mfn_slots;
-	uint64_t nr_mfn_slots;
-	uint64_t mfn_mult;        /* random odd multiplier of the hash */
+	struct htab mfn_index;
 	/*
 	 * M2P fast path (PV): when the domain's MFNs fall in a compact range
 	 * and its PFNs fit in 32 bits, m2p_dense[mfn - m2p_base] = PFN + 1
@@ -795,44 +794,15 @@ out:
 
 /*
  * The MFNs come from an untrusted file: with a fixed hash, a crafted core
- * could make every MFN collide and the open take O(n^2).  So the hash is
- * multiply-shift with a random odd multiplier drawn at each open
- * (Dietzfelbinger et al.: universal for a random multiplier), reduced to
- * the table size by a second multiply-shift on the full 64-bit product.
+ * could make every MFN collide and the open take O(n^2).  The library's
+ * table is keyed with a per-process secret and bounds every probe
+ * (lib/base/htab.h).
  */
-static inline uint64_t core_mfn_hash_slot(const struct core *c, uint64_t mfn)
+static uint64_t core_mfn_hash_of(const struct htab *h, void *ctx, uint32_t idx)
 {
-	uint64_t z = mfn * c->mfn_mult;
+	const struct core *c = ctx;
 
-	return (uint64_t)(((unsigned __int128)z * c->nr_mfn_slots) >> 64);
-}
-
-static uint64_t core_seed(const struct core *c)
-{
-	struct timespec ts;
-	uint64_t seed = 0;
-
-	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t)sizeof(seed))
-		return seed;
-	/* no entropy yet: the heap address (ASLR) and the clock will do */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)(uintptr_t)c * UINT64_C(0x9e3779b97f4a7c15) ^
-	       (uint64_t)ts.tv_nsec << 20 ^ (uint64_t)ts.tv_sec;
-}
-
-static inline bool core_slot_used(uint64_t slot)
-{
-	return (uint32_t)slot != CORE_NO_PAGE;
-}
-
-static inline uint32_t core_slot_idx(uint64_t slot)
-{
-	return (uint32_t)slot - 1;
-}
-
-static inline bool core_slot_tag_is(uint64_t slot, uint64_t mfn)
-{
-	return (uint32_t)(slot >> 32) == (uint32_t)mfn;
+	return htab_hash(&h->seed, core_mfn_at(c, idx));
 }
 
 /* How far ahead the index build prefetches hash slots. */
@@ -885,36 +855,34 @@ static void core_index_m2p_dense(struct core *c)
 
 static struct xenpt_error *core_index_mfns(struct core *c)
 {
-	uint64_t i, nslots = c->stats.nr_valid + c->stats.nr_valid / 4 + 1;
-	uint64_t ahead[CORE_PREFETCH];   /* slots of entries i .. i + CORE_PREFETCH - 1 */
+	uint64_t i, ahead[CORE_PREFETCH];   /* hashes of entries i .. i + CORE_PREFETCH - 1 */
+	uint64_t k1;
 
 	c->stats.first_dup_mfn = XENPT_INVALID_FRAME;
 	if (c->hvm)
 		return NULL;
 	/*
-	 * Load factor 0.8: probing compares tags within one or two cache lines,
-	 * so a fuller table costs nothing measurable (16.7M pages: 168 MiB).
+	 * Load factor 0.7: probing compares tags within one or two cache lines,
+	 * so a fuller table costs little, and the longest probe of 16.7M random
+	 * MFNs stays well below the table's bound (about 150 of 232 slots).
 	 */
-	if (nslots > SIZE_MAX / sizeof(*c->mfn_slots))
-		return xenpt_error_create(XENPT_ERR_NOMEM, "core file %s: MFN index too big",
-					  c->path);
-	c->mfn_slots = core_zalloc(nslots, sizeof(*c->mfn_slots));
-	if (!c->mfn_slots)
+	if (!htab_init(&c->mfn_index, c->stats.nr_valid, 70))
 		return xenpt_error_create(XENPT_ERR_NOMEM, "core file %s: no memory for the MFN "
-					  "index (%" PRIu64 " slots)", c->path, nslots);
-	c->nr_mfn_slots = nslots;
-	c->mfn_mult = core_seed(c) | 1;
+					  "index (%" PRIu64 " pages)", c->path, c->stats.nr_valid);
+	k1 = c->mfn_index.seed.k1;
 	for (i = 0; i < CORE_PREFETCH && i < c->nr_pages; i++)
-		ahead[i] = core_mfn_hash_slot(c, core_mfn_at(c, i));
+		ahead[i] = htab_hash(&c->mfn_index.seed, core_mfn_at(c, i));
 	for (i = 0; i < c->nr_pages; i++) {
-		uint64_t mfn, s = ahead[i % CORE_PREFETCH];
+		uint64_t mfn, hv = ahead[i % CORE_PREFETCH];
+		struct htab_probe p;
+		uint32_t j;
 
 		/* The slots are written in random order: fetch them early. */
 		if (i + CORE_PREFETCH < c->nr_pages) {
-			uint64_t next = core_mfn_hash_slot(c, core_mfn_at(c, i + CORE_PREFETCH));
+			uint64_t next = htab_hash(&c->mfn_index.seed, core_mfn_at(c, i + CORE_PREFETCH));
 
 			ahead[i % CORE_PREFETCH] = next;
-			__builtin_prefetch(&c->mfn_slots[next], 1);
+			htab_prefetch(&c->mfn_index, next);
 		}
 		if (core_pfn_at(c, i) == CORE_INVALID_PFN)
 			continue;
@@ -923,18 +891,28 @@ static struct xenpt_error *core_index_mfns(struct core *c)
 			c->stats.nr_invalid_mfns++;
 			continue;
 		}
-		for (; core_slot_used(c->mfn_slots[s]); s = s + 1 == nslots ? 0 : s + 1)
-			if (core_slot_tag_is(c->mfn_slots[s], mfn) &&
-			    core_mfn_at(c, core_slot_idx(c->mfn_slots[s])) == mfn)
+		for (j = htab_first(&c->mfn_index, hv, &p); j != HTAB_NONE;
+		     j = htab_next(&c->mfn_index, &p))
+			if (core_mfn_at(c, j) == mfn)
 				break;
-		if (core_slot_used(c->mfn_slots[s])) {
+		if (j != HTAB_NONE) {
 			/* Kept by the first entry; a later p2m --check reports it. */
 			if (!c->stats.nr_dup_mfns)
 				c->stats.first_dup_mfn = mfn;
 			c->stats.nr_dup_mfns++;
 			continue;
 		}
-		c->mfn_slots[s] = (uint64_t)(uint32_t)mfn << 32 | (i + 1);
+		if (!htab_insert(&c->mfn_index, hv, (uint32_t)i, core_mfn_hash_of, c))
+			return xenpt_error_create(XENPT_ERR_NOMEM, "core file %s: no memory for the "
+						  "MFN index", c->path);
+		if (c->mfn_index.seed.k1 != k1) {
+			uint64_t k;
+
+			/* the table drew a new secret (htab.h, the safety net): rehash ahead */
+			k1 = c->mfn_index.seed.k1;
+			for (k = i + 1; k < i + 1 + CORE_PREFETCH && k < c->nr_pages; k++)
+				ahead[k % CORE_PREFETCH] = htab_hash(&c->mfn_index.seed, core_mfn_at(c, k));
+		}
 	}
 	core_index_m2p_dense(c);
 	return NULL;
@@ -971,19 +949,17 @@ static bool core_lookup_pfn(const struct core *c, uint64_t pfn, uint64_t *idx)
 
 static bool core_lookup_mfn(const struct core *c, uint64_t mfn, uint64_t *idx)
 {
-	uint64_t s;
+	struct htab_probe p;
+	uint32_t j;
 
-	if (!c->mfn_slots || mfn == XENPT_INVALID_FRAME)
+	if (mfn == XENPT_INVALID_FRAME)
 		return false;
-	for (s = core_mfn_hash_slot(c, mfn); core_slot_used(c->mfn_slots[s]);
-	     s = s + 1 == c->nr_mfn_slots ? 0 : s + 1) {
-		uint64_t slot = c->mfn_slots[s];
-
-		if (core_slot_tag_is(slot, mfn) && core_mfn_at(c, core_slot_idx(slot)) == mfn) {
-			*idx = core_slot_idx(slot);
+	for (j = htab_first(&c->mfn_index, htab_hash(&c->mfn_index.seed, mfn), &p); j != HTAB_NONE;
+	     j = htab_next(&c->mfn_index, &p))
+		if (core_mfn_at(c, j) == mfn) {
+			*idx = j;
 			return true;
 		}
-	}
 	return false;
 }
 
@@ -1114,7 +1090,7 @@ static void core_free(struct core *c)
 	free(c->dense);
 	free(c->sorted_pfn);
 	free(c->sorted_idx);
-	free(c->mfn_slots);
+	htab_free(&c->mfn_index);
 	free(c->m2p_dense);
 	free(c->path);
 	free(c);

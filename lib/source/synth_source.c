@@ -38,9 +38,12 @@ static struct xenpt_error *synth_get_frames(struct xenpt_source *src, enum xenpt
 					    const uint8_t **pages, int *errs, uint8_t *scratch)
 {
 	struct xenpt_synth *s = src->priv;
+	struct xenpt_error *err = synth_complete(s);
 	size_t i;
 
 	(void)scratch;
+	if (err)
+		return err;
 	if (!s->pv && space != XENPT_SPACE_GFN)
 		return xenpt_error_create(XENPT_ERR_UNSUPPORTED,
 					  "%s: HVM frames are read by GFN", src->desc);
@@ -80,12 +83,18 @@ static struct xenpt_error *synth_get_frames(struct xenpt_source *src, enum xenpt
 static struct xenpt_error *synth_src_vcpu(struct xenpt_source *src, uint32_t id,
 					  struct xenpt_vcpu *ret)
 {
-	return xenpt_synth_vcpu(src->priv, id, ret);
+	struct xenpt_error *err = synth_complete(src->priv);
+
+	return err ? err : xenpt_synth_vcpu(src->priv, id, ret);
 }
 
 static struct xenpt_error *synth_src_p2m(struct xenpt_source *src, const uint64_t *gfns, size_t n,
 					 uint64_t *mfns)
 {
+	struct xenpt_error *err = synth_complete(src->priv);
+
+	if (err)
+		return err;
 	synth_p2m_batch(src->priv, gfns, n, mfns);
 	return NULL;
 }
@@ -93,6 +102,10 @@ static struct xenpt_error *synth_src_p2m(struct xenpt_source *src, const uint64_
 static struct xenpt_error *synth_src_m2p(struct xenpt_source *src, const uint64_t *mfns, size_t n,
 					 uint64_t *gfns)
 {
+	struct xenpt_error *err = synth_complete(src->priv);
+
+	if (err)
+		return err;
 	synth_m2p_batch(src->priv, mfns, n, gfns);
 	return NULL;
 }
@@ -101,6 +114,10 @@ static struct xenpt_error *synth_src_page_types(struct xenpt_source *src, enum x
 						const uint64_t *frames, size_t n,
 						xenpt_page_type_t *types)
 {
+	struct xenpt_error *err = synth_complete(src->priv);
+
+	if (err)
+		return err;
 	synth_page_types_batch(src->priv, space, frames, n, types);
 	return NULL;
 }
@@ -207,7 +224,17 @@ XENPT_PUBLIC struct xenpt_error *xenpt_synth_source(struct xenpt_synth *s,
 
 XENPT_PUBLIC struct xenpt_synth *xenpt_synth_of_source(struct xenpt_source *src)
 {
-	return src && src->ops == &synth_ops ? src->priv : NULL;
+	struct xenpt_error *err;
+
+	if (!src || src->ops != &synth_ops)
+		return NULL;
+	/* the model is handed out whole: the deferred spec lines first */
+	err = synth_complete(src->priv);
+	if (err) {
+		xenpt_error_destroy(err);
+		return NULL;
+	}
+	return src->priv;
 }
 
 struct xenpt_error *xenpt_synth_open_file(const char *path, struct xenpt_source **ret)
@@ -216,7 +243,8 @@ struct xenpt_error *xenpt_synth_open_file(const char *path, struct xenpt_source 
 	struct xenpt_source *src;
 	struct xenpt_error *err;
 
-	err = xenpt_synth_load(path, &s);
+	/* lazily: list and info need no mapping line (synth_load_lazy()) */
+	err = synth_load_lazy(path, &s);
 	if (err)
 		return err;
 	src = new_source(s, path);

@@ -30,9 +30,6 @@
 
 /* ---- hash map ------------------------------------------------------------ */
 
-#define MAP_EMPTY UINT64_MAX
-#define MAP_TOMB  (UINT64_MAX - 1)
-
 uint64_t synth_mix64(uint64_t x)
 {
 	// splitmix64 finaliser: a good, cheap bijective mixer
@@ -46,107 +43,27 @@ uint64_t synth_mix64(uint64_t x)
 
 bool synth_map_get(const struct synth_map *m, uint64_t key, uint64_t *val_ret)
 {
-	size_t mask, i;
-
-	if (!m->count)
-		return false;
-	mask = m->cap - 1;
-	for (i = synth_mix64(key) & mask;; i = (i + 1) & mask) {
-		if (m->keys[i] == key) {
-			*val_ret = m->vals[i];
-			return true;
-		}
-		if (m->keys[i] == MAP_EMPTY)
-			return false;
-	}
-}
-
-static bool map_rehash(struct synth_map *m, size_t cap)
-{
-	uint64_t *keys = malloc(cap * sizeof(*keys));
-	uint64_t *vals = malloc(cap * sizeof(*vals));
-	size_t i, j, mask = cap - 1;
-
-	if (!keys || !vals) {
-		free(keys);
-		free(vals);
-		return false;
-	}
-	for (i = 0; i < cap; i++)
-		keys[i] = MAP_EMPTY;
-	for (i = 0; i < m->cap; i++) {
-		if (m->keys[i] >= MAP_TOMB)
-			continue;
-		for (j = synth_mix64(m->keys[i]) & mask; keys[j] != MAP_EMPTY; j = (j + 1) & mask)
-			;
-		keys[j] = m->keys[i];
-		vals[j] = m->vals[i];
-	}
-	free(m->keys);
-	free(m->vals);
-	m->keys = keys;
-	m->vals = vals;
-	m->cap = cap;
-	m->used = m->count;
-	return true;
+	return m->count && htab_map_get(&m->m, key, val_ret);
 }
 
 bool synth_map_put(struct synth_map *m, uint64_t key, uint64_t val)
 {
-	size_t mask, i, tomb = SIZE_MAX;
+	bool ok = htab_map_put(&m->m, key, val);
 
-	if ((m->used + 1) * 4 >= m->cap * 3) {
-		size_t cap = m->cap ? m->cap : 32;
-
-		while ((m->count + 1) * 2 >= cap)
-			cap *= 2;
-		if (!map_rehash(m, cap))
-			return false;
-	}
-	mask = m->cap - 1;
-	for (i = synth_mix64(key) & mask;; i = (i + 1) & mask) {
-		if (m->keys[i] == key) {
-			m->vals[i] = val;
-			return true;
-		}
-		if (m->keys[i] == MAP_TOMB && tomb == SIZE_MAX)
-			tomb = i;
-		if (m->keys[i] == MAP_EMPTY)
-			break;
-	}
-	if (tomb != SIZE_MAX)
-		i = tomb;
-	else
-		m->used++;
-	m->keys[i] = key;
-	m->vals[i] = val;
-	m->count++;
-	return true;
+	m->count = htab_map_count(&m->m);
+	return ok;
 }
 
 void synth_map_del(struct synth_map *m, uint64_t key)
 {
-	size_t mask, i;
-
-	if (!m->count)
-		return;
-	mask = m->cap - 1;
-	for (i = synth_mix64(key) & mask;; i = (i + 1) & mask) {
-		if (m->keys[i] == key) {
-			m->keys[i] = MAP_TOMB;
-			m->count--;
-			return;
-		}
-		if (m->keys[i] == MAP_EMPTY)
-			return;
-	}
+	htab_map_del(&m->m, key);
+	m->count = htab_map_count(&m->m);
 }
 
 void synth_map_free(struct synth_map *m)
 {
-	free(m->keys);
-	free(m->vals);
-	memset(m, 0, sizeof(*m));
+	htab_map_free(&m->m);
+	m->count = 0;
 }
 
 /* ---- failures ------------------------------------------------------------ */
@@ -601,17 +518,16 @@ static void synth_free(struct xenpt_synth *s)
 
 	if (!s)
 		return;
-	for (i = 0; i < s->store.cap; i++) {
-		struct synth_page *pg;
+	for (i = 0; i < s->store.count; i++) {
+		struct synth_page *pg = (struct synth_page *)(uintptr_t)s->store.m.vals[i];
 
-		if (s->store.keys[i] >= MAP_TOMB)
-			continue;
-		pg = (struct synth_page *)(uintptr_t)s->store.vals[i];
 		free(pg->raw_bits);
 		free(pg->sp);
 		free(pg->data);
 		free(pg);
 	}
+	synth_lazy_free(s->lazy);
+	free(s->lazy_err);
 	synth_map_free(&s->store);
 	synth_map_free(&s->p2m_ovr);
 	synth_map_free(&s->m2p_ovr);
@@ -2271,7 +2187,7 @@ XENPT_PUBLIC void xenpt_synth_stats(const struct xenpt_synth *s, struct xenpt_sy
 	st.entry_records = s->nr_erec;
 	st.mem_bytes = sizeof(*s) + s->nr_state * (s->pv ? 9 : 1) +
 		       st.stored_pages * sizeof(struct synth_page) + s->page_bytes +
-		       s->store.cap * 16 + s->nr_eb * (64 * sizeof(struct synth_extent) + 16) +
+		       s->store.m.cap * 16 + s->store.m.h.nslots * 8 + s->nr_eb * (64 * sizeof(struct synth_extent) + 16) +
 		       s->cap_erec * sizeof(*s->erec) + s->p.nr_vcpus * sizeof(*s->vcpus);
 	*ret = st;
 }

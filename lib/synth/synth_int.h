@@ -38,6 +38,7 @@
 #include <xenpt/synth.h>
 
 #include "base/base.h"
+#include "base/htab.h"
 
 #define SYNTH_IO_FRAMES   0x100u   /* MFNs owned by DOMID_IO */
 #define SYNTH_NR_XEN      16u      /* Xen frames in the partition (after shared_info) */
@@ -64,13 +65,10 @@ struct synth_memo {
 	uint64_t mfn[SYNTH_MEMO], slot[SYNTH_MEMO];
 };
 
-/* Hash map uint64 -> uint64 (open addressing, linear probing). */
+/* Hash map uint64 -> uint64: the library's one table (lib/base/htab.h). */
 struct synth_map {
-	uint64_t *keys;
-	uint64_t *vals;
-	size_t cap;          /* power of two, or 0 */
+	struct htab_map m;
 	size_t count;        /* live keys */
-	size_t used;         /* live + tombstones */
 };
 
 bool synth_map_get(const struct synth_map *m, uint64_t key, uint64_t *val_ret);
@@ -157,8 +155,12 @@ struct synth_gen_range {
 	int kind;
 };
 
+struct synth_lazy;
+
 struct xenpt_synth {
 	unsigned refs;
+	struct synth_lazy *lazy;   /* spec lines not applied yet (synth_spec.c, synth_complete()) */
+	char *lazy_err;            /* what applying them answered */
 	struct xenpt_synth_params p;
 	struct xenpt_synth_limits lim;
 	char desc[112];
@@ -321,6 +323,12 @@ void synth_put_ref(struct xenpt_synth *s, uint64_t mfn);
 int synth_gdt_get(struct xenpt_synth *s, const uint64_t *frames, unsigned entries);
 void synth_gdt_put(struct xenpt_synth *s, const uint64_t *frames, unsigned entries);
 void synth_encode_shared_info(struct xenpt_synth *s);
+
+/* synth_spec.c: lazy opening (list/info read no mapping line) */
+struct xenpt_error *synth_load_lazy(const char *path, struct xenpt_synth **ret);
+/* Apply the deferred spec lines, if any (NULL: the model is complete). */
+struct xenpt_error *synth_complete(struct xenpt_synth *s);
+void synth_lazy_free(struct synth_lazy *l);
 
 /* synth_map.c: tables, mappings, the oracle */
 int synth_new_table(struct xenpt_synth *s, unsigned level, struct synth_page **pg_ret);

@@ -997,30 +997,85 @@ static struct xenpt_error *directive(struct parser *ps)
 	return perr(ps, 0, "unknown directive");
 }
 
-XENPT_PUBLIC struct xenpt_error *xenpt_synth_parse_limited(const char *text, size_t len,
-							   const char *name,
-							   const struct xenpt_synth_limits *limits,
-							   struct xenpt_synth **ret)
+/*
+ * Lines that only add to the page tables (map, unmap, entry, raw, pin,
+ * unpin) change nothing `xenpt list` and `info` show: the domain's
+ * parameters, vCPUs and shared_info are final once the header and every
+ * other directive ran.  A spec whose body after its first such line holds
+ * nothing else is opened lazily (synth_load_lazy()): those lines are
+ * applied on the first read of frames, P2M, M2P or page types
+ * (synth_complete()), so a 500,000-line spec opens for list/info in
+ * milliseconds.
+ */
+struct synth_lazy {
+	char *text;
+	size_t len, off;            /* the deferred lines: text[off, len) */
+	unsigned line;              /* number of the line before text[off] */
+	char *name;
+};
+
+void synth_lazy_free(struct synth_lazy *l)
 {
-	struct parser ps;
+	if (!l)
+		return;
+	free(l->text);
+	free(l->name);
+	free(l);
+}
+
+static bool word_is(const char *w, size_t n, const char *what)
+{
+	return strlen(what) == n && !memcmp(w, what, n);
+}
+
+static bool deferrable(const char *w, size_t n)
+{
+	return word_is(w, n, "map") || word_is(w, n, "unmap") || word_is(w, n, "entry") ||
+	       word_is(w, n, "raw") || word_is(w, n, "pin") || word_is(w, n, "unpin");
+}
+
+/* Does every line of text[pos, len) start with a deferrable directive (or nothing)? */
+static bool rest_deferrable(const char *text, size_t len, size_t pos)
+{
+	if (memchr(text + pos, 0, len - pos))
+		return false;   /* the eager parse names the line */
+	while (pos < len) {
+		const char *eol = memchr(text + pos, '\n', len - pos);
+		size_t end = eol ? (size_t)(eol - text) : len, w;
+
+		while (pos < end && (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\r'))
+			pos++;
+		for (w = pos; w < end && text[w] != ' ' && text[w] != '\t' && text[w] != '\r' &&
+			      text[w] != '#'; w++)
+			;
+		if (w > pos && !deferrable(text + pos, w - pos))
+			return false;
+		pos = end + 1;
+	}
+	return true;
+}
+
+/*
+ * Run the lines of text[pos, len) through @ps.  With @lazy_ret, stop before
+ * the first body directive when every line from there on is deferrable
+ * (*lazy_ret: where; else NULL).
+ */
+static struct xenpt_error *run_lines(struct parser *ps, const char *text, size_t len, size_t pos,
+				     size_t *stop_ret)
+{
 	struct xenpt_error *err = NULL;
 	char *line = NULL;
-	size_t pos = 0, line_cap = 0;
+	size_t line_cap = 0;
+	bool may_stop = stop_ret != NULL;
 
-	memset(&ps, 0, sizeof(ps));
-	ps.name = name && *name ? name : "<spec>";
-	if (limits)
-		ps.lim = *limits;
-	else
-		xenpt_synth_limits_init(&ps.lim);
-	if (!text && len)
-		return xenpt_error_create(XENPT_ERR_INVALID_ARG, "%s: no text", ps.name);
+	if (stop_ret)
+		*stop_ret = len;
 	while (pos < len) {
-		size_t n = 0;
+		size_t n = 0, start = pos;
 
 		while (pos + n < len && text[pos + n] != '\n')
 			n++;
-		ps.line++;
+		ps->line++;
 		if (n + 1 > line_cap) {
 			// one buffer for all lines, grown to the longest
 			char *nl = realloc(line, n + 1);
@@ -1036,18 +1091,52 @@ XENPT_PUBLIC struct xenpt_error *xenpt_synth_parse_limited(const char *text, siz
 		line[n] = 0;
 		pos += n + 1;
 		if (memchr(line, 0, n)) {
-			err = perr(&ps, -1, "a NUL byte in the text (write it as \\0 in a string)");
+			err = perr(ps, -1, "a NUL byte in the text (write it as \\0 in a string)");
 			goto out;
 		}
-		err = tokenize(&ps, line);
+		err = tokenize(ps, line);
 		if (err)
 			goto out;
-		if (!ps.ntok)
+		if (!ps->ntok)
 			continue;
-		err = directive(&ps);
+		if (may_stop && ps->have_domain &&
+		    deferrable(ps->tok[0], strlen(ps->tok[0]))) {
+			if (rest_deferrable(text, len, start)) {
+				ps->line--;
+				*stop_ret = start;
+				goto out;
+			}
+			may_stop = false;   /* something else follows: all now */
+		}
+		err = directive(ps);
 		if (err)
 			goto out;
 	}
+out:
+	free(line);
+	return err;
+}
+
+static struct xenpt_error *parse_stage(const char *text, size_t len, const char *name,
+				       const struct xenpt_synth_limits *limits, size_t *stop_ret,
+				       unsigned *line_ret, struct xenpt_synth **ret)
+{
+	struct parser ps;
+	struct xenpt_error *err;
+
+	memset(&ps, 0, sizeof(ps));
+	ps.name = name && *name ? name : "<spec>";
+	if (limits)
+		ps.lim = *limits;
+	else
+		xenpt_synth_limits_init(&ps.lim);
+	if (!text && len)
+		return xenpt_error_create(XENPT_ERR_INVALID_ARG, "%s: no text", ps.name);
+	err = run_lines(&ps, text, len, 0, stop_ret);
+	if (err)
+		goto out;
+	if (line_ret)
+		*line_ret = ps.line;
 	ps.ntok = 0;
 	err = create(&ps);
 	if (err)
@@ -1055,8 +1144,41 @@ XENPT_PUBLIC struct xenpt_error *xenpt_synth_parse_limited(const char *text, siz
 	*ret = ps.s;
 	ps.s = NULL;
 out:
-	free(line);
 	xenpt_synth_destroy(ps.s);
+	return err;
+}
+
+XENPT_PUBLIC struct xenpt_error *xenpt_synth_parse_limited(const char *text, size_t len,
+							   const char *name,
+							   const struct xenpt_synth_limits *limits,
+							   struct xenpt_synth **ret)
+{
+	return parse_stage(text, len, name, limits, NULL, NULL, ret);
+}
+
+/* Apply the deferred lines of @s, once; an error stays the answer of every later call. */
+struct xenpt_error *synth_complete(struct xenpt_synth *s)
+{
+	struct synth_lazy *l = s->lazy;
+	struct xenpt_error *err;
+	struct parser ps;
+
+	if (!l)
+		return s->lazy_err ? xenpt_error_create(XENPT_ERR_BAD_DATA, "%s", s->lazy_err) : NULL;
+	s->lazy = NULL;
+	memset(&ps, 0, sizeof(ps));
+	ps.name = l->name;
+	ps.line = l->line;
+	ps.lim = s->lim;
+	ps.p = s->p;
+	ps.have_domain = ps.have_mode = true;
+	ps.s = s;
+	err = run_lines(&ps, l->text, l->len, l->off, NULL);
+	synth_lazy_free(l);
+	if (err) {
+		free(s->lazy_err);
+		s->lazy_err = strdup(xenpt_error_message(err));
+	}
 	return err;
 }
 
@@ -1066,7 +1188,7 @@ XENPT_PUBLIC struct xenpt_error *xenpt_synth_parse(const char *text, size_t len,
 	return xenpt_synth_parse_limited(text, len, name, NULL, ret);
 }
 
-XENPT_PUBLIC struct xenpt_error *xenpt_synth_load(const char *path, struct xenpt_synth **ret)
+static struct xenpt_error *load(const char *path, bool lazy, struct xenpt_synth **ret)
 {
 	struct xenpt_error *err = NULL;
 	char *text = NULL;
@@ -1120,10 +1242,44 @@ XENPT_PUBLIC struct xenpt_error *xenpt_synth_load(const char *path, struct xenpt
 			break;
 		got += (size_t)n;
 	}
-	err = xenpt_synth_parse(text, got, path, ret);
+	if (!lazy) {
+		err = xenpt_synth_parse(text, got, path, ret);
+	} else {
+		size_t stop;
+		unsigned line;
+
+		err = parse_stage(text, got, path, NULL, &stop, &line, ret);
+		if (!err && stop < got) {
+			struct synth_lazy *l = calloc(1, sizeof(*l));
+
+			if (!l || !(l->name = strdup(path))) {
+				free(l);
+				xenpt_synth_destroy(*ret);
+				*ret = NULL;
+				err = xenpt_error_create(XENPT_ERR_NOMEM, "out of memory");
+				goto out;
+			}
+			l->text = text;
+			l->len = got;
+			l->off = stop;
+			l->line = line;
+			(*ret)->lazy = l;
+			text = NULL;
+		}
+	}
 out:
 	if (fd >= 0)
 		close(fd);
 	free(text);
 	return err;
+}
+
+XENPT_PUBLIC struct xenpt_error *xenpt_synth_load(const char *path, struct xenpt_synth **ret)
+{
+	return load(path, false, ret);
+}
+
+struct xenpt_error *synth_load_lazy(const char *path, struct xenpt_synth **ret)
+{
+	return load(path, true, ret);
 }

@@ -27,6 +27,7 @@
 
 #include <xenpt/audit.h>
 
+#include "base/htab.h"
 #include "source/source_int.h"
 #include "walk/ptgraph.h"
 #include "xen/pv.h"
@@ -55,9 +56,7 @@ struct rec {
 
 /* host-wide: which domain owns an MFN (open addressing) */
 struct owners {
-	uint64_t *key;           /* mfn + 1, 0 = empty */
-	uint32_t *val;           /* domain index | level of the frame in its owner's tables << 24 */
-	size_t mask;
+	struct htab_map map;     /* mfn -> domain index | level of the frame in its owner's tables << 24 */
 	const bool *dying;
 	const uint32_t *domids;
 };
@@ -73,8 +72,7 @@ struct xenpt_audit {
 
 	struct rec *r;
 	uint32_t nr, rcap;
-	uint32_t *hash;
-	size_t hmask;
+	struct htab ht;          /* frame -> rec index (lib/base/htab.h) */
 	uint64_t *bloom;
 	uint32_t synced;         /* graph ids below this have a rec */
 
@@ -152,40 +150,26 @@ static bool xt_pinned(uint8_t t)
 
 /* ---- the audited frames ---------------------------------------------------------------------- */
 
-static bool rec_rehash(struct xenpt_audit *a)
+static uint64_t rec_hash_of(const struct htab *h, void *ctx, uint32_t i)
 {
-	size_t nmask = a->hmask ? a->hmask * 2 + 1 : 1023, h;
-	uint32_t *nh = calloc(nmask + 1, sizeof(*nh)), i;
+	const struct xenpt_audit *a = ctx;
 
-	if (!nh)
-		return false;
-	for (i = 0; i < a->nr; i++) {
-		h = (size_t)((a->r[i].frame * 0x9e3779b97f4a7c15ull) >> 20) & nmask;
-		while (nh[h])
-			h = (h + 1) & nmask;
-		nh[h] = i + 1;
-	}
-	free(a->hash);
-	a->hash = nh;
-	a->hmask = nmask;
-	return true;
+	return htab_hash(&h->seed, a->r[i].frame);
 }
 
 static inline uint32_t rec_find(const struct xenpt_audit *a, uint64_t frame)
 {
-	size_t h;
-	uint32_t v;
+	struct htab_probe p;
+	uint32_t i;
 
-	if (!a->hash)
+	if (!a->bloom)
 		return NO_REC;
 	if (!(a->bloom[(frame & REC_BLOOM_MASK) >> 6] & (1ull << (frame & 63))))
 		return NO_REC;
-	h = (size_t)((frame * 0x9e3779b97f4a7c15ull) >> 20) & a->hmask;
-	while ((v = a->hash[h]) != 0) {
-		if (a->r[v - 1].frame == frame)
-			return v - 1;
-		h = (h + 1) & a->hmask;
-	}
+	for (i = htab_first(&a->ht, htab_hash(&a->ht.seed, frame), &p); i != HTAB_NONE;
+	     i = htab_next(&a->ht, &p))
+		if (a->r[i].frame == frame)
+			return i;
 	return NO_REC;
 }
 
@@ -198,7 +182,6 @@ static struct xenpt_error *nomem(void)
 static struct xenpt_error *rec_get(struct xenpt_audit *a, uint64_t frame, uint32_t *ret)
 {
 	uint32_t i = rec_find(a, frame);
-	size_t h;
 
 	if (i != NO_REC) {
 		*ret = i;
@@ -218,16 +201,13 @@ static struct xenpt_error *rec_get(struct xenpt_audit *a, uint64_t frame, uint32
 		a->r = nr;
 		a->rcap = ncap;
 	}
-	if (((size_t)a->nr + 1) * 2 > a->hmask + 1 && !rec_rehash(a))
-		return nomem();
-	i = a->nr++;
+	i = a->nr;
 	memset(&a->r[i], 0, sizeof(a->r[i]));
 	a->r[i].frame = frame;
 	a->r[i].ptg = PTG_NONE;
-	h = (size_t)((frame * 0x9e3779b97f4a7c15ull) >> 20) & a->hmask;
-	while (a->hash[h])
-		h = (h + 1) & a->hmask;
-	a->hash[h] = i + 1;
+	if (!htab_insert(&a->ht, htab_hash(htab_seed_of(&a->ht), frame), i, rec_hash_of, a))
+		return nomem();
+	a->nr++;
 	a->bloom[(frame & REC_BLOOM_MASK) >> 6] |= 1ull << (frame & 63);
 	*ret = i;
 	return NULL;
@@ -372,25 +352,18 @@ static enum xenpt_audit_type audit_type(enum xen_pv_type t)
 	}
 }
 
-static uint32_t *owner_slot(const struct owners *o, uint64_t mfn)
+static uint64_t *owner_slot(const struct owners *o, uint64_t mfn)
 {
-	size_t h = (size_t)((mfn * 0x9e3779b97f4a7c15ull) >> 20) & o->mask;
-
-	while (o->key[h]) {
-		if (o->key[h] == mfn + 1)
-			return &o->val[h];
-		h = (h + 1) & o->mask;
-	}
-	return NULL;
+	return htab_map_find(&o->map, mfn);
 }
 
 /* Index of the domain owning @mfn, or NO_REC; *level_ret: its table level there (0: none). */
 static uint32_t owner_of(const struct owners *o, uint64_t mfn, unsigned *level_ret)
 {
-	uint32_t *v = owner_slot(o, mfn);
+	uint64_t *v = owner_slot(o, mfn);
 
-	*level_ret = v ? *v >> 24 : 0;
-	return v ? *v & 0xffffffu : NO_REC;
+	*level_ret = v ? (unsigned)(*v >> 24) : 0;
+	return v ? (uint32_t)(*v & 0xffffffu) : NO_REC;
 }
 
 /* Host-wide: the entry names a frame of another domain. */
@@ -1140,7 +1113,7 @@ XENPT_PUBLIC void xenpt_audit_destroy(struct xenpt_audit *a)
 	if (a->g_init)
 		ptg_deinit(&a->g);
 	free(a->r);
-	free(a->hash);
+	htab_free(&a->ht);
 	free(a->bloom);
 	free(a->f);
 	free(a->h);
@@ -1150,43 +1123,14 @@ XENPT_PUBLIC void xenpt_audit_destroy(struct xenpt_audit *a)
 
 /* ---- host-wide ------------------------------------------------------------------------------ */
 
+/* The first owner wins. */
 static struct xenpt_error *owners_add(struct owners *o, size_t *n, uint64_t mfn, uint32_t dom)
 {
-	size_t h;
+	int r = htab_map_add(&o->map, mfn, dom);
 
-	if ((*n + 1) * 2 > o->mask + 1) {
-		size_t nmask = o->mask ? o->mask * 2 + 1 : 4095, k;
-		uint64_t *nk = calloc(nmask + 1, sizeof(*nk));
-		uint32_t *nv = calloc(nmask + 1, sizeof(*nv));
-
-		if (!nk || !nv) {
-			free(nk);
-			free(nv);
-			return nomem();
-		}
-		for (k = 0; o->key && k <= o->mask; k++)
-			if (o->key[k]) {
-				h = (size_t)(((o->key[k] - 1) * 0x9e3779b97f4a7c15ull) >> 20) & nmask;
-				while (nk[h])
-					h = (h + 1) & nmask;
-				nk[h] = o->key[k];
-				nv[h] = o->val[k];
-			}
-		free(o->key);
-		free(o->val);
-		o->key = nk;
-		o->val = nv;
-		o->mask = nmask;
-	}
-	h = (size_t)((mfn * 0x9e3779b97f4a7c15ull) >> 20) & o->mask;
-	while (o->key[h]) {
-		if (o->key[h] == mfn + 1)
-			return NULL;   /* first owner wins */
-		h = (h + 1) & o->mask;
-	}
-	o->key[h] = mfn + 1;
-	o->val[h] = dom;
-	(*n)++;
+	if (r < 0)
+		return nomem();
+	*n += (size_t)r;
 	return NULL;
 }
 
@@ -1253,7 +1197,7 @@ XENPT_PUBLIC struct xenpt_error *xenpt_audit_run_host(struct xenpt_source *const
 		a->o.frame = XENPT_INVALID_FRAME;
 		err = audit_one(a);
 		for (id = 0; !err && a->g_init && id < a->g.n; id++) {
-			uint32_t *v = owner_slot(&o, a->g.t[id].frame);
+			uint64_t *v = owner_slot(&o, a->g.t[id].frame);
 
 			if (v && (*v & 0xffffffu) == i)
 				*v = (uint32_t)i | (uint32_t)a->g.t[id].level << 24;
@@ -1287,8 +1231,7 @@ XENPT_PUBLIC struct xenpt_error *xenpt_audit_run_host(struct xenpt_source *const
 			ret[i] = NULL;
 		}
 out:
-	free(o.key);
-	free(o.val);
+	htab_map_free(&o.map);
 	free(dying);
 	free(domids);
 	free(pfns);

@@ -28,6 +28,7 @@
 #include <xenpt/p2m.h>
 #include <xenpt/walk.h>
 
+#include "base/htab.h"
 #include "source/source_int.h"
 #include "walk/ptgraph.h"
 
@@ -879,53 +880,19 @@ XENPT_PUBLIC struct xenpt_error *xenpt_m2p_iter_next(struct xenpt_m2p_iter *it,
 
 /* ---- the check ----------------------------------------------------------------------------- */
 
-/* An open-addressing set of 64-bit keys (frames checked, large leaves checked). */
+/* A set of 64-bit keys (frames checked, large leaves checked): lib/base/htab.h. */
 struct mfn_set {
-	uint64_t *slots;         /* INV = empty */
-	size_t cap, n;
+	struct htab_map m;
 };
-
-static inline size_t mfn_hash(uint64_t mfn, size_t cap)
-{
-	mfn *= UINT64_C(0x9e3779b97f4a7c15);
-	return (size_t)(mfn >> 20) & (cap - 1);
-}
 
 /* Insert; true if it was new.  *oom on allocation failure. */
 static bool mfn_set_add(struct mfn_set *s, uint64_t mfn, bool *oom)
 {
-	size_t i;
+	int r = htab_set_add(&s->m, mfn);
 
-	if ((s->n + 1) * 4 > s->cap * 3) {
-		size_t ncap = s->cap ? s->cap * 2 : 4096, j;
-		uint64_t *ns = malloc(ncap * sizeof(*ns));
-
-		if (!ns) {
-			*oom = true;
-			return false;
-		}
-		for (j = 0; j < ncap; j++)
-			ns[j] = INV;
-		for (j = 0; j < s->cap; j++) {
-			uint64_t m = s->slots[j];
-			size_t h;
-
-			if (m == INV)
-				continue;
-			for (h = mfn_hash(m, ncap); ns[h] != INV; h = (h + 1) & (ncap - 1))
-				;
-			ns[h] = m;
-		}
-		free(s->slots);
-		s->slots = ns;
-		s->cap = ncap;
-	}
-	for (i = mfn_hash(mfn, s->cap); s->slots[i] != INV; i = (i + 1) & (s->cap - 1))
-		if (s->slots[i] == mfn)
-			return false;
-	s->slots[i] = mfn;
-	s->n++;
-	return true;
+	if (r < 0)
+		*oom = true;
+	return r > 0;
 }
 
 /* A frame the page tables use, waiting for its batched M2P/P2M check. */
@@ -1865,8 +1832,8 @@ XENPT_PUBLIC struct xenpt_error *xenpt_p2m_check(struct xenpt_source *src,
 	c.chk->max_ranges = c.max_ranges;
 	c.chk->complete = !c.chk->walk_truncated;
 	xenpt_p2m_index_destroy(idx);
-	free(c.seen.slots);
-	free(c.leaves.slots);
+	htab_map_free(&c.seen.m);
+	htab_map_free(&c.leaves.m);
 	free(c.root_desc);
 	if (err) {
 		xenpt_p2m_check_free(c.chk);

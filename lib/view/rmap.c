@@ -544,7 +544,7 @@ XENPT_PUBLIC void xenpt_rmap_stats(const struct xenpt_rmap *r, struct xenpt_rmap
 	ret->entries_scanned = r->g.entries + r->st.entries_scanned;
 	ret->refs = r->nkeys;
 	ret->index_bytes = r->nkeys * sizeof(*r->keys) +
-			   (uint64_t)r->g.cap * sizeof(*r->g.t) + (r->g.hmask + 1) * sizeof(*r->g.hash) +
+			   (uint64_t)r->g.cap * sizeof(*r->g.t) + r->g.ht.nslots * sizeof(*r->g.ht.slot) +
 			   (uint64_t)r->g.n * (sizeof(*r->parents) + sizeof(*r->npaths));
 	for (i = 0; i < r->g.n; i++)
 		ret->index_bytes += r->parents[i].n * sizeof(struct parent);

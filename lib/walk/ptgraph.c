@@ -22,9 +22,7 @@ struct xenpt_error *ptg_init(struct ptg *g, struct xenpt_source *src,
 		return xenpt_error_create(XENPT_ERR_INVALID_ARG, "%s: unknown paging mode %u",
 					  xenpt_source_describe(src), (unsigned)as->mode);
 	g->stable = xenpt_source_caps(src) & XENPT_CAP_STABLE;
-	g->hmask = 1023;
-	g->hash = calloc(g->hmask + 1, sizeof(*g->hash));
-	if (!g->hash)
+	if (!htab_init(&g->ht, 512, 50))
 		return xenpt_error_create(XENPT_ERR_NOMEM, "out of memory");
 	return NULL;
 }
@@ -32,29 +30,17 @@ struct xenpt_error *ptg_init(struct ptg *g, struct xenpt_source *src,
 void ptg_deinit(struct ptg *g)
 {
 	free(g->t);
-	free(g->hash);
+	htab_free(&g->ht);
 	free(g->bloom);
 	free(g->roots);
 	memset(g, 0, sizeof(*g));
 }
 
-static bool rehash(struct ptg *g)
+static uint64_t ptg_hash_of(const struct htab *h, void *ctx, uint32_t id)
 {
-	size_t nmask = g->hmask * 2 + 1, h;
-	uint32_t *nh = calloc(nmask + 1, sizeof(*nh)), i;
+	const struct ptg *g = ctx;
 
-	if (!nh)
-		return false;
-	for (i = 0; i < g->n; i++) {
-		h = (size_t)((g->t[i].frame * 0x9e3779b97f4a7c15ull) >> 20) & nmask;
-		while (nh[h])
-			h = (h + 1) & nmask;
-		nh[h] = i + 1;
-	}
-	free(g->hash);
-	g->hash = nh;
-	g->hmask = nmask;
-	return true;
+	return htab_hash(&h->seed, g->t[id].frame);
 }
 
 /* Add table @frame (not in the graph yet) at @level; its id in *id_ret. */
@@ -62,7 +48,6 @@ static struct xenpt_error *add_table(struct ptg *g, uint64_t frame, unsigned lev
 				     uint64_t first_va, uint32_t first_root, uint32_t *id_ret)
 {
 	struct ptg_table *t;
-	size_t h;
 
 	if (g->n == UINT32_MAX - 1)
 		return xenpt_error_create(XENPT_ERR_BAD_DATA, "%s: more than 2^32 page-table frames",
@@ -76,18 +61,14 @@ static struct xenpt_error *add_table(struct ptg *g, uint64_t frame, unsigned lev
 		g->t = nt;
 		g->cap = ncap;
 	}
-	if ((size_t)(g->n + 1) * 2 > g->hmask + 1 && !rehash(g))
-		return xenpt_error_create(XENPT_ERR_NOMEM, "out of memory");
 	t = &g->t[g->n];
 	memset(t, 0, sizeof(*t));
 	t->frame = frame;
 	t->level = (uint8_t)level;
 	t->first_va = first_va;
 	t->first_root = first_root;
-	h = (size_t)((frame * 0x9e3779b97f4a7c15ull) >> 20) & g->hmask;
-	while (g->hash[h])
-		h = (h + 1) & g->hmask;
-	g->hash[h] = g->n + 1;
+	if (!htab_insert(&g->ht, htab_hash(&g->ht.seed, frame), g->n, ptg_hash_of, g))
+		return xenpt_error_create(XENPT_ERR_NOMEM, "out of memory");
 	*id_ret = g->n++;
 	return NULL;
 }

@@ -34,6 +34,7 @@
 #include <xenpt/source.h>
 #include <xenpt/walk.h>
 
+#include "base/htab.h"
 #include "walk/walk_priv.h"
 
 #define PTG_NONE UINT32_MAX
@@ -74,8 +75,7 @@ struct ptg {
 	bool stable;               /* the source's frame pointers stay valid */
 	struct ptg_table *t;
 	uint32_t n, cap;
-	uint32_t *hash;            /* id + 1, 0 = empty */
-	size_t hmask;
+	struct htab ht;            /* frame -> id (lib/base/htab.h: keyed, bounded probes) */
 	uint64_t *bloom;           /* one bit per (frame & PTG_BLOOM_MASK) of every table */
 	uint32_t *roots;           /* ids */
 	uint32_t nroots;
@@ -107,17 +107,15 @@ struct xenpt_error *ptg_build(struct ptg *g, bool read_l1, ptg_visit_fn visit, v
 /* Id of table @frame or PTG_NONE. */
 static inline uint32_t ptg_find(const struct ptg *g, uint64_t frame)
 {
-	size_t h;
-	uint32_t v;
+	struct htab_probe p;
+	uint32_t id;
 
 	if (g->bloom && !(g->bloom[(frame & PTG_BLOOM_MASK) >> 6] & (1ull << (frame & 63))))
 		return PTG_NONE;
-	h = (size_t)((frame * 0x9e3779b97f4a7c15ull) >> 20) & g->hmask;
-	while ((v = g->hash[h]) != 0) {
-		if (g->t[v - 1].frame == frame)
-			return v - 1;
-		h = (h + 1) & g->hmask;
-	}
+	for (id = htab_first(&g->ht, htab_hash(&g->ht.seed, frame), &p); id != HTAB_NONE;
+	     id = htab_next(&g->ht, &p))
+		if (g->t[id].frame == frame)
+			return id;
 	return PTG_NONE;
 }
 

@@ -28,6 +28,8 @@
 #     (tests/lint/symbols.sh; `make update-symbols` regenerates it);
 #   - lib/ is layered by folder and cmd/ uses only the public headers
 #     (tests/lint/layers.sh), and that lint fails on planted violations.
+#   - lib/ has one hash table, lib/base/htab.[ch], and no open-coded one
+#     (tests/lint/hashtables.sh, with its self-test on planted tables).
 #
 # Prints "ok"/"not ok" lines ("ok N - ... # SKIP REASON" for a check that
 # cannot run here), then "lint: N passed, N failed, N skipped"; exits 1 on
@@ -403,6 +405,23 @@ for mode in check selftest; do
 	done <"$tmp/layers"
 	[ "$lay_status" -eq 0 ] || grep -q '^not ok' "$tmp/layers" ||
 		not_ok "tests/lint/layers.sh $mode ran (exit $lay_status)" "$(cat "$tmp/layers")"
+done
+
+# ---- hash tables -------------------------------------------------------------------
+# One hash table in lib/ (lib/base/htab.[ch]); no open-coded one elsewhere
+# (tests/lint/hashtables.sh), and its self-test: the guard fires on planted tables.
+for mode in check selftest; do
+	sh "$top/tests/lint/hashtables.sh" $mode "$top" >"$tmp/htab" 2>&1
+	ht_status=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) ok "${line#ok - }" ;;
+		"not ok - "*) fail=$((fail + 1)); printf 'not ok %d - %s\n' $((pass + fail + skip)) "${line#not ok - }" ;;
+		*) printf '%s\n' "$line" ;;
+		esac
+	done <"$tmp/htab"
+	[ "$ht_status" -eq 0 ] || grep -q '^not ok' "$tmp/htab" ||
+		not_ok "tests/lint/hashtables.sh $mode ran (exit $ht_status)" "$(cat "$tmp/htab")"
 done
 
 # ---- README example sessions ------------------------------------------------------
