@@ -180,6 +180,10 @@ static int shell_open(struct cli *cli, const char *target)
 		return cli_error(cli, xenpt_error_create(XENPT_ERR_NOMEM, "out of memory"));
 	xenpt_source_close(cli->src);
 	cli->src = NULL;
+	if (!sh->target || strcmp(sh->target, target))
+		cli_symbols_reset_guest(cli);   /* another guest: its own kallsyms */
+	else if (cli->ksyms_state < 0)
+		cli->ksyms_state = 0;           /* the same one reopened: try again if it failed */
 	err = cli_open_target(cli, t);
 	if (err) {
 		free(t);
@@ -312,7 +316,7 @@ static void print_builtins(void)
 {
 	printf("\nShell built-ins:\n"
 	       "  set        show the settings; set vcpu N | cr3 ADDR|none | space user|kernel | json on|off\n"
-	       "  symbols    load a System.map or an ELF image (vmlinux) for names\n"
+	       "  symbols    load a System.map or an ELF image (vmlinux) for names; 'kallsyms': the guest's own\n"
 	       "  stats      frame-cache statistics of the open source\n"
 	       "  pause      pause the live domain (unpaused again on unpause or exit)\n"
 	       "  unpause    let it run again\n"
@@ -350,12 +354,18 @@ static int run_line(struct cli *cli, char *line)
 	} else if (!strcmp(argv[0], "symbols")) {
 		struct cli_aspace_opts unused = { 0 };
 
-		if (argc != 2)
-			rc = cli_usage_error(cli, "symbols takes one FILE");
-		else {
+		if (argc > 2)
+			rc = cli_usage_error_hint(cli, "symbols FILE | symbols kallsyms | symbols none",
+						  "symbols takes one FILE");
+		else if (argc == 1) {   /* what is loaded */
+			printf("%zu symbols%s\n", xenpt_symtab_count(cli->syms),
+			       cli->syms_kallsyms ? " (with the guest's kallsyms)" :
+			       cli->syms_none ? " (symbols none)" : "");
+			rc = EXIT_OK;
+		} else {
 			/* what --symbols FILE does, for the rest of the session */
 			rc = cli_aspace_opt(cli, OPT_SYMBOLS, argv[1], &unused);
-			if (!rc && !sh->batch)
+			if (!rc && !sh->batch && cli->syms)
 				printf("%zu symbols\n", xenpt_symtab_count(cli->syms));
 		}
 	} else if (!strcmp(argv[0], "stats")) {
