@@ -155,7 +155,7 @@ bool cli_kallsyms(struct cli *cli, bool asked)
 			fprintf(stderr, "%s %s: %s: kallsyms: %s; going on without them\n", cli->prog,
 				cli->cmd ? cli->cmd->name : "symbols", asked ? "warning" : "note: no symbols",
 				xenpt_error_message(err));
-			if (hint)
+			if (hint && asked)
 				fprintf(stderr, "hint: %s\n", hint);
 		}
 		xenpt_error_destroy(err);
