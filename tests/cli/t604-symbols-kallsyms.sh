@@ -43,6 +43,13 @@ printf 'symbols kallsyms\nsymbols\nsymbols none\nsymbols\n' >sym.batch
 capture sym-out xenpt batch "$CORE" sym.batch
 printf '94266 symbols (with the guest'"'"'s kallsyms)\n0 symbols (symbols none)\n' >sym-want
 expect_same sym-out sym-want "batch: symbols kallsyms, symbols, symbols none"
+# the shell and batch read kallsyms by themselves for the commands that show names,
+# once per open target: another target gets its own (here: none, said once)
+printf 'vcpu\ndis rip 1\nopen %s\nvcpu\ndis rip 1\n' "$G" >auto.batch
+capture auto xenpt batch "$CORE" auto.batch
+expect_ok grep -q '^  symbols        event xen_asm_exc_xen_hypervisor_callback  failsafe xen_failsafe_callback  syscall xen_entry_SYSCALL_64  #PF xen_asm_exc_page_fault$' auto
+expect_ok grep -q '^=* *0xffffffff81a442b5 <+0x5> ' auto
+expect_ok test "$(grep -c 'no kallsyms table found in 0xffffffff80000000-' auto.err)" -eq 1
 # --symbols none: no kallsyms, a name is an error
 expect_stderr 2 "'linux_banner' is not a virtual address" xenpt walk --symbols none "$CORE" linux_banner
 expect_jq '.[0] | has("rip_symbol") | not' xenpt -j vcpu "$CORE"   # one-shot vcpu: only when asked
