@@ -615,11 +615,19 @@ XENPT_PUBLIC struct xenpt_error *xenpt_kallsyms_scan(const void *image, size_t l
 #define KIMAGE_START 0xffffffff80000000ull
 #define KIMAGE_END   0xffffffffc0000000ull   /* exclusive */
 #define READ_BATCH 1024
+/*
+ * The most of one run read into memory: real images are well below it
+ * (Debian's 6.1 kernel maps 55 MiB from _text to _end); page tables that
+ * map the whole region (a hostile guest) are searched in their first
+ * 256 MiB, not read whole.
+ */
+#define RUN_MAX_PAGES ((256u << 20) >> 12)
 
 struct run {
 	uint64_t start;      /* VA */
 	uint64_t *frames;    /* one per 4K page, in as.space */
 	size_t n, cap;
+	bool capped;         /* longer than RUN_MAX_PAGES: only its start is read */
 };
 
 static void runs_free(struct run *r, size_t n)
@@ -670,6 +678,10 @@ static struct xenpt_error *kernel_runs(struct xenpt_source *src, const struct xe
 		for (va = r.start & ~0xfffull; va <= r.end && va >= (r.start & ~0xfffull); va += 4096) {
 			struct run *cur = &runs[n - 1];
 
+			if (cur->n >= RUN_MAX_PAGES) {
+				cur->capped = true;
+				break;
+			}
 			if (cur->n == cur->cap) {
 				size_t c = cur->cap ? cur->cap * 2 : 256;
 				uint64_t *v = realloc(cur->frames, c * sizeof(*v));
@@ -806,13 +818,16 @@ XENPT_PUBLIC struct xenpt_error *xenpt_kallsyms_load(struct xenpt_source *src,
 		char more[200];
 
 		const char *head = hint >= r->start && hint - r->start < r->n * 4096ull ?
-			"the mapped run of the kernel image holding the vCPU's RIP" :
-			"the largest mapped run of the kernel image";
+			(r->capped ? "the first 256 MiB of the mapped run of the kernel image holding the vCPU's RIP" :
+			 "the mapped run of the kernel image holding the vCPU's RIP") :
+			(r->capped ? "the first 256 MiB of the largest mapped run of the kernel image" :
+			 "the largest mapped run of the kernel image");
 
 		char bad[64] = "";
 
 		if (unreadable)
-			snprintf(bad, sizeof(bad), ", %" PRIu64 " of them unreadable", unreadable);
+			snprintf(bad, sizeof(bad), n > 1 ? ", %" PRIu64 " of them unreadable" :
+				 ", %" PRIu64 " pages unreadable", unreadable);
 		if (n > 1)
 			snprintf(more, sizeof(more), " (%s; %zu other runs searched too, %zu pages in all%s)",
 				 head, n - 1, pages, bad);
