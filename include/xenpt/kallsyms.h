@@ -56,7 +56,8 @@ struct xenpt_kallsyms_info {
  * nm's type letter as the kernel stores it: per-CPU symbols are 'A').
  * Every offset read from @p image is bounds-checked: hostile contents give
  * XENPT_ERR_NOT_FOUND, never a read outside @p image or an unbounded loop.
- * @p tab is changed only on success; @p info (may be NULL) is filled then.
+ * @p tab is changed only on success (or, partly, when it runs out of
+ * memory while adding); @p info (may be NULL) is filled on success.
  */
 struct xenpt_error *xenpt_kallsyms_scan(const void *image, size_t len, uint64_t va,
 					struct xenpt_symtab *tab,
