@@ -42,7 +42,10 @@ struct cli {
 	const char *target;        /* TARGET as given, or NULL */
 	struct cli_optarg *optv;   /* the command's own options, in order */
 	size_t noptv;
-	struct xenpt_symtab *syms; /* --symbols FILE (walk, read, dis), or NULL */
+	struct xenpt_symtab *syms; /* --symbols FILE (walk, read, dis), or the guest's kallsyms, or NULL */
+	bool syms_none;            /* --symbols none: no symbols, not even kallsyms */
+	bool syms_kallsyms;        /* cli->syms holds (also) the guest's kallsyms */
+	int ksyms_state;           /* kallsyms of cli->src: 0 not tried, 1 loaded, -1 failed */
 	struct cli_shell *sh;      /* inside `xenpt shell`/`batch` (cmd/shell.c), else NULL */
 };
 
@@ -197,7 +200,7 @@ struct cli_aspace_opts {
 /* --symbols FILE (repeatable) of walk, read and dis: handled by cli_aspace_opt(). */
 #define OPT_SYMBOLS 300
 #define CLI_SYMBOL_OPTS \
-	{ "symbols", required_argument, OPT_SYMBOLS, "FILE", "names for addresses: a System.map or an ELF image such as vmlinux (repeatable)" }
+	{ "symbols", required_argument, OPT_SYMBOLS, "FILE", "names for addresses: a System.map or an ELF image such as vmlinux (repeatable), kallsyms (the guest's own table) or none" }
 /*
  * An address: a number (as cli_parse_va), or with --symbols a symbol,
  * "sym+0x10" or "sym-8", or an expression: terms joined by + and -, where a
@@ -208,6 +211,20 @@ struct cli_aspace_opts {
  * reporting.
  */
 int cli_parse_addr(struct cli *cli, const char *s, const char *what, uint64_t *ret);
+/*
+ * Symbols without --symbols FILE: the guest's own kallsyms, found in its
+ * memory (xenpt_kallsyms_load()), tried at most once per open source.
+ * @asked: --symbols kallsyms (a failure is a warning on stderr in every
+ * output mode); otherwise automatic, tried only when no file was given and
+ * not --symbols none, and only in the shell, in dis, or when an address
+ * names a symbol (a failure is a note).  Either way xenpt goes on without
+ * symbols when it fails.  True when cli->syms holds symbols afterwards.
+ */
+bool cli_kallsyms(struct cli *cli, bool asked);
+/* The automatic case of cli_kallsyms() for commands that show symbols (dis, vcpu). */
+void cli_auto_symbols(struct cli *cli);
+/* Forget the symbols of the guest (the shell opened another target). */
+void cli_symbols_reset_guest(struct cli *cli);
 /* "name+0x10" for @addr with --symbols, else "". */
 const char *cli_sym(struct cli *cli, uint64_t addr, char *buf, size_t len);
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <xenpt/kallsyms.h>
 #include <xenpt/sym.h>
 
 #include "cli.h"
@@ -77,6 +78,19 @@ int cli_aspace_opt(struct cli *cli, int c, const char *arg, struct cli_aspace_op
 	case OPT_SYMBOLS: {
 		struct xenpt_error *err = NULL;
 
+		if (!strcmp(arg, "none")) {
+			cli_symbols_reset_guest(cli);
+			xenpt_symtab_destroy(cli->syms);
+			cli->syms = NULL;
+			cli->syms_none = true;
+			return 0;
+		}
+		if (!strcmp(arg, "kallsyms")) {   /* a file of that name: ./kallsyms */
+			cli->syms_none = false;
+			cli_kallsyms(cli, true);
+			return 0;
+		}
+		cli->syms_none = false;
 		if (!cli->syms)
 			err = xenpt_symtab_create(&cli->syms);
 		if (!err)
@@ -85,6 +99,81 @@ int cli_aspace_opt(struct cli *cli, int c, const char *arg, struct cli_aspace_op
 	}
 	}
 	return 1;   /* not ours */
+}
+
+/* ---- the guest's own symbols (kallsyms) ---------------------------------- */
+
+void cli_symbols_reset_guest(struct cli *cli)
+{
+	if (cli->syms_kallsyms) {   /* they were the old guest's */
+		xenpt_symtab_destroy(cli->syms);
+		cli->syms = NULL;
+	}
+	cli->syms_kallsyms = false;
+	cli->ksyms_state = 0;
+}
+
+bool cli_kallsyms(struct cli *cli, bool asked)
+{
+	struct xenpt_kallsyms_info info;
+	struct xenpt_symtab *tab = cli->syms;
+	struct xenpt_error *err;
+	struct xenpt_aspace as;
+	struct xenpt_vcpu *v;
+	uint64_t rip = 0;
+	uint32_t vcpu = cli_shell_vcpu(cli);
+
+	if (!cli->src)
+		return cli->syms != NULL;
+	if (cli->ksyms_state)   /* tried on this source already */
+		return cli->syms != NULL;
+	/* the kernel's page tables of the shell's vCPU (vCPU 0 outside): the image is in all */
+	err = xenpt_aspace_from_vcpu(cli->src, vcpu, false, &as);
+	v = err ? NULL : malloc(sizeof(*v));
+	if (v && !xenpt_source_vcpu(cli->src, vcpu, v))
+		rip = v->regs.rip;   /* where to look first */
+	free(v);
+	if (!err && !tab)
+		err = xenpt_symtab_create(&tab);
+	if (!err)
+		err = xenpt_kallsyms_load(cli->src, &as, rip, tab, &info);
+	if (err && xenpt_error_code(err) == XENPT_ERR_INTERRUPTED) {
+		/* not an answer: try again next time */
+		if (tab != cli->syms)
+			xenpt_symtab_destroy(tab);
+		xenpt_error_destroy(err);
+		return cli->syms != NULL;
+	}
+	cli->ksyms_state = err ? -1 : 1;
+	if (err) {
+		const char *hint = xenpt_error_hint_text(err);
+
+		if (tab != cli->syms)
+			xenpt_symtab_destroy(tab);
+		if (asked || ((!cli->json || cli->verbose) &&
+			      xenpt_error_code(err) != XENPT_ERR_UNSUPPORTED)) {
+			fprintf(stderr, "%s %s: %s: kallsyms: %s; going on without them\n", cli->prog,
+				cli->cmd ? cli->cmd->name : "symbols", asked ? "warning" : "note: no symbols",
+				xenpt_error_message(err));
+			if (hint && asked)
+				fprintf(stderr, "hint: %s\n", hint);
+		}
+		xenpt_error_destroy(err);
+		return cli->syms != NULL;
+	}
+	cli->syms = tab;
+	cli->syms_kallsyms = true;
+	if (cli->verbose)
+		cli_note(cli, "%" PRIu64 " symbols from the guest's kallsyms (kallsyms_token_table at 0x%"
+			 PRIx64 ", kallsyms_names at 0x%" PRIx64 ", %s)", info.nsyms, info.token_table,
+			 info.names, info.base_relative ? "kallsyms_offsets" : "kallsyms_addresses");
+	return true;
+}
+
+void cli_auto_symbols(struct cli *cli)
+{
+	if (!cli->syms && !cli->syms_none && (cli->sh || (cli->cmd && !strcmp(cli->cmd->name, "dis"))))
+		cli_kallsyms(cli, false);
 }
 
 struct xenpt_error *cli_aspace(struct cli *cli, const struct cli_aspace_opts *o_given,
@@ -189,6 +278,8 @@ static bool expr_atom(struct expr *x, uint64_t *v)
 		memcpy(v, (const char *)x->vcpu + expr_regs[i].off, sizeof(*v));
 		return true;
 	}
+	if (!x->cli->syms && !x->cli->syms_none)   /* a name, and no symbols yet: the guest's own */
+		cli_kallsyms(x->cli, false);
 	if (x->cli->syms) {
 		struct xenpt_sym sym;
 

@@ -337,6 +337,7 @@ int cmd_dis(struct cli *cli, int argc, char **argv)
 		return cli_usage_error(cli, "'%s' is not a COUNT (1 to %d)", count_arg, DIS_MAX_COUNT);
 	if (at_rip && ao.have_cr3)
 		return cli_usage_error(cli, "--at-rip needs a vCPU, not --cr3");
+	cli_auto_symbols(cli);   /* no --symbols: the guest's kallsyms, if it has them */
 
 	err = xenpt_dis_create(flags, &d);
 	if (err)

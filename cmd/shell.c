@@ -156,15 +156,27 @@ static void on_sigint(int sig)
 		g_cli->sh->intr = 1;
 }
 
-/* SIGINT raises the flag; nothing is restarted, so select() and reads return EINTR. */
-static void shell_signals(struct cli *cli)
+/*
+ * SIGINT raises the flag.  At the prompt nothing is restarted, so select()
+ * and reads return EINTR; while a command runs (@restart) interrupted
+ * system calls are restarted, so that a Ctrl-C never fails the command's
+ * writes to the terminal (EINTR there would be a write error): the
+ * command stops at its next frame read instead.
+ */
+static void sigint_mode(bool restart)
 {
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigint;
+	sa.sa_flags = restart ? SA_RESTART : 0;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
+}
+
+static void shell_signals(struct cli *cli)
+{
+	sigint_mode(false);
 	if (cli->src)
 		xenpt_source_set_interrupt(cli->src, &cli->sh->intr);
 }
@@ -180,6 +192,10 @@ static int shell_open(struct cli *cli, const char *target)
 		return cli_error(cli, xenpt_error_create(XENPT_ERR_NOMEM, "out of memory"));
 	xenpt_source_close(cli->src);
 	cli->src = NULL;
+	if (!sh->target || strcmp(sh->target, target))
+		cli_symbols_reset_guest(cli);   /* another guest: its own kallsyms */
+	else if (cli->ksyms_state < 0)
+		cli->ksyms_state = 0;           /* the same one reopened: try again if it failed */
 	err = cli_open_target(cli, t);
 	if (err) {
 		free(t);
@@ -277,6 +293,26 @@ static int builtin_stats(struct cli *cli)
 	if (!need_target(cli))
 		return EXIT_USAGE;
 	xenpt_source_cache_stats(cli->src, &st);
+	if (cli->json) {   /* set json on, --json batch */
+		struct jw *j = cli_jw(cli);
+
+		jw_obj_begin(j);
+		jw_kstr(j, "source", xenpt_source_describe(cli->src));
+		jw_key(j, "frame_cache");
+		jw_obj_begin(j);
+		jw_ku64(j, "lookups", st.lookups);
+		jw_ku64(j, "hits", st.hits);
+		jw_ku64(j, "misses", st.misses);
+		jw_ku64(j, "map_calls", st.map_calls);
+		jw_ku64(j, "frames_mapped", st.frames_mapped);
+		jw_ku64(j, "failed", st.failed);
+		jw_ku64(j, "evictions", st.evictions);
+		jw_ku64(j, "resident", (uint64_t)st.resident);
+		jw_ku64(j, "capacity", (uint64_t)st.capacity);
+		jw_obj_end(j);
+		jw_obj_end(j);
+		return EXIT_OK;
+	}
 	printf("frame cache of %s\n", xenpt_source_describe(cli->src));
 	printf("  lookups        %" PRIu64 "\n", st.lookups);
 	printf("  hits           %" PRIu64 "\n", st.hits);
@@ -312,7 +348,7 @@ static void print_builtins(void)
 {
 	printf("\nShell built-ins:\n"
 	       "  set        show the settings; set vcpu N | cr3 ADDR|none | space user|kernel | json on|off\n"
-	       "  symbols    load a System.map or an ELF image (vmlinux) for names\n"
+	       "  symbols    load a System.map or an ELF image (vmlinux) for names; 'kallsyms': the guest's own\n"
 	       "  stats      frame-cache statistics of the open source\n"
 	       "  pause      pause the live domain (unpaused again on unpause or exit)\n"
 	       "  unpause    let it run again\n"
@@ -340,8 +376,10 @@ static int run_line(struct cli *cli, char *line)
 		return EXIT_OK;
 	argv[argc] = NULL;
 	cli->json = sh->json;
-	sh->intr = 0;
-	g_sigint = 0;
+	if (!sh->batch) {   /* a batch stops at a Ctrl-C (batch_stream), the shell goes on */
+		sh->intr = 0;
+		g_sigint = 0;
+	}
 	if (!strcmp(argv[0], "quit") || !strcmp(argv[0], "exit")) {
 		sh->quit = true;
 		rc = EXIT_OK;
@@ -350,12 +388,18 @@ static int run_line(struct cli *cli, char *line)
 	} else if (!strcmp(argv[0], "symbols")) {
 		struct cli_aspace_opts unused = { 0 };
 
-		if (argc != 2)
-			rc = cli_usage_error(cli, "symbols takes one FILE");
-		else {
+		if (argc > 2)
+			rc = cli_usage_error_hint(cli, "symbols FILE | symbols kallsyms | symbols none",
+						  "symbols takes one FILE");
+		else if (argc == 1) {   /* what is loaded */
+			printf("%zu symbols%s\n", xenpt_symtab_count(cli->syms),
+			       cli->syms_kallsyms ? " (with the guest's kallsyms)" :
+			       cli->syms_none ? " (symbols none)" : "");
+			rc = EXIT_OK;
+		} else {
 			/* what --symbols FILE does, for the rest of the session */
 			rc = cli_aspace_opt(cli, OPT_SYMBOLS, argv[1], &unused);
-			if (!rc && !sh->batch)
+			if (!rc && !sh->batch && cli->syms)
 				printf("%zu symbols\n", xenpt_symtab_count(cli->syms));
 		}
 	} else if (!strcmp(argv[0], "stats")) {
@@ -377,7 +421,9 @@ static int run_line(struct cli *cli, char *line)
 			cli->cmd = cmd;
 			rc = cli_usage_error_hint(cli, "'open TARGET' opens one", "no target is open");
 		} else {
+			sigint_mode(true);
 			rc = cli_run_argv(cli, argc, argv);
+			sigint_mode(false);
 			if (cmd && !strcmp(cmd->name, "help") && argc == 1 && !cli->json)
 				print_builtins();
 		}
@@ -453,16 +499,17 @@ static int batch_stream(struct cli *cli, FILE *in, const char *name)
 {
 	struct cli_shell *sh = cli->sh;
 	char *line = NULL, *text;
-	size_t cap = 0;
+	size_t cap = 0, lineno = 0;
 	ssize_t n;
 	bool first = true;
 	int rc = EXIT_OK, r;
 
 	if (sh->json)
 		putchar('[');
-	while (!sh->quit && (n = getline(&line, &cap, in)) != -1) {
+	while (!sh->quit && !g_sigint && (n = getline(&line, &cap, in)) != -1) {
 		char *p = line;
 
+		lineno++;
 		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = 0;
 		while (*p == ' ' || *p == '\t')
@@ -481,8 +528,19 @@ static int batch_stream(struct cli *cli, FILE *in, const char *name)
 		free(text);
 		rc = worse(rc, r);
 	}
-	if (ferror(in) && !sh->quit)
+	/*
+	 * Ctrl-C stops the running command (its read fails with "interrupted")
+	 * and the batch: a script that was interrupted is not run on.
+	 */
+	if (g_sigint) {
+		cli->cmd = NULL;
+		fflush(stdout);
+		fprintf(stderr, "%s batch: interrupted at line %zu of %s; the lines after it were not run\n",
+			cli->prog, lineno, name);
+		rc = worse(rc, EXIT_USAGE);
+	} else if (ferror(in) && !sh->quit) {
 		rc = worse(rc, cli_error(cli, xenpt_error_os(errno, "reading %s", name)));
+	}
 	if (sh->json)
 		printf("]\n");
 	free(line);

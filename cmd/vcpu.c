@@ -289,6 +289,7 @@ int cmd_vcpu(struct cli *cli, int argc, char **argv)
 			return cli_usage_error(cli, "'%s' is not a vCPU number", argv[0]);
 		one = true;
 	}
+	cli_auto_symbols(cli);   /* in the shell: the guest's kallsyms without --symbols */
 	d = xenpt_source_domain(cli->src);
 	if (one && which >= d->nr_vcpus)
 		return cli_error(cli, xenpt_error_create(XENPT_ERR_NOT_FOUND,

@@ -150,6 +150,14 @@ _xenpt()
 		local -a vals=()
 		if [[ ${arghelp[$prev]} =~ :\ ([[:alnum:]_-]+(,\ [[:alnum:]_-]+)+) ]]; then
 			read -r -a vals <<<"${BASH_REMATCH[1]//,/}"
+		elif [[ ${arghelp[$prev]} == *System.map*kallsyms* ]]; then
+			# --symbols: a file, or the words kallsyms and none
+			local f
+			vals=(kallsyms none)
+			while IFS= read -r f; do
+				[[ -d $f ]] && f+=/
+				vals+=("$f")
+			done < <(compgen -f -- "$cur")
 		fi
 		_xenpt_reply "$cur" "${vals[@]}"
 		return 0

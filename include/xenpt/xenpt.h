@@ -14,6 +14,7 @@
 #include <xenpt/core.h>
 #include <xenpt/synth.h>
 #include <xenpt/sym.h>
+#include <xenpt/kallsyms.h>
 #include <xenpt/dis.h>
 
 #endif

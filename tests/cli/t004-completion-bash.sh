@@ -29,6 +29,10 @@ expect_cmp complete-bash-fixtures.txt complete "xenpt walk core:tests/fix" "xenp
 # ... and keep it when ':' is not a word break
 WORDBREAKS=' 	
 ' expect_cmp complete-bash-targets-nocolon.txt complete "xenpt walk core:dumps/g" "xenpt list synth:dumps/"
+# --symbols: kallsyms, none, or a file
+expect_ok sh -c 'PATH=$TRASH/bin:$PATH bash "$TEST_DIR/complete-bash.sh" "xenpt walk --symbols k" | grep -qx kallsyms'
+expect_ok sh -c 'PATH=$TRASH/bin:$PATH bash "$TEST_DIR/complete-bash.sh" "xenpt dis --symbols n" | grep -qx none'
+expect_ok sh -c 'PATH=$TRASH/bin:$PATH bash "$TEST_DIR/complete-bash.sh" "xenpt vcpu --symbols dumps/g" | grep -qx dumps/guest.core'
 # only the commands `xenpt __complete commands` prints: a hidden one is never offered
 expect_ok sh -c 'PATH=$TRASH/bin:$PATH bash "$TEST_DIR/complete-bash.sh" "xenpt __" | grep -qv "^__complete"'
 done_testing
