@@ -57,8 +57,25 @@ struct xenpt_source_ops {
 	void (*close)(struct xenpt_source *src);
 };
 
+/*
+ * The frame-pointer memo of a stable source (XENPT_CAP_STABLE): what the
+ * walker asks per level.  Direct-indexed by the frame's low bits, one table
+ * per space, no hashing and no statistics: a pointer once delivered stays
+ * valid until close, so a hit is one compare.  Misses go through the frame
+ * cache (xenpt_source_get_frames()) and fill the memo.  Copying sources have
+ * none (their pointers live for one call).
+ */
+#define SRC_FP_BITS 12
+#define SRC_FP_SIZE (1u << SRC_FP_BITS)
+
+struct src_fp {
+	uint64_t frame;
+	const uint8_t *ptr;          /* NULL: empty */
+};
+
 struct xenpt_source {
 	const struct xenpt_source_ops *ops;
+	struct src_fp *fp;           /* stable sources: 2 * SRC_FP_SIZE (MFN, then GFN); else NULL */
 	void *priv;                  /* the backend's state */
 	unsigned caps;               /* XENPT_CAP_* of this instance */
 	struct xenpt_domain_info info;
@@ -90,6 +107,30 @@ struct xenpt_error *xenpt_xen_open(const char *domain, unsigned flags,
 				   struct xenpt_source **ret);
 /* lib/source/synth_source.c: open a synthetic domain from a spec file. */
 struct xenpt_error *xenpt_synth_open_file(const char *path, struct xenpt_source **ret);
+
+/*
+ * One frame for the walker: the memo's pointer for a stable source, else
+ * NULL (then ask xenpt_source_frame_slow()).
+ */
+static inline const uint8_t *xenpt_source_frame_fast(const struct xenpt_source *src,
+						     enum xenpt_space space, uint64_t frame)
+{
+	const struct src_fp *e;
+
+	if (!src->fp)
+		return NULL;
+	e = &src->fp[(space == XENPT_SPACE_GFN ? SRC_FP_SIZE : 0) + (frame & (SRC_FP_SIZE - 1))];
+	return e->frame == frame ? e->ptr : NULL;
+}
+
+/*
+ * The same through the frame cache (one frame; fills the memo of a stable
+ * source).  NULL with *@err_ret (positive errno) when the frame cannot be
+ * read, or with *@error_ret when the whole read failed (then *@err_ret is 0).
+ */
+const uint8_t *xenpt_source_frame_slow(struct xenpt_source *src, enum xenpt_space space,
+				       uint64_t frame, int *err_ret,
+				       struct xenpt_error **error_ret);
 
 /* Frame cache (lib/source/frame_cache.c). */
 struct frame_cache *frame_cache_create(size_t capacity, bool stable);

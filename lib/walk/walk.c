@@ -20,6 +20,7 @@
 #include <xenpt/walk.h>
 
 #include "base/base.h"
+#include "source/source_int.h"
 #include "walk/walk_priv.h"
 
 /* ---- names ---------------------------------------------------------------- */
@@ -278,83 +279,118 @@ static struct xenpt_error *table_error(struct xenpt_error *err, struct xenpt_sou
 				  as->pv ? "mfn" : xenpt_space_name(as->space), table);
 }
 
-struct xenpt_error *pt_walk(struct xenpt_source *src, const struct xenpt_aspace *as,
-			    const struct pt_geom *g, uint64_t va, struct xenpt_walk *w)
+/*
+ * The walk, written once and instantiated twice (always inlined with @w or
+ * @x constant NULL): into a struct xenpt_walk with every step (@w), or into
+ * a struct xenpt_xlate with only the translation (@x, xenpt_translate()
+ * and the batch), recording nothing else.
+ *
+ * Per level the table comes from the source's frame-pointer memo when the
+ * source is stable (one compare: xenpt_source_frame_fast()), else from the
+ * frame cache.  An interrupt (xenpt_source_set_interrupt()) is checked once
+ * per walk, as the frame cache checks it once per read.
+ */
+static inline __attribute__((always_inline)) struct xenpt_error *
+walk_core(struct xenpt_source *src, const struct xenpt_aspace *as, const struct pt_geom *g,
+	  uint64_t va, struct xenpt_walk *w, struct xenpt_xlate *x)
 {
-	uint64_t table = as->root;
-	unsigned level, off = g->root_off;
+	const enum xenpt_space space = as->space;
+	uint64_t table = as->root, e = 0;
+	unsigned level, off = g->root_off, end_level = 0;
+	enum xenpt_walk_end end;
+	int ferr = 0;
 	bool rw = true, us = true, nx = false;
+	struct pt_entry d;
 
-	w->va = va;
-	w->nsteps = 0;
-	w->end_errno = 0;
+	if (w) {
+		w->va = va;
+		w->nsteps = 0;
+		w->end_errno = 0;
+	}
 	if (!pt_canonical(g, va)) {
-		w->end = pt_outside_space(g) ? XENPT_WALK_OUTSIDE_SPACE : XENPT_WALK_NON_CANONICAL;
-		w->end_level = g->top;
-		return NULL;
+		end = pt_outside_space(g) ? XENPT_WALK_OUTSIDE_SPACE : XENPT_WALK_NON_CANONICAL;
+		end_level = g->top;
+		goto unmapped;
 	}
 	if (!g->top) {
 		/* Paging off: linear = guest-physical. */
-		w->end = XENPT_WALK_MAPPED;
-		w->end_level = 0;
-		w->page_size = XENPT_PAGE_SIZE;
-		w->frame = va >> 12;
-		w->addr = va;
-		w->writable = w->user = w->hw_user = true;
-		w->nx = w->global = w->accessed = w->dirty = w->guest_kernel = false;
+		if (w) {
+			w->end = XENPT_WALK_MAPPED;
+			w->end_level = 0;
+			w->page_size = XENPT_PAGE_SIZE;
+			w->frame = va >> 12;
+			w->addr = va;
+			w->writable = w->user = w->hw_user = true;
+			w->nx = w->global = w->accessed = w->dirty = w->guest_kernel = false;
+		} else {
+			x->va = va;
+			x->end = XENPT_WALK_MAPPED;
+			x->end_level = 0;
+			x->end_errno = 0;
+			x->page_size = XENPT_PAGE_SIZE;
+			x->page_va = va & ~0xfffull;
+			x->frame = va >> 12;
+			x->addr = va;
+			x->writable = x->user = x->hw_user = true;
+			x->nx = x->cached = false;
+		}
 		return NULL;
 	}
+	if (src->intr && *src->intr)
+		return table_error(xenpt_error_create(XENPT_ERR_INTERRUPTED, "interrupted"), src, as,
+				   va, g->top, table);
 	for (level = g->top;; level--) {
-		struct xenpt_walk_step *st;
-		struct pt_entry d;
-		const uint8_t *page = NULL;
-		int ferr = 0;
+		const uint8_t *page = xenpt_source_frame_fast(src, space, table);
 		unsigned idx;
-		uint64_t e;
-		struct xenpt_error *err;
 
-		err = xenpt_source_get_frames(src, as->space, &table, 1, &page, &ferr);
-		if (err)
-			return table_error(err, src, as, va, level, table);
-		if (!page) {
-			w->end = XENPT_WALK_UNREADABLE;
-			w->end_level = level;
-			w->end_errno = ferr;
-			return NULL;
+		if (__builtin_expect(!page, 0)) {
+			struct xenpt_error *err = NULL;
+
+			page = xenpt_source_frame_slow(src, space, table, &ferr, &err);
+			if (err)
+				return table_error(err, src, as, va, level, table);
+			if (!page) {
+				end = XENPT_WALK_UNREADABLE;
+				end_level = level;
+				goto unmapped;
+			}
 		}
 		idx = pt_index(g, level, va);
 		e = pt_read_entry(g, page + off, idx);
 		pt_decode(g, level, e, &d);
-		st = &w->steps[w->nsteps++];
-		st->level = level;
-		st->table = table;
-		st->table_other = XENPT_INVALID_FRAME;
-		st->index = idx;
-		st->entry_addr = (table << 12) + off + (uint64_t)idx * g->esize;
-		st->entry = e;
-		st->present = d.present;
-		st->leaf = d.present && d.leaf;
-		st->next = d.present ? d.next : XENPT_INVALID_FRAME;
-		st->next_other = XENPT_INVALID_FRAME;
-		st->rsvd = d.present ? d.rsvd : 0;
-		st->disallowed = d.present ? d.disallowed : 0;
-		w->end_level = level;
+		end_level = level;
+		if (w) {
+			struct xenpt_walk_step *st = &w->steps[w->nsteps++];
+
+			st->level = level;
+			st->table = table;
+			st->table_other = XENPT_INVALID_FRAME;
+			st->index = idx;
+			st->entry_addr = (table << 12) + off + (uint64_t)idx * g->esize;
+			st->entry = e;
+			st->present = d.present;
+			st->leaf = d.present && d.leaf;
+			st->next = d.present ? d.next : XENPT_INVALID_FRAME;
+			st->next_other = XENPT_INVALID_FRAME;
+			st->rsvd = d.present ? d.rsvd : 0;
+			st->disallowed = d.present ? d.disallowed : 0;
+		}
 		if (pt_is_xen_slot(g, level, idx)) {
 			/* is_guest_l4_slot(): Xen's own mappings, not the guest's. */
-			w->end = XENPT_WALK_XEN_SLOT;
-			return NULL;
+			end = XENPT_WALK_XEN_SLOT;
+			goto unmapped;
 		}
 		if (!d.present) {
-			w->end = XENPT_WALK_NOT_PRESENT;
-			return NULL;
+			end = XENPT_WALK_NOT_PRESENT;
+			goto unmapped;
 		}
 		if (d.rsvd) {
-			w->end = XENPT_WALK_RESERVED;
-			return NULL;
+			end = XENPT_WALK_RESERVED;
+			goto unmapped;
 		}
 		if (d.disallowed) {
-			w->end = XENPT_WALK_DISALLOWED;
-			return NULL;
+			end = XENPT_WALK_DISALLOWED;
+			goto unmapped;
 		}
 		if (g->has_rw_us[level]) {
 			rw = rw && (e & XENPT_PTE_RW);
@@ -362,13 +398,25 @@ struct xenpt_error *pt_walk(struct xenpt_source *src, const struct xenpt_aspace 
 		}
 		if (g->nx && (e & XENPT_PTE_NX))
 			nx = true;
-		if (d.leaf) {
-			uint64_t size = 1ull << d.page_shift;
+		if (d.leaf)
+			break;
+		if (level == 1) {   /* unreachable: L1 entries are leaves */
+			end = XENPT_WALK_RESERVED;
+			goto unmapped;
+		}
+		table = d.next;
+		off = 0;
+	}
+	{
+		uint64_t size = 1ull << d.page_shift;
+		uint64_t frame = d.next + ((va & (size - 1)) >> 12);
 
+		if (w) {
 			w->end = XENPT_WALK_MAPPED;
+			w->end_level = level;
 			w->page_size = size;
-			w->frame = d.next + ((va & (size - 1)) >> 12);
-			w->addr = (w->frame << 12) | (va & 0xfff);
+			w->frame = frame;
+			w->addr = (frame << 12) | (va & 0xfff);
 			w->writable = pt_writable(rw, us, as->wp);
 			w->hw_user = us;
 			w->user = pt_user(as, us, e);
@@ -377,15 +425,116 @@ struct xenpt_error *pt_walk(struct xenpt_source *src, const struct xenpt_aspace 
 			w->global = (e & XENPT_PTE_G) != 0;
 			w->accessed = (e & XENPT_PTE_A) != 0;
 			w->dirty = (e & XENPT_PTE_D) != 0;
-			return NULL;
+		} else {
+			x->va = va;
+			x->end = XENPT_WALK_MAPPED;
+			x->end_level = level;
+			x->end_errno = 0;
+			x->page_size = size;
+			x->page_va = va & ~(size - 1);
+			x->frame = frame;
+			x->addr = (frame << 12) | (va & 0xfff);
+			x->writable = pt_writable(rw, us, as->wp);
+			x->user = pt_user(as, us, e);
+			x->hw_user = us;
+			x->nx = nx;
+			x->cached = false;
 		}
-		if (level == 1) {   /* unreachable: L1 entries are leaves */
-			w->end = XENPT_WALK_RESERVED;
-			return NULL;
-		}
-		table = d.next;
-		off = 0;
+		return NULL;
 	}
+unmapped:
+	if (w) {
+		w->end = end;
+		w->end_level = end_level;
+		w->end_errno = end == XENPT_WALK_UNREADABLE ? ferr : 0;
+	} else {
+		x->va = va;
+		x->page_size = x->page_va = x->frame = x->addr = 0;
+		x->writable = x->user = x->nx = x->cached = x->hw_user = false;
+		x->end = end;
+		x->end_level = end_level;
+		x->end_errno = end == XENPT_WALK_UNREADABLE ? ferr : 0;
+	}
+	return NULL;
+}
+
+struct xenpt_error *pt_walk(struct xenpt_source *src, const struct xenpt_aspace *as,
+			    const struct pt_geom *g, uint64_t va, struct xenpt_walk *w)
+{
+	return walk_core(src, as, g, va, w, NULL);
+}
+
+/*
+ * The common case of pt_translate(), and nothing else: a stable source
+ * whose memo holds every table, 4- or 5-level paging (8-byte entries, 9
+ * index bits per level), and a walk that ends in a mapping without a
+ * reserved or disallowed bit and outside Xen's slots.  Per level: one
+ * compare for the table's pointer, one load for the entry, one test of the
+ * bits that would end the walk otherwise.  Anything else returns false
+ * (nothing written) and the general walk decides, so every outcome,
+ * reason and rights bit is the general walk's.
+ */
+static inline bool translate_fast(const struct xenpt_source *src, const struct xenpt_aspace *as,
+				  const struct pt_geom *g, uint64_t va, struct xenpt_xlate *x)
+{
+	const struct src_fp *fp = src->fp;
+	uint64_t table = as->root, e, all = ~0ull, any = 0;
+	unsigned level = g->top;
+
+	if (!fp || g->esize != 8 || level < 4 || !pt_canonical(g, va) ||
+	    pt_is_xen_slot(g, level, pt_index(g, level, va)))
+		return false;
+	if (as->space == XENPT_SPACE_GFN)
+		fp += SRC_FP_SIZE;
+	for (;; level--) {
+		const struct src_fp *m = &fp[table & (SRC_FP_SIZE - 1)];
+		uint64_t bad;
+
+		if (__builtin_expect(m->frame != table || !m->ptr, 0))
+			return false;
+		memcpy(&e, m->ptr + ((va >> (9 * level)) & (511u << 3)), 8);
+		all &= e;
+		any |= e;
+		if (level == 1 || (g->large_ok[level] && (e & XENPT_PTE_PSE))) {
+			bad = level == 1 ? g->rsvd[1] : g->rsvd[level] | g->rsvd_large[level];
+			if (__builtin_expect(!(e & XENPT_PTE_P) || (e & (bad | g->disallow[level])), 0))
+				return false;
+			break;
+		}
+		if (__builtin_expect(!(e & XENPT_PTE_P) || (e & (g->rsvd[level] | g->disallow[level])), 0))
+			return false;
+		table = (e & XENPT_PTE_ADDR_MASK) >> 12;
+	}
+	{
+		unsigned shift = 3 + 9 * level;   /* 12, 21, 30 */
+		uint64_t size = 1ull << shift;
+		uint64_t frame = ((e & XENPT_PTE_ADDR_MASK & ~(size - 1)) >> 12) +
+				 ((va & (size - 1)) >> 12);
+		bool rw = all & XENPT_PTE_RW, us = all & XENPT_PTE_US;
+
+		x->va = va;
+		x->end = XENPT_WALK_MAPPED;
+		x->end_level = level;
+		x->end_errno = 0;
+		x->page_size = size;
+		x->page_va = va & ~(size - 1);
+		x->frame = frame;
+		x->addr = (frame << 12) | (va & 0xfff);
+		x->writable = pt_writable(rw, us, as->wp);
+		x->user = pt_user(as, us, e);
+		x->hw_user = us;
+		x->nx = g->nx && (any & XENPT_PTE_NX);
+		x->cached = false;
+	}
+	return true;
+}
+
+struct xenpt_error *pt_translate(struct xenpt_source *src, const struct xenpt_aspace *as,
+				 const struct pt_geom *g, uint64_t va, struct xenpt_xlate *x)
+{
+	if (translate_fast(src, as, g, va, x))
+		return NULL;
+	return walk_core(src, as, g, va, NULL, x);
 }
 
 /*

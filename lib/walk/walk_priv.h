@@ -72,5 +72,11 @@ static inline bool pt_writable(bool rw_all, bool us_all, bool wp)
  */
 struct xenpt_error *pt_walk(struct xenpt_source *src, const struct xenpt_aspace *as,
 			    const struct pt_geom *g, uint64_t va, struct xenpt_walk *w);
+/*
+ * The same walk recording only the translation (struct xenpt_xlate, every
+ * field set, cached false): what xenpt_translate() and the batch return.
+ */
+struct xenpt_error *pt_translate(struct xenpt_source *src, const struct xenpt_aspace *as,
+				 const struct pt_geom *g, uint64_t va, struct xenpt_xlate *x);
 
 #endif

@@ -247,36 +247,16 @@ static void insert(struct xenpt_xlate_cache *c, const struct xenpt_aspace *as, u
 }
 
 /* A full walk (no labels) into @ret. */
-static struct xenpt_error *walk_into(struct xenpt_source *src, const struct xenpt_aspace *as,
-				     uint64_t va, struct xenpt_xlate *ret)
+static inline struct xenpt_error *walk_into(struct xenpt_source *src,
+					    const struct xenpt_aspace *as, uint64_t va,
+					    struct xenpt_xlate *ret)
 {
 	const struct pt_geom *g = pt_geom_get(as);
-	struct xenpt_walk w;
-	struct xenpt_error *err;
 
 	if (!g)
 		return xenpt_error_create(XENPT_ERR_INVALID_ARG, "%s: unknown paging mode %u",
 					  xenpt_source_describe(src), (unsigned)as->mode);
-	w.nsteps = 0;
-	err = pt_walk(src, as, g, va, &w);
-	if (err)
-		return err;
-	memset(ret, 0, sizeof(*ret));
-	ret->va = va;
-	ret->end = w.end;
-	ret->end_level = w.end_level;
-	ret->end_errno = w.end_errno;
-	if (w.end == XENPT_WALK_MAPPED) {
-		ret->page_size = w.page_size;
-		ret->page_va = va & ~(w.page_size - 1);
-		ret->frame = w.frame;
-		ret->addr = w.addr;
-		ret->writable = w.writable;
-		ret->user = w.user;
-		ret->hw_user = w.hw_user;
-		ret->nx = w.nx;
-	}
-	return NULL;
+	return pt_translate(src, as, g, va, ret);
 }
 
 XENPT_PUBLIC struct xenpt_error *xenpt_translate(struct xenpt_source *src,
