@@ -268,6 +268,7 @@ struct ctx {
 	size_t n;
 	struct floor fl;
 	struct xenpt_xlate *res;      /* n results (batch) */
+	xenpt_va_t *tvas;             /* the VAs, typed (batch) */
 	struct xenpt_xlate_cache *cache;
 };
 
@@ -313,7 +314,7 @@ static double run(struct ctx *c, enum mode m, uint64_t *sum)
 		break;
 	case M_BATCH:
 #ifdef XENPT_HAVE_TRANSLATE_BATCH
-		xenpt_translate_batch(c->src, NULL, &c->as, vas, n, c->res);
+		xenpt_translate_batch(c->src, NULL, &c->as, c->tvas, n, c->res);
 		for (i = 0; i < n; i++)
 			s += c->res[i].addr;
 #else
@@ -461,8 +462,11 @@ static int both(struct ctx *c, const char *name)
 	if (floor_build(c->src, &c->as, c->vas, c->n, &c->fl))
 		return 1;
 	c->res = malloc(c->n * sizeof(*c->res));
-	if (!c->res)
+	c->tvas = malloc(c->n * sizeof(*c->tvas));
+	if (!c->res || !c->tvas)
 		return 1;
+	for (size_t i = 0; i < c->n; i++)
+		c->tvas[i] = xenpt_va(c->vas[i]);
 	snprintf(title, sizeof(title), "%s, stable source", name);
 	rc = figures(c, title);
 	copy = copying_over(stable);
@@ -475,6 +479,7 @@ static int both(struct ctx *c, const char *name)
 		c->src = stable;
 	}
 	free(c->res);
+	free(c->tvas);
 	free(c->fl.tabs);
 	return rc || !copy;
 }

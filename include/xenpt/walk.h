@@ -378,6 +378,32 @@ struct xenpt_error *xenpt_translate(struct xenpt_source *src, struct xenpt_xlate
 				    const struct xenpt_aspace *as, xenpt_va_t va,
 				    struct xenpt_xlate *ret);
 
+/** Defined where xenpt_translate_batch() exists. */
+#define XENPT_HAVE_TRANSLATE_BATCH 1
+
+/**
+ * Translate the @p n addresses @p vas (any order, duplicates allowed) of
+ * one address space @p as into @p ret[0 .. n-1], each exactly as
+ * xenpt_translate() would: an unmapped address is a result (ret[i].end),
+ * not an error, and no labels are looked up.  @p cache as for
+ * xenpt_translate() (NULL: none; consulted for copying sources only).
+ *
+ * The cost is what a batch allows:
+ * - a stable source (core file, synthetic domain) walks several addresses
+ *   at once, so that their table reads overlap;
+ * - a copying source (live) walks all addresses level by level and reads
+ *   the distinct tables each level needs in ONE frame read, so at most one
+ *   backend call (one foreign map, live) per paging level for the whole
+ *   batch, whatever @p n; this needs memory proportional to @p n.
+ *
+ * On error (out of memory, a read that failed as a whole, an interrupt)
+ * the contents of @p ret are unspecified.
+ */
+struct xenpt_error *xenpt_translate_batch(struct xenpt_source *src,
+					  struct xenpt_xlate_cache *cache,
+					  const struct xenpt_aspace *as, const xenpt_va_t *vas,
+					  size_t n, struct xenpt_xlate *ret);
+
 /**
  * Read @p len bytes of guest memory at @p va (crossing pages as needed)
  * through @p cache (may be NULL): every page is translated first, then all

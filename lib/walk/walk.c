@@ -280,169 +280,136 @@ static struct xenpt_error *table_error(struct xenpt_error *err, struct xenpt_sou
 }
 
 /*
- * The walk, written once and instantiated twice (always inlined with @w or
- * @x constant NULL): into a struct xenpt_walk with every step (@w), or into
- * a struct xenpt_xlate with only the translation (@x, xenpt_translate()
- * and the batch), recording nothing else.
- *
- * Per level the table comes from the source's frame-pointer memo when the
- * source is stable (one compare: xenpt_source_frame_fast()), else from the
- * frame cache.  An interrupt (xenpt_source_set_interrupt()) is checked once
- * per walk, as the frame cache checks it once per read.
+ * The walk, written once: the state between levels, one level, and the two
+ * ways a walk ends, each inlined with @w or @x constant NULL, so that a walk
+ * writes into a struct xenpt_walk with every step (@w) or into a struct
+ * xenpt_xlate with only the translation (@x: xenpt_translate() and the
+ * batch), recording nothing else.  The single walk (walk_core) and the
+ * level-synchronous batch (pt_translate_batch) share every decision.
  */
-static inline __attribute__((always_inline)) struct xenpt_error *
-walk_core(struct xenpt_source *src, const struct xenpt_aspace *as, const struct pt_geom *g,
-	  uint64_t va, struct xenpt_walk *w, struct xenpt_xlate *x)
+struct wst {
+	uint64_t table;        /* table of the next level */
+	unsigned off;          /* PAE: the PDPT's offset in the root frame */
+	bool rw, us, nx;       /* rights so far */
+	uint64_t e;            /* the last entry read */
+	struct pt_entry d;     /* and its decoding */
+};
+
+enum { STEP_NEXT, STEP_LEAF, STEP_END };
+
+static inline void wst_init(const struct xenpt_aspace *as, const struct pt_geom *g, struct wst *s)
 {
-	const enum xenpt_space space = as->space;
-	uint64_t table = as->root, e = 0;
-	unsigned level, off = g->root_off, end_level = 0;
-	enum xenpt_walk_end end;
-	int ferr = 0;
-	bool rw = true, us = true, nx = false;
-	struct pt_entry d;
+	s->table = as->root;
+	s->off = g->root_off;
+	s->rw = s->us = true;
+	s->nx = false;
+}
+
+/* One level: the entry for @va in @page (the table s->table at @level). */
+static inline __attribute__((always_inline)) int
+walk_step(const struct pt_geom *g, uint64_t va, unsigned level, const uint8_t *page,
+	  struct wst *s, struct xenpt_walk *w, enum xenpt_walk_end *end)
+{
+	unsigned idx = pt_index(g, level, va);
+	uint64_t e = pt_read_entry(g, page + s->off, idx);
+	struct pt_entry *d = &s->d;
+
+	pt_decode(g, level, e, d);
+	s->e = e;
+	if (w) {
+		struct xenpt_walk_step *st = &w->steps[w->nsteps++];
+
+		st->level = level;
+		st->table = s->table;
+		st->table_other = XENPT_INVALID_FRAME;
+		st->index = idx;
+		st->entry_addr = (s->table << 12) + s->off + (uint64_t)idx * g->esize;
+		st->entry = e;
+		st->present = d->present;
+		st->leaf = d->present && d->leaf;
+		st->next = d->present ? d->next : XENPT_INVALID_FRAME;
+		st->next_other = XENPT_INVALID_FRAME;
+		st->rsvd = d->present ? d->rsvd : 0;
+		st->disallowed = d->present ? d->disallowed : 0;
+	}
+	if (pt_is_xen_slot(g, level, idx)) {
+		/* is_guest_l4_slot(): Xen's own mappings, not the guest's. */
+		*end = XENPT_WALK_XEN_SLOT;
+		return STEP_END;
+	}
+	if (!d->present) {
+		*end = XENPT_WALK_NOT_PRESENT;
+		return STEP_END;
+	}
+	if (d->rsvd) {
+		*end = XENPT_WALK_RESERVED;
+		return STEP_END;
+	}
+	if (d->disallowed) {
+		*end = XENPT_WALK_DISALLOWED;
+		return STEP_END;
+	}
+	if (g->has_rw_us[level]) {
+		s->rw = s->rw && (e & XENPT_PTE_RW);
+		s->us = s->us && (e & XENPT_PTE_US);
+	}
+	if (g->nx && (e & XENPT_PTE_NX))
+		s->nx = true;
+	if (d->leaf)
+		return STEP_LEAF;
+	if (level == 1) {   /* unreachable: L1 entries are leaves */
+		*end = XENPT_WALK_RESERVED;
+		return STEP_END;
+	}
+	s->table = d->next;
+	s->off = 0;
+	return STEP_NEXT;
+}
+
+/* The walk of @va ended in a mapping at @level (s->e the leaf entry). */
+static inline __attribute__((always_inline)) void
+walk_mapped(const struct xenpt_aspace *as, uint64_t va, unsigned level, const struct wst *s,
+	    struct xenpt_walk *w, struct xenpt_xlate *x)
+{
+	uint64_t size = 1ull << s->d.page_shift, e = s->e;
+	uint64_t frame = s->d.next + ((va & (size - 1)) >> 12);
 
 	if (w) {
-		w->va = va;
-		w->nsteps = 0;
-		w->end_errno = 0;
+		w->end = XENPT_WALK_MAPPED;
+		w->end_level = level;
+		w->page_size = size;
+		w->frame = frame;
+		w->addr = (frame << 12) | (va & 0xfff);
+		w->writable = pt_writable(s->rw, s->us, as->wp);
+		w->hw_user = s->us;
+		w->user = pt_user(as, s->us, e);
+		w->guest_kernel = as->pv && (e & XEN_PV_PAGE_GUEST_KERNEL);
+		w->nx = s->nx;
+		w->global = (e & XENPT_PTE_G) != 0;
+		w->accessed = (e & XENPT_PTE_A) != 0;
+		w->dirty = (e & XENPT_PTE_D) != 0;
+	} else {
+		x->va = va;
+		x->end = XENPT_WALK_MAPPED;
+		x->end_level = level;
+		x->end_errno = 0;
+		x->page_size = size;
+		x->page_va = va & ~(size - 1);
+		x->frame = frame;
+		x->addr = (frame << 12) | (va & 0xfff);
+		x->writable = pt_writable(s->rw, s->us, as->wp);
+		x->user = pt_user(as, s->us, e);
+		x->hw_user = s->us;
+		x->nx = s->nx;
+		x->cached = false;
 	}
-	if (!pt_canonical(g, va)) {
-		end = pt_outside_space(g) ? XENPT_WALK_OUTSIDE_SPACE : XENPT_WALK_NON_CANONICAL;
-		end_level = g->top;
-		goto unmapped;
-	}
-	if (!g->top) {
-		/* Paging off: linear = guest-physical. */
-		if (w) {
-			w->end = XENPT_WALK_MAPPED;
-			w->end_level = 0;
-			w->page_size = XENPT_PAGE_SIZE;
-			w->frame = va >> 12;
-			w->addr = va;
-			w->writable = w->user = w->hw_user = true;
-			w->nx = w->global = w->accessed = w->dirty = w->guest_kernel = false;
-		} else {
-			x->va = va;
-			x->end = XENPT_WALK_MAPPED;
-			x->end_level = 0;
-			x->end_errno = 0;
-			x->page_size = XENPT_PAGE_SIZE;
-			x->page_va = va & ~0xfffull;
-			x->frame = va >> 12;
-			x->addr = va;
-			x->writable = x->user = x->hw_user = true;
-			x->nx = x->cached = false;
-		}
-		return NULL;
-	}
-	if (src->intr && *src->intr)
-		return table_error(xenpt_error_create(XENPT_ERR_INTERRUPTED, "interrupted"), src, as,
-				   va, g->top, table);
-	for (level = g->top;; level--) {
-		const uint8_t *page = xenpt_source_frame_fast(src, space, table);
-		unsigned idx;
+}
 
-		if (__builtin_expect(!page, 0)) {
-			struct xenpt_error *err = NULL;
-
-			page = xenpt_source_frame_slow(src, space, table, &ferr, &err);
-			if (err)
-				return table_error(err, src, as, va, level, table);
-			if (!page) {
-				end = XENPT_WALK_UNREADABLE;
-				end_level = level;
-				goto unmapped;
-			}
-		}
-		idx = pt_index(g, level, va);
-		e = pt_read_entry(g, page + off, idx);
-		pt_decode(g, level, e, &d);
-		end_level = level;
-		if (w) {
-			struct xenpt_walk_step *st = &w->steps[w->nsteps++];
-
-			st->level = level;
-			st->table = table;
-			st->table_other = XENPT_INVALID_FRAME;
-			st->index = idx;
-			st->entry_addr = (table << 12) + off + (uint64_t)idx * g->esize;
-			st->entry = e;
-			st->present = d.present;
-			st->leaf = d.present && d.leaf;
-			st->next = d.present ? d.next : XENPT_INVALID_FRAME;
-			st->next_other = XENPT_INVALID_FRAME;
-			st->rsvd = d.present ? d.rsvd : 0;
-			st->disallowed = d.present ? d.disallowed : 0;
-		}
-		if (pt_is_xen_slot(g, level, idx)) {
-			/* is_guest_l4_slot(): Xen's own mappings, not the guest's. */
-			end = XENPT_WALK_XEN_SLOT;
-			goto unmapped;
-		}
-		if (!d.present) {
-			end = XENPT_WALK_NOT_PRESENT;
-			goto unmapped;
-		}
-		if (d.rsvd) {
-			end = XENPT_WALK_RESERVED;
-			goto unmapped;
-		}
-		if (d.disallowed) {
-			end = XENPT_WALK_DISALLOWED;
-			goto unmapped;
-		}
-		if (g->has_rw_us[level]) {
-			rw = rw && (e & XENPT_PTE_RW);
-			us = us && (e & XENPT_PTE_US);
-		}
-		if (g->nx && (e & XENPT_PTE_NX))
-			nx = true;
-		if (d.leaf)
-			break;
-		if (level == 1) {   /* unreachable: L1 entries are leaves */
-			end = XENPT_WALK_RESERVED;
-			goto unmapped;
-		}
-		table = d.next;
-		off = 0;
-	}
-	{
-		uint64_t size = 1ull << d.page_shift;
-		uint64_t frame = d.next + ((va & (size - 1)) >> 12);
-
-		if (w) {
-			w->end = XENPT_WALK_MAPPED;
-			w->end_level = level;
-			w->page_size = size;
-			w->frame = frame;
-			w->addr = (frame << 12) | (va & 0xfff);
-			w->writable = pt_writable(rw, us, as->wp);
-			w->hw_user = us;
-			w->user = pt_user(as, us, e);
-			w->guest_kernel = as->pv && (e & XEN_PV_PAGE_GUEST_KERNEL);
-			w->nx = nx;
-			w->global = (e & XENPT_PTE_G) != 0;
-			w->accessed = (e & XENPT_PTE_A) != 0;
-			w->dirty = (e & XENPT_PTE_D) != 0;
-		} else {
-			x->va = va;
-			x->end = XENPT_WALK_MAPPED;
-			x->end_level = level;
-			x->end_errno = 0;
-			x->page_size = size;
-			x->page_va = va & ~(size - 1);
-			x->frame = frame;
-			x->addr = (frame << 12) | (va & 0xfff);
-			x->writable = pt_writable(rw, us, as->wp);
-			x->user = pt_user(as, us, e);
-			x->hw_user = us;
-			x->nx = nx;
-			x->cached = false;
-		}
-		return NULL;
-	}
-unmapped:
+/* The walk of @va ended without a mapping. */
+static inline __attribute__((always_inline)) void
+walk_unmapped(uint64_t va, enum xenpt_walk_end end, unsigned end_level, int ferr,
+	      struct xenpt_walk *w, struct xenpt_xlate *x)
+{
 	if (w) {
 		w->end = end;
 		w->end_level = end_level;
@@ -455,7 +422,100 @@ unmapped:
 		x->end_level = end_level;
 		x->end_errno = end == XENPT_WALK_UNREADABLE ? ferr : 0;
 	}
-	return NULL;
+}
+
+/* Outcomes decided before any table is read: true if @va had one. */
+static inline __attribute__((always_inline)) bool
+walk_trivial(const struct pt_geom *g, uint64_t va, struct xenpt_walk *w, struct xenpt_xlate *x)
+{
+	if (!pt_canonical(g, va)) {
+		walk_unmapped(va, pt_outside_space(g) ? XENPT_WALK_OUTSIDE_SPACE
+						      : XENPT_WALK_NON_CANONICAL, g->top, 0, w, x);
+		return true;
+	}
+	if (g->top)
+		return false;
+	/* Paging off: linear = guest-physical. */
+	if (w) {
+		w->end = XENPT_WALK_MAPPED;
+		w->end_level = 0;
+		w->page_size = XENPT_PAGE_SIZE;
+		w->frame = va >> 12;
+		w->addr = va;
+		w->writable = w->user = w->hw_user = true;
+		w->nx = w->global = w->accessed = w->dirty = w->guest_kernel = false;
+	} else {
+		x->va = va;
+		x->end = XENPT_WALK_MAPPED;
+		x->end_level = 0;
+		x->end_errno = 0;
+		x->page_size = XENPT_PAGE_SIZE;
+		x->page_va = va & ~0xfffull;
+		x->frame = va >> 12;
+		x->addr = va;
+		x->writable = x->user = x->hw_user = true;
+		x->nx = x->cached = false;
+	}
+	return true;
+}
+
+static struct xenpt_error *interrupted(struct xenpt_source *src, const struct xenpt_aspace *as,
+				       const struct pt_geom *g, uint64_t va)
+{
+	return table_error(xenpt_error_create(XENPT_ERR_INTERRUPTED, "interrupted"), src, as, va,
+			   g->top, as->root);
+}
+
+/*
+ * One walk.  Per level the table comes from the source's frame-pointer memo
+ * when the source is stable (one compare: xenpt_source_frame_fast()), else
+ * from the frame cache.  An interrupt (xenpt_source_set_interrupt()) is
+ * checked once per walk, as the frame cache checks it once per read.
+ */
+static inline __attribute__((always_inline)) struct xenpt_error *
+walk_core(struct xenpt_source *src, const struct xenpt_aspace *as, const struct pt_geom *g,
+	  uint64_t va, struct xenpt_walk *w, struct xenpt_xlate *x)
+{
+	enum xenpt_walk_end end = XENPT_WALK_MAPPED;
+	struct wst s;
+	unsigned level;
+
+	if (w) {
+		w->va = va;
+		w->nsteps = 0;
+		w->end_errno = 0;
+	}
+	if (walk_trivial(g, va, w, x))
+		return NULL;
+	if (src->intr && *src->intr)
+		return interrupted(src, as, g, va);
+	wst_init(as, g, &s);
+	for (level = g->top;; level--) {
+		const uint8_t *page = xenpt_source_frame_fast(src, as->space, s.table);
+		int r;
+
+		if (__builtin_expect(!page, 0)) {
+			struct xenpt_error *err = NULL;
+			int ferr = 0;
+
+			page = xenpt_source_frame_slow(src, as->space, s.table, &ferr, &err);
+			if (err)
+				return table_error(err, src, as, va, level, s.table);
+			if (!page) {
+				walk_unmapped(va, XENPT_WALK_UNREADABLE, level, ferr, w, x);
+				return NULL;
+			}
+		}
+		r = walk_step(g, va, level, page, &s, w, &end);
+		if (r == STEP_LEAF) {
+			walk_mapped(as, va, level, &s, w, x);
+			return NULL;
+		}
+		if (r == STEP_END) {
+			walk_unmapped(va, end, level, 0, w, x);
+			return NULL;
+		}
+	}
 }
 
 struct xenpt_error *pt_walk(struct xenpt_source *src, const struct xenpt_aspace *as,
@@ -535,6 +595,221 @@ struct xenpt_error *pt_translate(struct xenpt_source *src, const struct xenpt_as
 	if (translate_fast(src, as, g, va, x))
 		return NULL;
 	return walk_core(src, as, g, va, NULL, x);
+}
+
+/* ---- many addresses ------------------------------------------------------- */
+
+#define LANES 8
+
+/*
+ * Stable source, 4/5-level: translate_fast() for LANES addresses at a time,
+ * level by level, so that the entry loads of different addresses overlap
+ * (they are independent; one address's are not).  A lane that leaves the
+ * common case is finished by pt_translate(), which decides everything.
+ */
+static struct xenpt_error *batch_stable(struct xenpt_source *src, const struct xenpt_aspace *as,
+					const struct pt_geom *g, const xenpt_va_t *vas, size_t n,
+					struct xenpt_xlate *ret)
+{
+	const struct src_fp *fp = src->fp + (as->space == XENPT_SPACE_GFN ? SRC_FP_SIZE : 0);
+	size_t i;
+
+	for (i = 0; i < n; i += LANES) {
+		uint64_t va[LANES], tab[LANES], e[LANES], all[LANES], any[LANES];
+		unsigned lvl[LANES], j, k = n - i < LANES ? (unsigned)(n - i) : LANES, level;
+		bool live[LANES], done[LANES], more = false;
+
+		for (j = 0; j < k; j++) {
+			va[j] = xenpt_va_x(vas[i + j]);
+			tab[j] = as->root;
+			all[j] = ~0ull;
+			any[j] = 0;
+			done[j] = false;
+			live[j] = pt_canonical(g, va[j]) &&
+				  !pt_is_xen_slot(g, g->top, pt_index(g, g->top, va[j]));
+			more |= live[j];
+		}
+		for (level = g->top; more && level >= 1; level--) {
+			more = false;
+			for (j = 0; j < k; j++) {
+				const struct src_fp *m;
+				uint64_t ent, bad;
+
+				if (!live[j])
+					continue;
+				m = &fp[tab[j] & (SRC_FP_SIZE - 1)];
+				if (m->frame != tab[j] || !m->ptr) {
+					live[j] = false;
+					continue;
+				}
+				memcpy(&ent, m->ptr + ((va[j] >> (9 * level)) & (511u << 3)), 8);
+				all[j] &= ent;
+				any[j] |= ent;
+				e[j] = ent;
+				if (level == 1 || (g->large_ok[level] && (ent & XENPT_PTE_PSE))) {
+					bad = level == 1 ? g->rsvd[1] : g->rsvd[level] | g->rsvd_large[level];
+					live[j] = false;
+					done[j] = (ent & XENPT_PTE_P) && !(ent & (bad | g->disallow[level]));
+					lvl[j] = level;
+					continue;
+				}
+				if (!(ent & XENPT_PTE_P) || (ent & (g->rsvd[level] | g->disallow[level]))) {
+					live[j] = false;
+					continue;
+				}
+				tab[j] = (ent & XENPT_PTE_ADDR_MASK) >> 12;
+				more = true;
+			}
+		}
+		for (j = 0; j < k; j++) {
+			struct xenpt_xlate *x = &ret[i + j];
+
+			if (!done[j]) {
+				struct xenpt_error *err = pt_translate(src, as, g, va[j], x);
+
+				if (err)
+					return err;
+				continue;
+			}
+			{
+				unsigned shift = 3 + 9 * lvl[j];
+				uint64_t size = 1ull << shift;
+				uint64_t frame = ((e[j] & XENPT_PTE_ADDR_MASK & ~(size - 1)) >> 12) +
+						 ((va[j] & (size - 1)) >> 12);
+				bool rw = all[j] & XENPT_PTE_RW, us = all[j] & XENPT_PTE_US;
+
+				x->va = va[j];
+				x->end = XENPT_WALK_MAPPED;
+				x->end_level = lvl[j];
+				x->end_errno = 0;
+				x->page_size = size;
+				x->page_va = va[j] & ~(size - 1);
+				x->frame = frame;
+				x->addr = (frame << 12) | (va[j] & 0xfff);
+				x->writable = pt_writable(rw, us, as->wp);
+				x->user = pt_user(as, us, e[j]);
+				x->hw_user = us;
+				x->nx = g->nx && (any[j] & XENPT_PTE_NX);
+				x->cached = false;
+			}
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Copying source (or any other): level-synchronous.  At each level the
+ * distinct tables the unfinished walks need are read in ONE
+ * xenpt_source_get_frames() call, so the frame cache fetches the missing
+ * ones in one backend call (one foreign map, live); the pointers of that
+ * call are used up before the next.  Each address then takes walk_step(),
+ * the single walk's own decision.
+ */
+static struct xenpt_error *batch_levels(struct xenpt_source *src, const struct xenpt_aspace *as,
+					const struct pt_geom *g, const xenpt_va_t *vas, size_t n,
+					struct xenpt_xlate *ret)
+{
+	struct wst *st = malloc(n * sizeof(*st));
+	size_t *act = malloc(n * sizeof(*act));
+	uint32_t *slot = malloc(n * sizeof(*slot));
+	uint64_t *frames = malloc(n * sizeof(*frames));
+	const uint8_t **pages = malloc(n * sizeof(*pages));
+	int *errs = malloc(n * sizeof(*errs));
+	uint32_t *hash = NULL;
+	size_t hsize = 16, nact = 0, i;
+	struct xenpt_error *err = NULL;
+	unsigned level;
+
+	while (hsize < n * 2)
+		hsize <<= 1;
+	hash = malloc(hsize * sizeof(*hash));
+	if (!st || !act || !slot || !frames || !pages || !errs || !hash) {
+		err = xenpt_error_create(XENPT_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (walk_trivial(g, xenpt_va_x(vas[i]), NULL, &ret[i]))
+			continue;
+		wst_init(as, g, &st[i]);
+		act[nact++] = i;
+	}
+	if (nact && src->intr && *src->intr) {
+		err = interrupted(src, as, g, xenpt_va_x(vas[act[0]]));
+		goto out;
+	}
+	for (level = g->top; nact; level--) {
+		size_t nf = 0, keep = 0;
+
+		memset(hash, 0, hsize * sizeof(*hash));
+		for (i = 0; i < nact; i++) {
+			uint64_t t = st[act[i]].table;
+			size_t h = (size_t)((t * 0x9e3779b97f4a7c15ull) >> 20) & (hsize - 1);
+
+			while (hash[h] && frames[hash[h] - 1] != t)
+				h = (h + 1) & (hsize - 1);
+			if (!hash[h]) {
+				frames[nf] = t;
+				hash[h] = (uint32_t)++nf;
+			}
+			slot[act[i]] = hash[h] - 1;
+		}
+		err = xenpt_source_get_frames(src, as->space, frames, nf, pages, errs);
+		if (err) {
+			err = table_error(err, src, as, xenpt_va_x(vas[act[0]]), level, frames[0]);
+			goto out;
+		}
+		for (i = 0; i < nact; i++) {
+			size_t v = act[i];
+			uint64_t va = xenpt_va_x(vas[v]);
+			const uint8_t *page = pages[slot[v]];
+			enum xenpt_walk_end end = XENPT_WALK_MAPPED;
+			int r;
+
+			if (!page) {
+				walk_unmapped(va, XENPT_WALK_UNREADABLE, level, errs[slot[v]], NULL, &ret[v]);
+				continue;
+			}
+			r = walk_step(g, va, level, page, &st[v], NULL, &end);
+			if (r == STEP_LEAF)
+				walk_mapped(as, va, level, &st[v], NULL, &ret[v]);
+			else if (r == STEP_END)
+				walk_unmapped(va, end, level, 0, NULL, &ret[v]);
+			else
+				act[keep++] = v;
+		}
+		nact = keep;
+	}
+out:
+	free(st);
+	free(act);
+	free(slot);
+	free(frames);
+	free(pages);
+	free(errs);
+	free(hash);
+	return err;
+}
+
+struct xenpt_error *pt_translate_batch(struct xenpt_source *src, const struct xenpt_aspace *as,
+				       const struct pt_geom *g, const xenpt_va_t *vas, size_t n,
+				       struct xenpt_xlate *ret)
+{
+	size_t i;
+
+	if (!n)
+		return NULL;
+	if (src->fp && g->esize == 8 && g->top >= 4)
+		return batch_stable(src, as, g, vas, n, ret);
+	if (src->fp) {
+		for (i = 0; i < n; i++) {
+			struct xenpt_error *err = pt_translate(src, as, g, xenpt_va_x(vas[i]), &ret[i]);
+
+			if (err)
+				return err;
+		}
+		return NULL;
+	}
+	return batch_levels(src, as, g, vas, n, ret);
 }
 
 /*

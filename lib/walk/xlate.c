@@ -259,27 +259,34 @@ static inline struct xenpt_error *walk_into(struct xenpt_source *src,
 	return pt_translate(src, as, g, va, ret);
 }
 
-XENPT_PUBLIC struct xenpt_error *xenpt_translate(struct xenpt_source *src,
-						 struct xenpt_xlate_cache *cache,
-						 const struct xenpt_aspace *as, xenpt_va_t va,
-						 struct xenpt_xlate *ret)
+/*
+ * Where the cache wins: a copying (live) source, where a walk costs a
+ * frame-cache lookup per level and a miss a foreign map.  A stable source's
+ * walk is a few compares and loads, no slower than a lookup here, so the
+ * cache is not consulted or filled for it (nor for paging off).
+ */
+static inline bool cache_wins(const struct xenpt_source *src,
+			      const struct xenpt_xlate_cache *cache,
+			      const struct xenpt_aspace *as)
 {
-	uint64_t v = xenpt_va_x(va), mix;
-	const struct xl_entry *e;
-	struct xenpt_error *err;
-	uint32_t ctx;
+	return cache && as->mode != XENPT_PM_NONE && !(xenpt_source_caps(src) & XENPT_CAP_STABLE);
+}
 
-	if (!src || !as || !ret)
-		return xenpt_error_create(XENPT_ERR_INVALID_ARG, "xenpt_translate: NULL argument");
-	if (!cache || as->mode == XENPT_PM_NONE)
-		return walk_into(src, as, v, ret);
-	ctx = ctx_of(as);
-	mix = ctx_mix(as->root, ctx);
+/* A cache used with another source than the last time flushes itself. */
+static inline void cache_bind(struct xenpt_xlate_cache *cache, const struct xenpt_source *src)
+{
 	if (cache->src != src) {
 		if (cache->src)
 			xenpt_xlate_cache_flush(cache);
 		cache->src = src;
 	}
+}
+
+static inline bool cache_lookup(struct xenpt_xlate_cache *cache, const struct xenpt_aspace *as,
+				uint32_t ctx, uint64_t mix, uint64_t v, struct xenpt_xlate *ret)
+{
+	const struct xl_entry *e;
+
 	cache->st.lookups++;
 	e = lookup(cache, CLASS_4K, 12, v, as->root, ctx, mix);
 	if (!e && cache->nlarge) {
@@ -288,18 +295,99 @@ XENPT_PUBLIC struct xenpt_error *xenpt_translate(struct xenpt_source *src,
 		if (!e)
 			e = lookup(cache, CLASS_1G, 30, v, as->root, ctx, mix);
 	}
-	if (e) {
-		cache->st.hits++;
-		fill_hit(e, v, ret);
-		return NULL;
+	if (!e) {
+		cache->st.misses++;
+		return false;
 	}
-	cache->st.misses++;
+	cache->st.hits++;
+	fill_hit(e, v, ret);
+	return true;
+}
+
+XENPT_PUBLIC struct xenpt_error *xenpt_translate(struct xenpt_source *src,
+						 struct xenpt_xlate_cache *cache,
+						 const struct xenpt_aspace *as, xenpt_va_t va,
+						 struct xenpt_xlate *ret)
+{
+	uint64_t v = xenpt_va_x(va), mix;
+	struct xenpt_error *err;
+	uint32_t ctx;
+
+	if (!src || !as || !ret)
+		return xenpt_error_create(XENPT_ERR_INVALID_ARG, "xenpt_translate: NULL argument");
+	if (!cache_wins(src, cache, as))
+		return walk_into(src, as, v, ret);
+	ctx = ctx_of(as);
+	mix = ctx_mix(as->root, ctx);
+	cache_bind(cache, src);
+	if (cache_lookup(cache, as, ctx, mix, v, ret))
+		return NULL;
 	err = walk_into(src, as, v, ret);
 	if (err)
 		return err;
 	if (ret->end == XENPT_WALK_MAPPED)
 		insert(cache, as, ctx, mix, ret);
 	return NULL;
+}
+
+XENPT_PUBLIC struct xenpt_error *xenpt_translate_batch(struct xenpt_source *src,
+						       struct xenpt_xlate_cache *cache,
+						       const struct xenpt_aspace *as,
+						       const xenpt_va_t *vas, size_t n,
+						       struct xenpt_xlate *ret)
+{
+	const struct pt_geom *g;
+	xenpt_va_t *miss = NULL;
+	struct xenpt_xlate *mret = NULL;
+	size_t *where = NULL, nmiss = 0, i;
+	struct xenpt_error *err = NULL;
+	uint32_t ctx;
+	uint64_t mix;
+
+	if (!src || !as || (n && (!vas || !ret)))
+		return xenpt_error_create(XENPT_ERR_INVALID_ARG, "xenpt_translate_batch: NULL argument");
+	g = pt_geom_get(as);
+	if (!g)
+		return xenpt_error_create(XENPT_ERR_INVALID_ARG, "%s: unknown paging mode %u",
+					  xenpt_source_describe(src), (unsigned)as->mode);
+	if (!cache_wins(src, cache, as))
+		return pt_translate_batch(src, as, g, vas, n, ret);
+	/* Hits from the cache; the misses walked as one batch, then cached. */
+	ctx = ctx_of(as);
+	mix = ctx_mix(as->root, ctx);
+	cache_bind(cache, src);
+	for (i = 0; i < n; i++) {
+		uint64_t v = xenpt_va_x(vas[i]);
+
+		if (cache_lookup(cache, as, ctx, mix, v, &ret[i]))
+			continue;
+		if (!miss) {
+			miss = malloc((n - i) * sizeof(*miss));
+			mret = malloc((n - i) * sizeof(*mret));
+			where = malloc((n - i) * sizeof(*where));
+			if (!miss || !mret || !where) {
+				err = xenpt_error_create(XENPT_ERR_NOMEM, "out of memory");
+				goto out;
+			}
+		}
+		miss[nmiss] = vas[i];
+		where[nmiss++] = i;
+	}
+	if (nmiss) {
+		err = pt_translate_batch(src, as, g, miss, nmiss, mret);
+		if (err)
+			goto out;
+		for (i = 0; i < nmiss; i++) {
+			ret[where[i]] = mret[i];
+			if (mret[i].end == XENPT_WALK_MAPPED)
+				insert(cache, as, ctx, mix, &mret[i]);
+		}
+	}
+out:
+	free(miss);
+	free(mret);
+	free(where);
+	return err;
 }
 
 XENPT_PUBLIC struct xenpt_error *xenpt_read_va(struct xenpt_source *src,
@@ -314,6 +402,8 @@ XENPT_PUBLIC struct xenpt_error *xenpt_read_va(struct xenpt_source *src,
 	uint64_t *frames = frames_small;
 	const uint8_t **pages = pages_small;
 	int *errs = errs_small;
+	struct xenpt_xlate xs_small[16], *xs = xs_small;
+	xenpt_va_t vas_small[16] = { { 0 } }, *vas = vas_small;
 	struct xenpt_error *err = NULL;
 	size_t done = 0;
 
@@ -339,25 +429,35 @@ XENPT_PUBLIC struct xenpt_error *xenpt_read_va(struct xenpt_source *src,
 			goto out;
 		}
 	}
-	/* Translate every page first: walks read tables, which would
-	 * invalidate data pointers obtained earlier. */
+	/* Translate every page first, as one batch (one table read per level
+	 * on a copying source): walks read tables, which would invalidate
+	 * data pointers obtained earlier. */
+	if (n == 1) {
+		err = xenpt_translate(src, cache, as, xenpt_va(start), xs);
+	} else {
+		if (n > XENPT_ARRAY_SIZE(xs_small)) {
+			xs = malloc(n * sizeof(*xs));
+			vas = malloc(n * sizeof(*vas));
+			if (!xs || !vas) {
+				err = xenpt_error_create(XENPT_ERR_NOMEM, "out of memory");
+				goto out;
+			}
+		}
+		for (i = 0; i < n; i++)
+			vas[i] = xenpt_va(i == 0 ? start : (first_page + i) << 12);
+		err = xenpt_translate_batch(src, cache, as, vas, n, xs);
+	}
+	if (err)
+		goto out;
 	for (i = 0; i < n; i++) {
-		uint64_t pva = (first_page + i) << 12;
-		struct xenpt_xlate x;
-
-		if (i == 0)
-			pva = start;
-		err = xenpt_translate(src, cache, as, xenpt_va(pva), &x);
-		if (err)
-			goto out;
-		if (x.end != XENPT_WALK_MAPPED) {
+		if (xs[i].end != XENPT_WALK_MAPPED) {
 			err = xenpt_error_create(XENPT_ERR_FAULT,
 						 "%s: va 0x%016" PRIx64 " is not mapped (%s at L%u)",
-						 xenpt_source_describe(src), pva,
-						 xenpt_walk_end_name(x.end), x.end_level);
+						 xenpt_source_describe(src), xs[i].va,
+						 xenpt_walk_end_name(xs[i].end), xs[i].end_level);
 			goto out;
 		}
-		frames[i] = x.frame;
+		frames[i] = xs[i].frame;
 	}
 	err = xenpt_source_get_frames(src, as->space, frames, n, pages, errs);
 	if (err)
@@ -388,6 +488,10 @@ out:
 		free(frames);
 		free(pages);
 		free(errs);
+	}
+	if (xs != xs_small) {
+		free(xs);
+		free(vas);
 	}
 	return err;
 }
