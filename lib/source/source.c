@@ -61,7 +61,7 @@ static struct xenpt_error *finish_open(struct xenpt_source *src)
 	if (!src->cache)
 		return xenpt_error_create(XENPT_ERR_NOMEM, "out of memory");
 	if (src->caps & XENPT_CAP_STABLE) {
-		src->fp = calloc(2 * SRC_FP_SIZE, sizeof(*src->fp));
+		src->fp = calloc(2 * 2 * SRC_FP_SETS, sizeof(*src->fp));
 		if (!src->fp)
 			return xenpt_error_create(XENPT_ERR_NOMEM, "out of memory");
 	}
@@ -335,11 +335,16 @@ const uint8_t *xenpt_source_frame_slow(struct xenpt_source *src, enum xenpt_spac
 		return NULL;
 	}
 	if (src->fp) {
-		struct src_fp *m = &src->fp[(space == XENPT_SPACE_GFN ? SRC_FP_SIZE : 0) +
-					    (frame & (SRC_FP_SIZE - 1))];
+		/* the new frame in way 0, the previous way 0 in way 1 */
+		struct src_fp *set = &src->fp[(space == XENPT_SPACE_GFN ? 2 * SRC_FP_SETS : 0) +
+					      (frame & (SRC_FP_SETS - 1)) * 2];
 
-		m->frame = frame;
-		m->ptr = page;
+		if (set[0].frame != frame || !set[0].ptr) {
+			set[1] = set[0];
+			set[0].label = SRC_FP_NO_LABEL;
+		}
+		set[0].frame = frame;
+		set[0].ptr = page;
 	}
 	return page;
 }
@@ -457,7 +462,7 @@ XENPT_PUBLIC void xenpt_source_cache_flush(struct xenpt_source *src)
 {
 	frame_cache_flush(src->cache);
 	if (src->fp)
-		memset(src->fp, 0, 2 * SRC_FP_SIZE * sizeof(*src->fp));
+		memset(src->fp, 0, 2 * 2 * SRC_FP_SETS * sizeof(*src->fp));
 }
 
 XENPT_PUBLIC struct xenpt_error *xenpt_source_cache_set_capacity(struct xenpt_source *src,

@@ -518,83 +518,137 @@ walk_core(struct xenpt_source *src, const struct xenpt_aspace *as, const struct 
 	}
 }
 
-struct xenpt_error *pt_walk(struct xenpt_source *src, const struct xenpt_aspace *as,
-			    const struct pt_geom *g, uint64_t va, struct xenpt_walk *w)
-{
-	return walk_core(src, as, g, va, w, NULL);
-}
-
 /*
- * The common case of pt_translate(), and nothing else: a stable source
- * whose memo holds every table, 4- or 5-level paging (8-byte entries, 9
- * index bits per level), and a walk that ends in a mapping without a
- * reserved or disallowed bit and outside Xen's slots.  Per level: one
- * compare for the table's pointer, one load for the entry, one test of the
- * bits that would end the walk otherwise.  Anything else returns false
- * (nothing written) and the general walk decides, so every outcome,
- * reason and rights bit is the general walk's.
+ * The common case, and nothing else: a stable source whose memo holds every
+ * table, 4- or 5-level paging (8-byte entries, 9 index bits per level), and
+ * a walk that ends in a mapping without a reserved or disallowed bit and
+ * outside Xen's slots.  Per level: one or two compares for the table's
+ * pointer, one load for the entry, one test of the bits that would end the
+ * walk otherwise.  Anything else returns false and the general walk
+ * (walk_core) starts again and decides, so every outcome, reason and rights
+ * bit is the general walk's.  Like walk_core, instantiated with @w (every
+ * step) or @x (the translation only).
  */
-static inline bool translate_fast(const struct xenpt_source *src, const struct xenpt_aspace *as,
-				  const struct pt_geom *g, uint64_t va, struct xenpt_xlate *x)
+static inline __attribute__((always_inline)) bool
+walk_fast(const struct xenpt_source *src, const struct xenpt_aspace *as, const struct pt_geom *g,
+	  uint64_t va, struct xenpt_walk *w, struct xenpt_xlate *x)
 {
-	const struct src_fp *fp = src->fp;
+	const struct src_fp *fp = xenpt_source_fp(src, as->space);
 	uint64_t table = as->root, e, all = ~0ull, any = 0;
 	unsigned level = g->top;
+	bool leaf;
 
 	if (!fp || g->esize != 8 || level < 4 || !pt_canonical(g, va) ||
 	    pt_is_xen_slot(g, level, pt_index(g, level, va)))
 		return false;
-	if (as->space == XENPT_SPACE_GFN)
-		fp += SRC_FP_SIZE;
+	if (w)
+		w->nsteps = 0;
 	for (;; level--) {
-		const struct src_fp *m = &fp[table & (SRC_FP_SIZE - 1)];
-		uint64_t bad;
+		const uint8_t *page = src_fp_find(fp, table);
+		unsigned off;
+		uint64_t bad, next;
 
-		if (__builtin_expect(m->frame != table || !m->ptr, 0))
+		if (__builtin_expect(!page, 0))
 			return false;
-		memcpy(&e, m->ptr + ((va >> (9 * level)) & (511u << 3)), 8);
+		off = (unsigned)(va >> (9 * level)) & (511u << 3);
+		memcpy(&e, page + off, 8);
 		all &= e;
 		any |= e;
-		if (level == 1 || (g->large_ok[level] && (e & XENPT_PTE_PSE))) {
-			bad = level == 1 ? g->rsvd[1] : g->rsvd[level] | g->rsvd_large[level];
-			if (__builtin_expect(!(e & XENPT_PTE_P) || (e & (bad | g->disallow[level])), 0))
-				return false;
-			break;
-		}
-		if (__builtin_expect(!(e & XENPT_PTE_P) || (e & (g->rsvd[level] | g->disallow[level])), 0))
+		leaf = level == 1 || (g->large_ok[level] && (e & XENPT_PTE_PSE));
+		bad = g->rsvd[level] | g->disallow[level] | (leaf ? g->rsvd_large[level] : 0);
+		if (__builtin_expect(!(e & XENPT_PTE_P) || (e & bad), 0))
 			return false;
-		table = (e & XENPT_PTE_ADDR_MASK) >> 12;
+		next = (e & XENPT_PTE_ADDR_MASK & ~((leaf ? 1ull << (3 + 9 * level) : 1) - 1)) >> 12;
+		if (w) {
+			struct xenpt_walk_step *st = &w->steps[w->nsteps++];
+
+			st->level = level;
+			st->table = table;
+			st->table_other = XENPT_INVALID_FRAME;
+			st->index = off >> 3;
+			st->entry_addr = (table << 12) + off;
+			st->entry = e;
+			st->present = true;
+			st->leaf = leaf;
+			st->next = next;
+			st->next_other = XENPT_INVALID_FRAME;
+			st->rsvd = 0;
+			st->disallowed = 0;
+		}
+		if (leaf)
+			break;
+		table = next;
 	}
 	{
-		unsigned shift = 3 + 9 * level;   /* 12, 21, 30 */
-		uint64_t size = 1ull << shift;
+		uint64_t size = 1ull << (3 + 9 * level);   /* 4K, 2M, 1G */
 		uint64_t frame = ((e & XENPT_PTE_ADDR_MASK & ~(size - 1)) >> 12) +
 				 ((va & (size - 1)) >> 12);
 		bool rw = all & XENPT_PTE_RW, us = all & XENPT_PTE_US;
 
-		x->va = va;
-		x->end = XENPT_WALK_MAPPED;
-		x->end_level = level;
-		x->end_errno = 0;
-		x->page_size = size;
-		x->page_va = va & ~(size - 1);
-		x->frame = frame;
-		x->addr = (frame << 12) | (va & 0xfff);
-		x->writable = pt_writable(rw, us, as->wp);
-		x->user = pt_user(as, us, e);
-		x->hw_user = us;
-		x->nx = g->nx && (any & XENPT_PTE_NX);
-		x->cached = false;
+		if (w) {
+			w->va = va;
+			w->end_errno = 0;
+			w->end = XENPT_WALK_MAPPED;
+			w->end_level = level;
+			w->page_size = size;
+			w->frame = frame;
+			w->addr = (frame << 12) | (va & 0xfff);
+			w->writable = pt_writable(rw, us, as->wp);
+			w->hw_user = us;
+			w->user = pt_user(as, us, e);
+			w->guest_kernel = as->pv && (e & XEN_PV_PAGE_GUEST_KERNEL);
+			w->nx = g->nx && (any & XENPT_PTE_NX);
+			w->global = (e & XENPT_PTE_G) != 0;
+			w->accessed = (e & XENPT_PTE_A) != 0;
+			w->dirty = (e & XENPT_PTE_D) != 0;
+		} else {
+			x->va = va;
+			x->end = XENPT_WALK_MAPPED;
+			x->end_level = level;
+			x->end_errno = 0;
+			x->page_size = size;
+			x->page_va = va & ~(size - 1);
+			x->frame = frame;
+			x->addr = (frame << 12) | (va & 0xfff);
+			x->writable = pt_writable(rw, us, as->wp);
+			x->user = pt_user(as, us, e);
+			x->hw_user = us;
+			x->nx = g->nx && (any & XENPT_PTE_NX);
+			x->cached = false;
+		}
 	}
 	return true;
+}
+
+/* The general walks, out of line: the fast path stays small. */
+static __attribute__((noinline)) struct xenpt_error *
+walk_slow(struct xenpt_source *src, const struct xenpt_aspace *as, const struct pt_geom *g,
+	  uint64_t va, struct xenpt_walk *w)
+{
+	return walk_core(src, as, g, va, w, NULL);
+}
+
+static __attribute__((noinline)) struct xenpt_error *
+translate_slow(struct xenpt_source *src, const struct xenpt_aspace *as, const struct pt_geom *g,
+	       uint64_t va, struct xenpt_xlate *x)
+{
+	return walk_core(src, as, g, va, NULL, x);
+}
+
+struct xenpt_error *pt_walk(struct xenpt_source *src, const struct xenpt_aspace *as,
+			    const struct pt_geom *g, uint64_t va, struct xenpt_walk *w)
+{
+	if (walk_fast(src, as, g, va, w, NULL))
+		return NULL;
+	return walk_slow(src, as, g, va, w);
 }
 
 struct xenpt_error *pt_translate(struct xenpt_source *src, const struct xenpt_aspace *as,
 				 const struct pt_geom *g, uint64_t va, struct xenpt_xlate *x)
 {
-	if (translate_fast(src, as, g, va, x))
+	if (walk_fast(src, as, g, va, NULL, x))
 		return NULL;
-	return walk_core(src, as, g, va, NULL, x);
+	return translate_slow(src, as, g, va, x);
 }
 
 /* ---- many addresses ------------------------------------------------------- */
@@ -611,7 +665,7 @@ static struct xenpt_error *batch_stable(struct xenpt_source *src, const struct x
 					const struct pt_geom *g, const xenpt_va_t *vas, size_t n,
 					struct xenpt_xlate *ret)
 {
-	const struct src_fp *fp = src->fp + (as->space == XENPT_SPACE_GFN ? SRC_FP_SIZE : 0);
+	const struct src_fp *fp = xenpt_source_fp(src, as->space);
 	size_t i;
 
 	for (i = 0; i < n; i += LANES) {
@@ -632,17 +686,17 @@ static struct xenpt_error *batch_stable(struct xenpt_source *src, const struct x
 		for (level = g->top; more && level >= 1; level--) {
 			more = false;
 			for (j = 0; j < k; j++) {
-				const struct src_fp *m;
+				const uint8_t *page;
 				uint64_t ent, bad;
 
 				if (!live[j])
 					continue;
-				m = &fp[tab[j] & (SRC_FP_SIZE - 1)];
-				if (m->frame != tab[j] || !m->ptr) {
+				page = src_fp_find(fp, tab[j]);
+				if (!page) {
 					live[j] = false;
 					continue;
 				}
-				memcpy(&ent, m->ptr + ((va[j] >> (9 * level)) & (511u << 3)), 8);
+				memcpy(&ent, page + ((va[j] >> (9 * level)) & (511u << 3)), 8);
 				all[j] &= ent;
 				any[j] |= ent;
 				e[j] = ent;
@@ -816,11 +870,17 @@ struct xenpt_error *pt_translate_batch(struct xenpt_source *src, const struct xe
  * Label every frame of the walk in the other space in ONE batched lookup:
  * PV MFNs get their PFN from the M2P; HVM GFNs get an MFN when the source
  * has a P2M for them.  Sources without either leave XENPT_INVALID_FRAME.
+ * An immutable source (a core file) keeps the labels of table frames in its
+ * frame-pointer memo, so a walk through known tables looks up only its
+ * data frame.
  */
 static struct xenpt_error *label_walk(struct xenpt_source *src, struct xenpt_walk *w)
 {
-	uint64_t in[PT_MAX_LEVELS + 2], out[PT_MAX_LEVELS + 2];
-	unsigned caps = xenpt_source_caps(src), n = 0, i, last_next = 0, frame_at = 0;
+	uint64_t in[PT_MAX_LEVELS + 2], out[PT_MAX_LEVELS + 2], ask[PT_MAX_LEVELS + 2];
+	uint64_t back[PT_MAX_LEVELS + 2];
+	struct src_fp *memo[PT_MAX_LEVELS + 2] = { NULL };
+	unsigned caps = xenpt_source_caps(src), n = 0, i, last_next = 0, frame_at = 0, nask = 0;
+	unsigned where[PT_MAX_LEVELS + 2];
 	bool have_next = false, have_frame = false;
 	struct xenpt_error *err;
 
@@ -846,13 +906,31 @@ static struct xenpt_error *label_walk(struct xenpt_source *src, struct xenpt_wal
 	}
 	if (!n)
 		return NULL;
-	if (w->as.space == XENPT_SPACE_MFN)
-		err = xenpt_source_m2p(src, (const xenpt_mfn_t *)in, n, (xenpt_gfn_t *)out);
-	else
-		err = xenpt_source_p2m(src, (const xenpt_gfn_t *)in, n, (xenpt_mfn_t *)out);
-	if (err)
-		return xenpt_error_prefix(err, "%s: labels for the walk of va 0x%016" PRIx64,
-					  xenpt_source_describe(src), w->va);
+	for (i = 0; i < n; i++) {
+		if (src->immutable && i < w->nsteps) {
+			memo[i] = src_fp_entry(src, w->as.space, in[i]);
+			if (memo[i] && memo[i]->label != SRC_FP_NO_LABEL) {
+				out[i] = memo[i]->label;
+				continue;
+			}
+		}
+		where[nask] = i;
+		ask[nask++] = in[i];
+	}
+	if (nask) {
+		if (w->as.space == XENPT_SPACE_MFN)
+			err = xenpt_source_m2p(src, (const xenpt_mfn_t *)ask, nask, (xenpt_gfn_t *)back);
+		else
+			err = xenpt_source_p2m(src, (const xenpt_gfn_t *)ask, nask, (xenpt_mfn_t *)back);
+		if (err)
+			return xenpt_error_prefix(err, "%s: labels for the walk of va 0x%016" PRIx64,
+						  xenpt_source_describe(src), w->va);
+		for (i = 0; i < nask; i++) {
+			out[where[i]] = back[i];
+			if (memo[where[i]])
+				memo[where[i]]->label = back[i];
+		}
+	}
 	for (i = 0; i < w->nsteps; i++) {
 		w->steps[i].table_other = out[i];
 		if (i + 1 < w->nsteps)
