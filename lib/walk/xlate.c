@@ -5,9 +5,12 @@
  * cache, Rekall's vtop TLB).
  *
  * Three 2-way set-associative classes: 4K pages, 2M/4M pages, 1G pages.
- * The set is picked by the low bits of the VA's page number (XORed with a
- * hash of the address-space context), like a hardware TLB: up to
- * capacity / 2 consecutive pages never evict each other.  An entry
+ * The set is picked by the low bits of the VA's page number with its higher
+ * index bits folded in (XORed with a hash of the address-space context):
+ * up to capacity / 2 consecutive pages never evict each other.  A class
+ * starts with 64 sets and grows fourfold whenever half full, up to the
+ * capacity: memory follows what the cache holds (24 MiB of entries for
+ * the 2^20 of a million-page working set, not for a handful of pages).  An entry
  * is keyed by the exact address-space context (root frame plus the mode and
  * every flag that changes a walk's result) and the VA's page number at that
  * class's size, so a large page takes one entry for all VAs inside it.
@@ -48,6 +51,8 @@ struct xl_entry {
 struct xl_class {
 	struct xl_entry *e;  /* sets * 2, the ways of a set adjacent */
 	size_t set_mask;     /* sets - 1 */
+	size_t max_sets;     /* what the capacity allows; the class grows to it */
+	size_t used;         /* ways filled since the last flush or growth */
 };
 
 struct xenpt_xlate_cache {
@@ -86,10 +91,24 @@ static inline uint64_t ctx_mix(uint64_t root, uint32_t ctx)
 	return ((root ^ ((uint64_t)ctx << 32)) * 0x9e3779b97f4a7c15ull) >> 24;
 }
 
+/*
+ * The set of a page: its low bits (consecutive pages never collide) with the
+ * higher index bits folded in, so that pages at the same offset in
+ * different L4/L3 slots (direct map, vmalloc, kernel image) do not all
+ * meet in one set.
+ */
+static inline size_t set_index(uint64_t vpn, uint64_t mix, size_t mask)
+{
+	return (size_t)((vpn ^ (vpn >> 9) ^ (vpn >> 18) ^ (vpn >> 27) ^ mix) & mask);
+}
+
 static inline struct xl_entry *set_of(const struct xl_class *c, uint64_t vpn, uint64_t mix)
 {
-	return &c->e[((vpn ^ mix) & c->set_mask) * 2];
+	return &c->e[set_index(vpn, mix, c->set_mask) * 2];
 }
+
+/* Sets start few: a cache costs memory for what it holds, not for its capacity. */
+#define XL_FIRST_SETS 64u
 
 static bool class_alloc(struct xl_class *c, size_t n)
 {
@@ -97,7 +116,11 @@ static bool class_alloc(struct xl_class *c, size_t n)
 
 	while (sets * 2 < n)
 		sets <<= 1;
+	c->max_sets = sets;
+	if (sets > XL_FIRST_SETS)
+		sets = XL_FIRST_SETS;
 	c->set_mask = sets - 1;
+	c->used = 0;
 	c->e = calloc(sets * 2, sizeof(*c->e));
 	return c->e != NULL;
 }
@@ -125,7 +148,7 @@ XENPT_PUBLIC struct xenpt_error *xenpt_xlate_cache_create(size_t capacity,
 		return xenpt_error_create(XENPT_ERR_NOMEM, "out of memory");
 	}
 	c->gen = 1;
-	c->st.capacity = (c->cls[CLASS_4K].set_mask + 1) * 2;
+	c->st.capacity = c->cls[CLASS_4K].max_sets * 2;
 	*ret = c;
 	return NULL;
 }
@@ -149,6 +172,8 @@ XENPT_PUBLIC void xenpt_xlate_cache_flush(struct xenpt_xlate_cache *cache)
 		return;
 	cache->st.flushes++;
 	cache->nlarge = 0;
+	for (i = 0; i < NR_CLASSES; i++)
+		cache->cls[i].used = 0;
 	if (++cache->gen == 0) {
 		/* Generation wrapped: really clear, so no stale entry matches. */
 		for (i = 0; i < NR_CLASSES; i++)
@@ -213,6 +238,45 @@ static inline const struct xl_entry *lookup(struct xenpt_xlate_cache *c, unsigne
 	return NULL;
 }
 
+/*
+ * Four times the sets, the entries of this generation moved over (a set
+ * that overflows drops the extra: it is a cache).  Allocation failure keeps
+ * the class as it is.
+ */
+static void class_grow(struct xl_class *k, uint32_t gen)
+{
+	size_t sets = (k->set_mask + 1) * 4, i;
+	struct xl_entry *e;
+
+	if (sets > k->max_sets)
+		sets = k->max_sets;
+	e = calloc(sets * 2, sizeof(*e));
+	if (!e)
+		return;
+	k->used = 0;
+	for (i = 0; i < (k->set_mask + 1) * 2; i++) {
+		const struct xl_entry *o = &k->e[i];
+		struct xl_entry *set;
+
+		if (o->gen != gen)
+			continue;
+		set = &e[set_index(o->vpn, ctx_mix(o->root, o->ctx), sets - 1) * 2];
+		if (set[0].gen != gen) {
+			set[0] = *o;
+			set[0].victim = 1;
+		} else if (set[1].gen != gen) {
+			set[1] = *o;
+			set[0].victim = 0;
+		} else {
+			continue;
+		}
+		k->used++;
+	}
+	free(k->e);
+	k->e = e;
+	k->set_mask = sets - 1;
+}
+
 static void insert(struct xenpt_xlate_cache *c, const struct xenpt_aspace *as, uint32_t ctx,
 		   uint64_t mix, const struct xenpt_xlate *x)
 {
@@ -224,13 +288,26 @@ static void insert(struct xenpt_xlate_cache *c, const struct xenpt_aspace *as, u
 	unsigned way;
 	struct xl_entry *e;
 
-	/* A free (stale) way first, else the victim; the other way becomes it. */
-	if (set[0].gen != c->gen)
+	/* Half full and room to grow: grow first. */
+	if (k->used >= k->set_mask + 1 && k->set_mask + 1 < k->max_sets) {
+		class_grow(k, c->gen);
+		set = set_of(k, vpn, mix);
+	}
+	/* The same page again (a batch with duplicates): the way it is in;
+	 * else a free (stale) way, else the victim; the other way becomes it. */
+	if (entry_match(&set[0], c->gen, vpn, as->root, ctx, shift)) {
 		way = 0;
-	else if (set[1].gen != c->gen)
+	} else if (entry_match(&set[1], c->gen, vpn, as->root, ctx, shift)) {
 		way = 1;
-	else
+	} else if (set[0].gen != c->gen) {
+		way = 0;
+		k->used++;
+	} else if (set[1].gen != c->gen) {
+		way = 1;
+		k->used++;
+	} else {
 		way = set[0].victim;
+	}
 	set[0].victim = (uint8_t)!way;
 	e = &set[way];
 	e->vpn = vpn;
