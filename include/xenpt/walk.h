@@ -38,7 +38,10 @@
  *   not as NON_CANONICAL, which only the 48/57-bit modes use.
  *
  * Tables are read whole through the source's frame cache
- * (xenpt_source_get_frames()), one read per level, never mapped per entry.
+ * (xenpt_source_get_frames()), one read per level, never mapped per entry;
+ * a stable source's table pointers are also kept in a small direct-indexed
+ * memo of the source, so a walk through known tables does no lookup beyond
+ * one compare per level.
  */
 #ifndef XENPT_WALK_H
 #define XENPT_WALK_H
@@ -322,7 +325,15 @@ void xenpt_pt_iter_destroy(struct xenpt_pt_iter *it);
  * the flags that change the result; VA page), one entry per page: a 2M, 4M
  * or 1G page is cached once and serves every VA inside it.  Lookups probe
  * the 4K class first, then the large classes if any large page is cached.
- * Unmapped results are never cached.
+ * Unmapped results are never cached.  Its memory follows what it holds
+ * (it starts small and grows up to the capacity).
+ *
+ * It is consulted only where it wins: copying (live) sources, where a walk
+ * costs a frame-cache lookup per level and a miss a foreign map.  For a
+ * stable source (XENPT_CAP_STABLE: core files, synthetic domains) the walk
+ * is a few compares and loads, no slower than a lookup, so the cache is
+ * neither consulted nor filled (xenpt_xlate_stats stays zero) and every
+ * answer is the walk's (cached false).
  *
  * NOTHING FLUSHES IT AUTOMATICALLY.  A cache is only right while the guest's
  * page tables do not change: for a live domain, call
@@ -370,9 +381,11 @@ void xenpt_xlate_cache_stats(const struct xenpt_xlate_cache *cache,
 			     struct xenpt_xlate_stats *ret);
 
 /**
- * Translate @p va in @p as through @p cache (NULL: no cache, always walk).
- * Like xenpt_walk_va(), an unmapped address is a result (ret->end), not an
- * error; no M2P labels are looked up.
+ * Translate @p va in @p as through @p cache (NULL: no cache, always walk;
+ * see above for where a cache is consulted).  Like xenpt_walk_va(), an
+ * unmapped address is a result (ret->end), not an error; no M2P labels are
+ * looked up, and nothing but @p ret is recorded.  To translate many
+ * addresses of one address space, xenpt_translate_batch() is faster.
  */
 struct xenpt_error *xenpt_translate(struct xenpt_source *src, struct xenpt_xlate_cache *cache,
 				    const struct xenpt_aspace *as, xenpt_va_t va,
