@@ -58,6 +58,7 @@ struct frame_cache {
 	int *miss_errs;
 	uint32_t *dedup;                 /* per-call hash: unique-miss index + 1 */
 	size_t miss_cap, dedup_mask;
+	size_t dedup_cap;                /* entries allocated; a call uses (and clears) what its n needs */
 };
 
 /* Frame numbers are full 64-bit values (hostile data): hash both halves of the key. */
@@ -285,15 +286,20 @@ static bool ensure_call_buffers(struct frame_cache *fc, size_t n)
 	}
 	while (dsize < n * 2)
 		dsize <<= 1;
-	if (dsize - 1 > fc->dedup_mask || !fc->dedup) {
+	if (dsize > fc->dedup_cap || !fc->dedup) {
 		free(fc->dedup);
 		fc->dedup = calloc(dsize, sizeof(*fc->dedup));
-		if (!fc->dedup)
+		if (!fc->dedup) {
+			fc->dedup_cap = 0;
 			return false;
-		fc->dedup_mask = dsize - 1;
+		}
+		fc->dedup_cap = dsize;
 	} else {
-		memset(fc->dedup, 0, (fc->dedup_mask + 1) * sizeof(*fc->dedup));
+		/* only what this call uses: one large batch must not make every
+		 * later one-frame read clear the whole table */
+		memset(fc->dedup, 0, dsize * sizeof(*fc->dedup));
 	}
+	fc->dedup_mask = dsize - 1;
 	return true;
 }
 
