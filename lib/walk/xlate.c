@@ -8,9 +8,10 @@
  * The set is picked by the low bits of the VA's page number with its higher
  * index bits folded in (XORed with a hash of the address-space context):
  * up to capacity / 2 consecutive pages never evict each other.  A class
- * starts with 64 sets and grows fourfold whenever half full, up to the
- * capacity: memory follows what the cache holds (24 MiB of entries for
- * the 2^20 of a million-page working set, not for a handful of pages).  An entry
+ * starts with 64 sets and grows fourfold whenever a quarter full, up to
+ * the capacity: memory follows what the cache holds (at most 4 entries
+ * of 40 bytes per translation held, not the capacity's worth for a
+ * handful of pages).  An entry
  * is keyed by the exact address-space context (root frame plus the mode and
  * every flag that changes a walk's result) and the VA's page number at that
  * class's size, so a large page takes one entry for all VAs inside it.
@@ -288,8 +289,9 @@ static void insert(struct xenpt_xlate_cache *c, const struct xenpt_aspace *as, u
 	unsigned way;
 	struct xl_entry *e;
 
-	/* Half full and room to grow: grow first. */
-	if (k->used >= k->set_mask + 1 && k->set_mask + 1 < k->max_sets) {
+	/* A quarter full and room to grow: grow first (a fuller 2-way table
+	 * loses too many entries to conflicts, and a lost entry costs a walk). */
+	if (k->used >= (k->set_mask + 1) / 2 && k->set_mask + 1 < k->max_sets) {
 		class_grow(k, c->gen);
 		set = set_of(k, vpn, mix);
 	}
