@@ -5,8 +5,8 @@
  * cache, Rekall's vtop TLB).
  *
  * Three 2-way set-associative classes: 4K pages, 2M/4M pages, 1G pages.
- * The set is picked by the low bits of the VA's page number with its higher
- * index bits folded in (XORed with a hash of the address-space context):
+ * The set is picked by the low bits of the VA's page number with the bits
+ * above them folded in once (XORed with a hash of the address-space context):
  * up to capacity / 2 consecutive pages never evict each other.  A class
  * starts with 64 sets and grows fourfold whenever a quarter full, up to
  * the capacity: memory follows what the cache holds (at most 4 entries
@@ -52,6 +52,7 @@ struct xl_entry {
 struct xl_class {
 	struct xl_entry *e;  /* sets * 2, the ways of a set adjacent */
 	size_t set_mask;     /* sets - 1 */
+	unsigned set_bits;   /* log2(sets) */
 	size_t max_sets;     /* what the capacity allows; the class grows to it */
 	size_t used;         /* ways filled since the last flush or growth */
 };
@@ -93,19 +94,20 @@ static inline uint64_t ctx_mix(uint64_t root, uint32_t ctx)
 }
 
 /*
- * The set of a page: its low bits (consecutive pages never collide) with the
- * higher index bits folded in, so that pages at the same offset in
- * different L4/L3 slots (direct map, vmalloc, kernel image) do not all
- * meet in one set.
+ * The set of a page: its low bits (consecutive pages never collide, and a
+ * region's entries stay together: a run of pages uses one block of the
+ * table, kind to the TLB and the caches) with the bits above the index
+ * folded in once, so that regions a multiple of the table size apart
+ * (direct map, vmalloc, kernel image) do not meet in the same sets.
  */
-static inline size_t set_index(uint64_t vpn, uint64_t mix, size_t mask)
+static inline size_t set_index(uint64_t vpn, uint64_t mix, size_t mask, unsigned bits)
 {
-	return (size_t)((vpn ^ (vpn >> 9) ^ (vpn >> 18) ^ (vpn >> 27) ^ mix) & mask);
+	return (size_t)((vpn ^ (vpn >> bits) ^ mix) & mask);
 }
 
 static inline struct xl_entry *set_of(const struct xl_class *c, uint64_t vpn, uint64_t mix)
 {
-	return &c->e[set_index(vpn, mix, c->set_mask) * 2];
+	return &c->e[set_index(vpn, mix, c->set_mask, c->set_bits) * 2];
 }
 
 /* Sets start few: a cache costs memory for what it holds, not for its capacity. */
@@ -121,6 +123,7 @@ static bool class_alloc(struct xl_class *c, size_t n)
 	if (sets > XL_FIRST_SETS)
 		sets = XL_FIRST_SETS;
 	c->set_mask = sets - 1;
+	c->set_bits = (unsigned)__builtin_ctzll(sets);
 	c->used = 0;
 	c->e = calloc(sets * 2, sizeof(*c->e));
 	return c->e != NULL;
@@ -261,7 +264,8 @@ static void class_grow(struct xl_class *k, uint32_t gen)
 
 		if (o->gen != gen)
 			continue;
-		set = &e[set_index(o->vpn, ctx_mix(o->root, o->ctx), sets - 1) * 2];
+		set = &e[set_index(o->vpn, ctx_mix(o->root, o->ctx), sets - 1,
+				   (unsigned)__builtin_ctzll(sets)) * 2];
 		if (set[0].gen != gen) {
 			set[0] = *o;
 			set[0].victim = 1;
@@ -276,6 +280,7 @@ static void class_grow(struct xl_class *k, uint32_t gen)
 	free(k->e);
 	k->e = e;
 	k->set_mask = sets - 1;
+	k->set_bits = (unsigned)__builtin_ctzll(sets);
 }
 
 static void insert(struct xenpt_xlate_cache *c, const struct xenpt_aspace *as, uint32_t ctx,
