@@ -771,6 +771,8 @@ int main(void)
 	} else {
 		printf("  skipped the core-file figures: %s missing (make fixtures)\n", path);
 	}
+	if (getenv("BENCH_WALK_CORE_ONLY"))   /* quick look while working on the walker */
+		return rc;
 	rc |= bench_synth64();
 	printf("64 GiB PV guest in memory (16,777,216 4K PTEs in 32768 L1 tables), one full iteration:\n");
 	rc |= bench_big(false);
