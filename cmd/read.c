@@ -14,6 +14,9 @@
 
 #define READ_DEFAULT_LEN 256
 #define READ_MAX_LEN (1ull << 32)
+/* Pages translated together (xenpt_translate_batch(): live, at most one
+ * map call per paging level for all of them). */
+#define READ_BATCH 512
 
 struct hexdump {
 	uint64_t addr;            /* address of the next byte */
@@ -61,6 +64,9 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 	struct cli_aspace_opts ao = { 0 };
 	struct xenpt_aspace as;
 	struct xenpt_walk *w = NULL;
+	xenpt_va_t *bva = NULL;
+	struct xenpt_xlate *bx = NULL;
+	size_t bn = 0, bi = 0;
 	struct xenpt_error *err = NULL;
 	struct hexdump hd = { 0 };
 	bool raw = false, by_gfn = false, by_mfn = false;
@@ -117,8 +123,14 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 				 xenpt_paging_mode_name(as.mode), xenpt_aspace_mode_from(&as, from, sizeof(from)));
 		}
 		w = malloc(sizeof(*w));
-		if (!w)
+		bva = malloc(READ_BATCH * sizeof(*bva));
+		bx = malloc(READ_BATCH * sizeof(*bx));
+		if (!w || !bva || !bx) {
+			free(w);
+			free(bva);
+			free(bx);
 			return cli_error(cli, xenpt_error_create(XENPT_ERR_NOMEM, "out of memory"));
+		}
 	}
 	if (cli->json) {
 		json_hex = malloc(len * 2 + 1);
@@ -135,7 +147,30 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 
 		if (chunk > len - done)
 			chunk = len - done;
-		if (w) {
+		if (w && bi == bn) {
+			/* the next pages (each chunk's first byte) translated at once */
+			uint64_t a = addr, left = len - done;
+
+			for (bn = 0; bn < READ_BATCH && left; bn++) {
+				uint64_t ch = XENPT_PAGE_SIZE - (a & 0xfff);
+
+				if (ch > left)
+					ch = left;
+				bva[bn] = xenpt_va(a);
+				left -= ch;
+				a += ch;
+			}
+			bi = 0;
+			err = xenpt_translate_batch(cli->src, NULL, &as, bva, bn, bx);
+			if (err)
+				break;
+		}
+		if (w && bx[bi].end == XENPT_WALK_MAPPED) {
+			space = as.space;
+			frame = bx[bi++].frame;
+		} else if (w) {
+			/* not mapped: the walk says why, every step of it */
+			bi++;
 			err = xenpt_walk_va(cli->src, &as, xenpt_va(addr), w);
 			if (err)
 				break;
@@ -194,5 +229,7 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 		rc = cli_error(cli, err);
 	free(json_hex);
 	free(w);
+	free(bva);
+	free(bx);
 	return rc;
 }

@@ -38,7 +38,10 @@
  *   not as NON_CANONICAL, which only the 48/57-bit modes use.
  *
  * Tables are read whole through the source's frame cache
- * (xenpt_source_get_frames()), one read per level, never mapped per entry.
+ * (xenpt_source_get_frames()), one read per level, never mapped per entry;
+ * a stable source's table pointers are also kept in a small direct-indexed
+ * memo of the source, so a walk through known tables does no lookup beyond
+ * one compare per level.
  */
 #ifndef XENPT_WALK_H
 #define XENPT_WALK_H
@@ -322,7 +325,15 @@ void xenpt_pt_iter_destroy(struct xenpt_pt_iter *it);
  * the flags that change the result; VA page), one entry per page: a 2M, 4M
  * or 1G page is cached once and serves every VA inside it.  Lookups probe
  * the 4K class first, then the large classes if any large page is cached.
- * Unmapped results are never cached.
+ * Unmapped results are never cached.  Its memory follows what it holds
+ * (it starts small and grows up to the capacity).
+ *
+ * It is consulted only where it wins: copying (live) sources, where a walk
+ * costs a frame-cache lookup per level and a miss a foreign map.  For a
+ * stable source (XENPT_CAP_STABLE: core files, synthetic domains) the walk
+ * is a few compares and loads, no slower than a lookup, so the cache is
+ * neither consulted nor filled (xenpt_xlate_stats stays zero) and every
+ * answer is the walk's (cached false).
  *
  * NOTHING FLUSHES IT AUTOMATICALLY.  A cache is only right while the guest's
  * page tables do not change: for a live domain, call
@@ -370,13 +381,41 @@ void xenpt_xlate_cache_stats(const struct xenpt_xlate_cache *cache,
 			     struct xenpt_xlate_stats *ret);
 
 /**
- * Translate @p va in @p as through @p cache (NULL: no cache, always walk).
- * Like xenpt_walk_va(), an unmapped address is a result (ret->end), not an
- * error; no M2P labels are looked up.
+ * Translate @p va in @p as through @p cache (NULL: no cache, always walk;
+ * see above for where a cache is consulted).  Like xenpt_walk_va(), an
+ * unmapped address is a result (ret->end), not an error; no M2P labels are
+ * looked up, and nothing but @p ret is recorded.  To translate many
+ * addresses of one address space, xenpt_translate_batch() is faster.
  */
 struct xenpt_error *xenpt_translate(struct xenpt_source *src, struct xenpt_xlate_cache *cache,
 				    const struct xenpt_aspace *as, xenpt_va_t va,
 				    struct xenpt_xlate *ret);
+
+/** Defined where xenpt_translate_batch() exists. */
+#define XENPT_HAVE_TRANSLATE_BATCH 1
+
+/**
+ * Translate the @p n addresses @p vas (any order, duplicates allowed) of
+ * one address space @p as into @p ret[0 .. n-1], each exactly as
+ * xenpt_translate() would: an unmapped address is a result (ret[i].end),
+ * not an error, and no labels are looked up.  @p cache as for
+ * xenpt_translate() (NULL: none; consulted for copying sources only).
+ *
+ * The cost is what a batch allows:
+ * - a stable source (core file, synthetic domain) walks several addresses
+ *   at once, so that their table reads overlap;
+ * - a copying source (live) walks all addresses level by level and reads
+ *   the distinct tables each level needs in ONE frame read, so at most one
+ *   backend call (one foreign map, live) per paging level for the whole
+ *   batch, whatever @p n; this needs memory proportional to @p n.
+ *
+ * On error (out of memory, a read that failed as a whole, an interrupt)
+ * the contents of @p ret are unspecified.
+ */
+struct xenpt_error *xenpt_translate_batch(struct xenpt_source *src,
+					  struct xenpt_xlate_cache *cache,
+					  const struct xenpt_aspace *as, const xenpt_va_t *vas,
+					  size_t n, struct xenpt_xlate *ret);
 
 /**
  * Read @p len bytes of guest memory at @p va (crossing pages as needed)

@@ -271,8 +271,12 @@ static bool ensure_call_buffers(struct frame_cache *fc, size_t n)
 		fc->miss_errs = er;
 		fc->miss_cap = n;
 	}
-	/* sized for the call's lookups, so that no insert of the call grows it */
-	if (fc->dedup.nslots < n * 2 + 1) {
+	/*
+	 * Sized for the call's lookups, so that no insert of the call grows it,
+	 * and never much larger: clearing costs the table's size, and one large
+	 * batch must not make every later one-frame read clear a large table.
+	 */
+	if (fc->dedup.nslots < n * 2 + 1 || fc->dedup.nslots > 8 * (n * 2 + 1) + 64) {
 		htab_free(&fc->dedup);
 		if (!htab_init(&fc->dedup, n, 50))
 			return false;

@@ -60,6 +60,11 @@ static struct xenpt_error *finish_open(struct xenpt_source *src)
 	src->cache = frame_cache_create(0, src->caps & XENPT_CAP_STABLE);
 	if (!src->cache)
 		return xenpt_error_create(XENPT_ERR_NOMEM, "out of memory");
+	if (src->caps & XENPT_CAP_STABLE) {
+		src->fp = calloc(2 * 2 * SRC_FP_SETS, sizeof(*src->fp));
+		if (!src->fp)
+			return xenpt_error_create(XENPT_ERR_NOMEM, "out of memory");
+	}
 	if (src->info.hvm && !src->info.pt_levels && (src->caps & XENPT_CAP_VCPU) &&
 	    src->info.nr_vcpus) {
 		struct xenpt_vcpu *v = malloc(sizeof(*v));
@@ -225,6 +230,7 @@ XENPT_PUBLIC void xenpt_source_close(struct xenpt_source *src)
 	if (src->ops->close)
 		src->ops->close(src);
 	frame_cache_destroy(src->cache);
+	free(src->fp);
 	free(src);
 }
 
@@ -310,6 +316,37 @@ XENPT_PUBLIC struct xenpt_error *xenpt_source_get_frames(struct xenpt_source *sr
 	if (src->intr && *src->intr)
 		return xenpt_error_create(XENPT_ERR_INTERRUPTED, "interrupted");
 	return frame_cache_get(src->cache, src, space, frames, n, pages_ret, errs_ret);
+}
+
+const uint8_t *xenpt_source_frame_slow(struct xenpt_source *src, enum xenpt_space space,
+				       uint64_t frame, int *err_ret,
+				       struct xenpt_error **error_ret)
+{
+	const uint8_t *page = NULL;
+	int e = 0;
+
+	*error_ret = xenpt_source_get_frames(src, space, &frame, 1, &page, &e);
+	if (*error_ret) {
+		*err_ret = 0;
+		return NULL;
+	}
+	if (!page) {
+		*err_ret = e;
+		return NULL;
+	}
+	if (src->fp) {
+		/* the new frame in way 0, the previous way 0 in way 1 */
+		struct src_fp *set = &src->fp[(space == XENPT_SPACE_GFN ? 2 * SRC_FP_SETS : 0) +
+					      (frame & (SRC_FP_SETS - 1)) * 2];
+
+		if (set[0].frame != frame || !set[0].ptr) {
+			set[1] = set[0];
+			set[0].label = SRC_FP_NO_LABEL;
+		}
+		set[0].frame = frame;
+		set[0].ptr = page;
+	}
+	return page;
 }
 
 XENPT_PUBLIC const char *xenpt_source_frame_strerror(const struct xenpt_source *src, int err)
@@ -424,6 +461,8 @@ XENPT_PUBLIC void xenpt_source_cache_stats(const struct xenpt_source *src,
 XENPT_PUBLIC void xenpt_source_cache_flush(struct xenpt_source *src)
 {
 	frame_cache_flush(src->cache);
+	if (src->fp)
+		memset(src->fp, 0, 2 * 2 * SRC_FP_SETS * sizeof(*src->fp));
 }
 
 XENPT_PUBLIC struct xenpt_error *xenpt_source_cache_set_capacity(struct xenpt_source *src,

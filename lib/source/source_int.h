@@ -57,8 +57,33 @@ struct xenpt_source_ops {
 	void (*close)(struct xenpt_source *src);
 };
 
+/*
+ * The frame-pointer memo of a stable source (XENPT_CAP_STABLE): what the
+ * walker asks per level.  Direct-indexed by the frame's low bits, two ways
+ * per set (the most recent first: table frames 16 MiB apart do not evict
+ * each other), one table per space; no hashing and no statistics.  A
+ * pointer once delivered stays valid until close, so a hit is one or two
+ * compares.  Misses go through the frame cache (xenpt_source_get_frames())
+ * and fill the memo.  Copying sources have none (their pointers live for
+ * one call).
+ */
+#define SRC_FP_BITS 12
+#define SRC_FP_SETS (1u << SRC_FP_BITS)
+
+struct src_fp {
+	uint64_t frame;
+	const uint8_t *ptr;          /* NULL: empty */
+	uint64_t label;              /* immutable sources: the frame's label (PV: M2P-confirmed
+				        PFN), SRC_FP_NO_LABEL until the walker looked it up */
+};
+
+#define SRC_FP_NO_LABEL (XENPT_INVALID_FRAME - 1)
+
 struct xenpt_source {
 	const struct xenpt_source_ops *ops;
+	struct src_fp *fp;           /* stable sources: 2 spaces (MFN, GFN) * SRC_FP_SETS * 2 ways */
+	bool immutable;              /* set by the backend: frames, P2M and M2P never change
+				        (core files), so the walker may memoize labels */
 	void *priv;                  /* the backend's state */
 	unsigned caps;               /* XENPT_CAP_* of this instance */
 	struct xenpt_domain_info info;
@@ -90,6 +115,65 @@ struct xenpt_error *xenpt_xen_open(const char *domain, unsigned flags,
 				   struct xenpt_source **ret);
 /* lib/source/synth_source.c: open a synthetic domain from a spec file. */
 struct xenpt_error *xenpt_synth_open_file(const char *path, struct xenpt_source **ret);
+
+/* The memo's sets for @space (NULL for a copying source). */
+static inline const struct src_fp *xenpt_source_fp(const struct xenpt_source *src,
+						   enum xenpt_space space)
+{
+	if (!src->fp)
+		return NULL;
+	return src->fp + (space == XENPT_SPACE_GFN ? 2 * SRC_FP_SETS : 0);
+}
+
+/* The pointer of @frame in the memo @fp (of one space), or NULL. */
+static inline const uint8_t *src_fp_find(const struct src_fp *fp, uint64_t frame)
+{
+	const struct src_fp *set = &fp[(frame & (SRC_FP_SETS - 1)) * 2];
+
+	if (set[0].frame == frame && set[0].ptr)
+		return set[0].ptr;
+	if (set[1].frame == frame)
+		return set[1].ptr;
+	return NULL;
+}
+
+/* The memo entry of @frame (a stable source's), or NULL. */
+static inline struct src_fp *src_fp_entry(struct xenpt_source *src, enum xenpt_space space,
+					  uint64_t frame)
+{
+	struct src_fp *set;
+
+	if (!src->fp)
+		return NULL;
+	set = &src->fp[(space == XENPT_SPACE_GFN ? 2 * SRC_FP_SETS : 0) +
+		       (frame & (SRC_FP_SETS - 1)) * 2];
+	if (set[0].frame == frame && set[0].ptr)
+		return &set[0];
+	if (set[1].frame == frame && set[1].ptr)
+		return &set[1];
+	return NULL;
+}
+
+/*
+ * One frame for the walker: the memo's pointer for a stable source, else
+ * NULL (then ask xenpt_source_frame_slow()).
+ */
+static inline const uint8_t *xenpt_source_frame_fast(const struct xenpt_source *src,
+						     enum xenpt_space space, uint64_t frame)
+{
+	const struct src_fp *fp = xenpt_source_fp(src, space);
+
+	return fp ? src_fp_find(fp, frame) : NULL;
+}
+
+/*
+ * The same through the frame cache (one frame; fills the memo of a stable
+ * source).  NULL with *@err_ret (positive errno) when the frame cannot be
+ * read, or with *@error_ret when the whole read failed (then *@err_ret is 0).
+ */
+const uint8_t *xenpt_source_frame_slow(struct xenpt_source *src, enum xenpt_space space,
+				       uint64_t frame, int *err_ret,
+				       struct xenpt_error **error_ret);
 
 /* Frame cache (lib/source/frame_cache.c). */
 struct frame_cache *frame_cache_create(size_t capacity, bool stable);

@@ -1176,6 +1176,7 @@ static void core_fill_info(struct xenpt_source *src, const struct core *c)
 	uint32_t i;
 
 	src->caps = XENPT_CAP_VCPU | XENPT_CAP_GFN_FRAMES | XENPT_CAP_STABLE;
+	src->immutable = true;   /* a read-only mapping of a file: labels may be memoized */
 	if (!c->hvm)
 		src->caps |= XENPT_CAP_P2M | XENPT_CAP_M2P | XENPT_CAP_MFN_FRAMES;
 	if (c->shinfo.index)

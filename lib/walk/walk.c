@@ -20,6 +20,8 @@
 #include <xenpt/walk.h>
 
 #include "base/base.h"
+#include "base/htab.h"
+#include "source/source_int.h"
 #include "walk/walk_priv.h"
 
 /* ---- names ---------------------------------------------------------------- */
@@ -278,23 +280,164 @@ static struct xenpt_error *table_error(struct xenpt_error *err, struct xenpt_sou
 				  as->pv ? "mfn" : xenpt_space_name(as->space), table);
 }
 
-struct xenpt_error *pt_walk(struct xenpt_source *src, const struct xenpt_aspace *as,
-			    const struct pt_geom *g, uint64_t va, struct xenpt_walk *w)
-{
-	uint64_t table = as->root;
-	unsigned level, off = g->root_off;
-	bool rw = true, us = true, nx = false;
+/*
+ * The walk, written once: the state between levels, one level, and the two
+ * ways a walk ends, each inlined with @w or @x constant NULL, so that a walk
+ * writes into a struct xenpt_walk with every step (@w) or into a struct
+ * xenpt_xlate with only the translation (@x: xenpt_translate() and the
+ * batch), recording nothing else.  The single walk (walk_core) and the
+ * level-synchronous batch (pt_translate_batch) share every decision.
+ */
+struct wst {
+	uint64_t table;        /* table of the next level */
+	unsigned off;          /* PAE: the PDPT's offset in the root frame */
+	bool rw, us, nx;       /* rights so far */
+	uint64_t e;            /* the last entry read */
+	struct pt_entry d;     /* and its decoding */
+};
 
-	w->va = va;
-	w->nsteps = 0;
-	w->end_errno = 0;
-	if (!pt_canonical(g, va)) {
-		w->end = pt_outside_space(g) ? XENPT_WALK_OUTSIDE_SPACE : XENPT_WALK_NON_CANONICAL;
-		w->end_level = g->top;
-		return NULL;
+enum { STEP_NEXT, STEP_LEAF, STEP_END };
+
+static inline void wst_init(const struct xenpt_aspace *as, const struct pt_geom *g, struct wst *s)
+{
+	s->table = as->root;
+	s->off = g->root_off;
+	s->rw = s->us = true;
+	s->nx = false;
+}
+
+/* One level: the entry for @va in @page (the table s->table at @level). */
+static inline __attribute__((always_inline)) int
+walk_step(const struct pt_geom *g, uint64_t va, unsigned level, const uint8_t *page,
+	  struct wst *s, struct xenpt_walk *w, enum xenpt_walk_end *end)
+{
+	unsigned idx = pt_index(g, level, va);
+	uint64_t e = pt_read_entry(g, page + s->off, idx);
+	struct pt_entry *d = &s->d;
+
+	pt_decode(g, level, e, d);
+	s->e = e;
+	if (w) {
+		struct xenpt_walk_step *st = &w->steps[w->nsteps++];
+
+		st->level = level;
+		st->table = s->table;
+		st->table_other = XENPT_INVALID_FRAME;
+		st->index = idx;
+		st->entry_addr = (s->table << 12) + s->off + (uint64_t)idx * g->esize;
+		st->entry = e;
+		st->present = d->present;
+		st->leaf = d->present && d->leaf;
+		st->next = d->present ? d->next : XENPT_INVALID_FRAME;
+		st->next_other = XENPT_INVALID_FRAME;
+		st->rsvd = d->present ? d->rsvd : 0;
+		st->disallowed = d->present ? d->disallowed : 0;
 	}
-	if (!g->top) {
-		/* Paging off: linear = guest-physical. */
+	if (pt_is_xen_slot(g, level, idx)) {
+		/* is_guest_l4_slot(): Xen's own mappings, not the guest's. */
+		*end = XENPT_WALK_XEN_SLOT;
+		return STEP_END;
+	}
+	if (!d->present) {
+		*end = XENPT_WALK_NOT_PRESENT;
+		return STEP_END;
+	}
+	if (d->rsvd) {
+		*end = XENPT_WALK_RESERVED;
+		return STEP_END;
+	}
+	if (d->disallowed) {
+		*end = XENPT_WALK_DISALLOWED;
+		return STEP_END;
+	}
+	if (g->has_rw_us[level]) {
+		s->rw = s->rw && (e & XENPT_PTE_RW);
+		s->us = s->us && (e & XENPT_PTE_US);
+	}
+	if (g->nx && (e & XENPT_PTE_NX))
+		s->nx = true;
+	if (d->leaf)
+		return STEP_LEAF;
+	if (level == 1) {   /* unreachable: L1 entries are leaves */
+		*end = XENPT_WALK_RESERVED;
+		return STEP_END;
+	}
+	s->table = d->next;
+	s->off = 0;
+	return STEP_NEXT;
+}
+
+/* The walk of @va ended in a mapping at @level (s->e the leaf entry). */
+static inline __attribute__((always_inline)) void
+walk_mapped(const struct xenpt_aspace *as, uint64_t va, unsigned level, const struct wst *s,
+	    struct xenpt_walk *w, struct xenpt_xlate *x)
+{
+	uint64_t size = 1ull << s->d.page_shift, e = s->e;
+	uint64_t frame = s->d.next + ((va & (size - 1)) >> 12);
+
+	if (w) {
+		w->end = XENPT_WALK_MAPPED;
+		w->end_level = level;
+		w->page_size = size;
+		w->frame = frame;
+		w->addr = (frame << 12) | (va & 0xfff);
+		w->writable = pt_writable(s->rw, s->us, as->wp);
+		w->hw_user = s->us;
+		w->user = pt_user(as, s->us, e);
+		w->guest_kernel = as->pv && (e & XEN_PV_PAGE_GUEST_KERNEL);
+		w->nx = s->nx;
+		w->global = (e & XENPT_PTE_G) != 0;
+		w->accessed = (e & XENPT_PTE_A) != 0;
+		w->dirty = (e & XENPT_PTE_D) != 0;
+	} else {
+		x->va = va;
+		x->end = XENPT_WALK_MAPPED;
+		x->end_level = level;
+		x->end_errno = 0;
+		x->page_size = size;
+		x->page_va = va & ~(size - 1);
+		x->frame = frame;
+		x->addr = (frame << 12) | (va & 0xfff);
+		x->writable = pt_writable(s->rw, s->us, as->wp);
+		x->user = pt_user(as, s->us, e);
+		x->hw_user = s->us;
+		x->nx = s->nx;
+		x->cached = false;
+	}
+}
+
+/* The walk of @va ended without a mapping. */
+static inline __attribute__((always_inline)) void
+walk_unmapped(uint64_t va, enum xenpt_walk_end end, unsigned end_level, int ferr,
+	      struct xenpt_walk *w, struct xenpt_xlate *x)
+{
+	if (w) {
+		w->end = end;
+		w->end_level = end_level;
+		w->end_errno = end == XENPT_WALK_UNREADABLE ? ferr : 0;
+	} else {
+		x->va = va;
+		x->page_size = x->page_va = x->frame = x->addr = 0;
+		x->writable = x->user = x->nx = x->cached = x->hw_user = false;
+		x->end = end;
+		x->end_level = end_level;
+		x->end_errno = end == XENPT_WALK_UNREADABLE ? ferr : 0;
+	}
+}
+
+/* Outcomes decided before any table is read: true if @va had one. */
+static inline __attribute__((always_inline)) bool
+walk_trivial(const struct pt_geom *g, uint64_t va, struct xenpt_walk *w, struct xenpt_xlate *x)
+{
+	if (!pt_canonical(g, va)) {
+		walk_unmapped(va, pt_outside_space(g) ? XENPT_WALK_OUTSIDE_SPACE
+						      : XENPT_WALK_NON_CANONICAL, g->top, 0, w, x);
+		return true;
+	}
+	if (g->top)
+		return false;
+	/* Paging off: linear = guest-physical. */
+	if (w) {
 		w->end = XENPT_WALK_MAPPED;
 		w->end_level = 0;
 		w->page_size = XENPT_PAGE_SIZE;
@@ -302,101 +445,453 @@ struct xenpt_error *pt_walk(struct xenpt_source *src, const struct xenpt_aspace 
 		w->addr = va;
 		w->writable = w->user = w->hw_user = true;
 		w->nx = w->global = w->accessed = w->dirty = w->guest_kernel = false;
-		return NULL;
+	} else {
+		x->va = va;
+		x->end = XENPT_WALK_MAPPED;
+		x->end_level = 0;
+		x->end_errno = 0;
+		x->page_size = XENPT_PAGE_SIZE;
+		x->page_va = va & ~0xfffull;
+		x->frame = va >> 12;
+		x->addr = va;
+		x->writable = x->user = x->hw_user = true;
+		x->nx = x->cached = false;
 	}
+	return true;
+}
+
+static struct xenpt_error *interrupted(struct xenpt_source *src, const struct xenpt_aspace *as,
+				       const struct pt_geom *g, uint64_t va)
+{
+	return table_error(xenpt_error_create(XENPT_ERR_INTERRUPTED, "interrupted"), src, as, va,
+			   g->top, as->root);
+}
+
+/*
+ * One walk.  Per level the table comes from the source's frame-pointer memo
+ * when the source is stable (one compare: xenpt_source_frame_fast()), else
+ * from the frame cache.  An interrupt (xenpt_source_set_interrupt()) is
+ * checked once per walk, as the frame cache checks it once per read.
+ */
+static inline __attribute__((always_inline)) struct xenpt_error *
+walk_core(struct xenpt_source *src, const struct xenpt_aspace *as, const struct pt_geom *g,
+	  uint64_t va, struct xenpt_walk *w, struct xenpt_xlate *x)
+{
+	enum xenpt_walk_end end = XENPT_WALK_MAPPED;
+	struct wst s;
+	unsigned level;
+
+	if (w) {
+		w->va = va;
+		w->nsteps = 0;
+		w->end_errno = 0;
+	}
+	if (walk_trivial(g, va, w, x))
+		return NULL;
+	if (src->intr && *src->intr)
+		return interrupted(src, as, g, va);
+	wst_init(as, g, &s);
 	for (level = g->top;; level--) {
-		struct xenpt_walk_step *st;
-		struct pt_entry d;
-		const uint8_t *page = NULL;
-		int ferr = 0;
-		unsigned idx;
-		uint64_t e;
-		struct xenpt_error *err;
+		const uint8_t *page = xenpt_source_frame_fast(src, as->space, s.table);
+		int r;
 
-		err = xenpt_source_get_frames(src, as->space, &table, 1, &page, &ferr);
-		if (err)
-			return table_error(err, src, as, va, level, table);
-		if (!page) {
-			w->end = XENPT_WALK_UNREADABLE;
-			w->end_level = level;
-			w->end_errno = ferr;
-			return NULL;
-		}
-		idx = pt_index(g, level, va);
-		e = pt_read_entry(g, page + off, idx);
-		pt_decode(g, level, e, &d);
-		st = &w->steps[w->nsteps++];
-		st->level = level;
-		st->table = table;
-		st->table_other = XENPT_INVALID_FRAME;
-		st->index = idx;
-		st->entry_addr = (table << 12) + off + (uint64_t)idx * g->esize;
-		st->entry = e;
-		st->present = d.present;
-		st->leaf = d.present && d.leaf;
-		st->next = d.present ? d.next : XENPT_INVALID_FRAME;
-		st->next_other = XENPT_INVALID_FRAME;
-		st->rsvd = d.present ? d.rsvd : 0;
-		st->disallowed = d.present ? d.disallowed : 0;
-		w->end_level = level;
-		if (pt_is_xen_slot(g, level, idx)) {
-			/* is_guest_l4_slot(): Xen's own mappings, not the guest's. */
-			w->end = XENPT_WALK_XEN_SLOT;
-			return NULL;
-		}
-		if (!d.present) {
-			w->end = XENPT_WALK_NOT_PRESENT;
-			return NULL;
-		}
-		if (d.rsvd) {
-			w->end = XENPT_WALK_RESERVED;
-			return NULL;
-		}
-		if (d.disallowed) {
-			w->end = XENPT_WALK_DISALLOWED;
-			return NULL;
-		}
-		if (g->has_rw_us[level]) {
-			rw = rw && (e & XENPT_PTE_RW);
-			us = us && (e & XENPT_PTE_US);
-		}
-		if (g->nx && (e & XENPT_PTE_NX))
-			nx = true;
-		if (d.leaf) {
-			uint64_t size = 1ull << d.page_shift;
+		if (__builtin_expect(!page, 0)) {
+			struct xenpt_error *err = NULL;
+			int ferr = 0;
 
+			page = xenpt_source_frame_slow(src, as->space, s.table, &ferr, &err);
+			if (err)
+				return table_error(err, src, as, va, level, s.table);
+			if (!page) {
+				walk_unmapped(va, XENPT_WALK_UNREADABLE, level, ferr, w, x);
+				return NULL;
+			}
+		}
+		r = walk_step(g, va, level, page, &s, w, &end);
+		if (r == STEP_LEAF) {
+			walk_mapped(as, va, level, &s, w, x);
+			return NULL;
+		}
+		if (r == STEP_END) {
+			walk_unmapped(va, end, level, 0, w, x);
+			return NULL;
+		}
+	}
+}
+
+/*
+ * The common case, and nothing else: a stable source whose memo holds every
+ * table, 4- or 5-level paging (8-byte entries, 9 index bits per level), and
+ * a walk that ends in a mapping without a reserved or disallowed bit and
+ * outside Xen's slots.  Per level: one or two compares for the table's
+ * pointer, one load for the entry, one test of the bits that would end the
+ * walk otherwise.  Anything else returns false and the general walk
+ * (walk_core) starts again and decides, so every outcome, reason and rights
+ * bit is the general walk's.  Like walk_core, instantiated with @w (every
+ * step) or @x (the translation only).
+ */
+static inline __attribute__((always_inline)) bool
+walk_fast(const struct xenpt_source *src, const struct xenpt_aspace *as, const struct pt_geom *g,
+	  uint64_t va, struct xenpt_walk *w, struct xenpt_xlate *x)
+{
+	const struct src_fp *fp = xenpt_source_fp(src, as->space);
+	uint64_t table = as->root, e, all = ~0ull, any = 0;
+	unsigned level = g->top;
+	bool leaf;
+
+	if (!fp || g->esize != 8 || level < 4 || !pt_canonical(g, va) ||
+	    pt_is_xen_slot(g, level, pt_index(g, level, va)))
+		return false;
+	if (w)
+		w->nsteps = 0;
+	for (;; level--) {
+		const uint8_t *page = src_fp_find(fp, table);
+		unsigned off;
+		uint64_t bad, next;
+
+		if (__builtin_expect(!page, 0))
+			return false;
+		off = (unsigned)(va >> (9 * level)) & (511u << 3);
+		memcpy(&e, page + off, 8);
+		all &= e;
+		any |= e;
+		leaf = level == 1 || (g->large_ok[level] && (e & XENPT_PTE_PSE));
+		bad = g->rsvd[level] | g->disallow[level] | (leaf ? g->rsvd_large[level] : 0);
+		if (__builtin_expect(!(e & XENPT_PTE_P) || (e & bad), 0))
+			return false;
+		next = (e & XENPT_PTE_ADDR_MASK & ~((leaf ? 1ull << (3 + 9 * level) : 1) - 1)) >> 12;
+		if (w) {
+			struct xenpt_walk_step *st = &w->steps[w->nsteps++];
+
+			st->level = level;
+			st->table = table;
+			st->table_other = XENPT_INVALID_FRAME;
+			st->index = off >> 3;
+			st->entry_addr = (table << 12) + off;
+			st->entry = e;
+			st->present = true;
+			st->leaf = leaf;
+			st->next = next;
+			st->next_other = XENPT_INVALID_FRAME;
+			st->rsvd = 0;
+			st->disallowed = 0;
+		}
+		if (leaf)
+			break;
+		table = next;
+	}
+	{
+		uint64_t size = 1ull << (3 + 9 * level);   /* 4K, 2M, 1G */
+		uint64_t frame = ((e & XENPT_PTE_ADDR_MASK & ~(size - 1)) >> 12) +
+				 ((va & (size - 1)) >> 12);
+		bool rw = all & XENPT_PTE_RW, us = all & XENPT_PTE_US;
+
+		if (w) {
+			w->va = va;
+			w->end_errno = 0;
 			w->end = XENPT_WALK_MAPPED;
+			w->end_level = level;
 			w->page_size = size;
-			w->frame = d.next + ((va & (size - 1)) >> 12);
-			w->addr = (w->frame << 12) | (va & 0xfff);
+			w->frame = frame;
+			w->addr = (frame << 12) | (va & 0xfff);
 			w->writable = pt_writable(rw, us, as->wp);
 			w->hw_user = us;
 			w->user = pt_user(as, us, e);
 			w->guest_kernel = as->pv && (e & XEN_PV_PAGE_GUEST_KERNEL);
-			w->nx = nx;
+			w->nx = g->nx && (any & XENPT_PTE_NX);
 			w->global = (e & XENPT_PTE_G) != 0;
 			w->accessed = (e & XENPT_PTE_A) != 0;
 			w->dirty = (e & XENPT_PTE_D) != 0;
-			return NULL;
+		} else {
+			x->va = va;
+			x->end = XENPT_WALK_MAPPED;
+			x->end_level = level;
+			x->end_errno = 0;
+			x->page_size = size;
+			x->page_va = va & ~(size - 1);
+			x->frame = frame;
+			x->addr = (frame << 12) | (va & 0xfff);
+			x->writable = pt_writable(rw, us, as->wp);
+			x->user = pt_user(as, us, e);
+			x->hw_user = us;
+			x->nx = g->nx && (any & XENPT_PTE_NX);
+			x->cached = false;
 		}
-		if (level == 1) {   /* unreachable: L1 entries are leaves */
-			w->end = XENPT_WALK_RESERVED;
-			return NULL;
-		}
-		table = d.next;
-		off = 0;
 	}
+	return true;
+}
+
+/* The general walks, out of line: the fast path stays small. */
+static __attribute__((noinline)) struct xenpt_error *
+walk_slow(struct xenpt_source *src, const struct xenpt_aspace *as, const struct pt_geom *g,
+	  uint64_t va, struct xenpt_walk *w)
+{
+	return walk_core(src, as, g, va, w, NULL);
+}
+
+static __attribute__((noinline)) struct xenpt_error *
+translate_slow(struct xenpt_source *src, const struct xenpt_aspace *as, const struct pt_geom *g,
+	       uint64_t va, struct xenpt_xlate *x)
+{
+	return walk_core(src, as, g, va, NULL, x);
+}
+
+struct xenpt_error *pt_walk(struct xenpt_source *src, const struct xenpt_aspace *as,
+			    const struct pt_geom *g, uint64_t va, struct xenpt_walk *w)
+{
+	if (walk_fast(src, as, g, va, w, NULL))
+		return NULL;
+	return walk_slow(src, as, g, va, w);
+}
+
+struct xenpt_error *pt_translate(struct xenpt_source *src, const struct xenpt_aspace *as,
+				 const struct pt_geom *g, uint64_t va, struct xenpt_xlate *x)
+{
+	if (walk_fast(src, as, g, va, NULL, x))
+		return NULL;
+	return translate_slow(src, as, g, va, x);
+}
+
+/* ---- many addresses ------------------------------------------------------- */
+
+#define LANES 8
+
+/*
+ * Stable source, 4/5-level: translate_fast() for LANES addresses at a time,
+ * level by level, so that the entry loads of different addresses overlap
+ * (they are independent; one address's are not).  A lane that leaves the
+ * common case is finished by pt_translate(), which decides everything.
+ */
+static struct xenpt_error *batch_stable(struct xenpt_source *src, const struct xenpt_aspace *as,
+					const struct pt_geom *g, const xenpt_va_t *vas, size_t n,
+					struct xenpt_xlate *ret)
+{
+	const struct src_fp *fp = xenpt_source_fp(src, as->space);
+	size_t i;
+
+	for (i = 0; i < n; i += LANES) {
+		uint64_t va[LANES], tab[LANES], e[LANES], all[LANES], any[LANES];
+		unsigned lvl[LANES], j, k = n - i < LANES ? (unsigned)(n - i) : LANES, level;
+		bool live[LANES], done[LANES], more = false;
+
+		for (j = 0; j < k; j++) {
+			va[j] = xenpt_va_x(vas[i + j]);
+			tab[j] = as->root;
+			all[j] = ~0ull;
+			any[j] = 0;
+			done[j] = false;
+			live[j] = pt_canonical(g, va[j]) &&
+				  !pt_is_xen_slot(g, g->top, pt_index(g, g->top, va[j]));
+			more |= live[j];
+		}
+		for (level = g->top; more && level >= 1; level--) {
+			more = false;
+			for (j = 0; j < k; j++) {
+				const uint8_t *page;
+				uint64_t ent, bad;
+
+				if (!live[j])
+					continue;
+				page = src_fp_find(fp, tab[j]);
+				if (!page) {
+					live[j] = false;
+					continue;
+				}
+				memcpy(&ent, page + ((va[j] >> (9 * level)) & (511u << 3)), 8);
+				all[j] &= ent;
+				any[j] |= ent;
+				e[j] = ent;
+				if (level == 1 || (g->large_ok[level] && (ent & XENPT_PTE_PSE))) {
+					bad = level == 1 ? g->rsvd[1] : g->rsvd[level] | g->rsvd_large[level];
+					live[j] = false;
+					done[j] = (ent & XENPT_PTE_P) && !(ent & (bad | g->disallow[level]));
+					lvl[j] = level;
+					continue;
+				}
+				if (!(ent & XENPT_PTE_P) || (ent & (g->rsvd[level] | g->disallow[level]))) {
+					live[j] = false;
+					continue;
+				}
+				tab[j] = (ent & XENPT_PTE_ADDR_MASK) >> 12;
+				more = true;
+			}
+		}
+		for (j = 0; j < k; j++) {
+			struct xenpt_xlate *x = &ret[i + j];
+
+			if (!done[j]) {
+				struct xenpt_error *err = pt_translate(src, as, g, va[j], x);
+
+				if (err)
+					return err;
+				continue;
+			}
+			{
+				unsigned shift = 3 + 9 * lvl[j];
+				uint64_t size = 1ull << shift;
+				uint64_t frame = ((e[j] & XENPT_PTE_ADDR_MASK & ~(size - 1)) >> 12) +
+						 ((va[j] & (size - 1)) >> 12);
+				bool rw = all[j] & XENPT_PTE_RW, us = all[j] & XENPT_PTE_US;
+
+				x->va = va[j];
+				x->end = XENPT_WALK_MAPPED;
+				x->end_level = lvl[j];
+				x->end_errno = 0;
+				x->page_size = size;
+				x->page_va = va[j] & ~(size - 1);
+				x->frame = frame;
+				x->addr = (frame << 12) | (va[j] & 0xfff);
+				x->writable = pt_writable(rw, us, as->wp);
+				x->user = pt_user(as, us, e[j]);
+				x->hw_user = us;
+				x->nx = g->nx && (any[j] & XENPT_PTE_NX);
+				x->cached = false;
+			}
+		}
+	}
+	return NULL;
+}
+
+static uint64_t batch_frame_hash(const struct htab *h, void *ctx, uint32_t u)
+{
+	const uint64_t *frames = ctx;
+
+	return htab_hash(&h->seed, frames[u]);
+}
+
+/*
+ * Copying source (or any other): level-synchronous.  At each level the
+ * distinct tables the unfinished walks need are read in ONE
+ * xenpt_source_get_frames() call, so the frame cache fetches the missing
+ * ones in one backend call (one foreign map, live); the pointers of that
+ * call are used up before the next.  Each address then takes walk_step(),
+ * the single walk's own decision.
+ */
+static struct xenpt_error *batch_levels(struct xenpt_source *src, const struct xenpt_aspace *as,
+					const struct pt_geom *g, const xenpt_va_t *vas, size_t n,
+					struct xenpt_xlate *ret)
+{
+	struct wst *st = malloc(n * sizeof(*st));
+	size_t *act = malloc(n * sizeof(*act));
+	uint32_t *slot = malloc(n * sizeof(*slot));
+	uint64_t *frames = malloc(n * sizeof(*frames));
+	const uint8_t **pages = malloc(n * sizeof(*pages));
+	int *errs = malloc(n * sizeof(*errs));
+	struct htab tab = { 0 };   /* the level's distinct tables (guest-chosen frames: keyed) */
+	size_t nact = 0, i;
+	struct xenpt_error *err = NULL;
+	unsigned level;
+
+	if (!st || !act || !slot || !frames || !pages || !errs || !htab_init(&tab, n, 50)) {
+		err = xenpt_error_create(XENPT_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (walk_trivial(g, xenpt_va_x(vas[i]), NULL, &ret[i]))
+			continue;
+		wst_init(as, g, &st[i]);
+		act[nact++] = i;
+	}
+	if (nact && src->intr && *src->intr) {
+		err = interrupted(src, as, g, xenpt_va_x(vas[act[0]]));
+		goto out;
+	}
+	for (level = g->top; nact; level--) {
+		size_t nf = 0, keep = 0;
+
+		htab_clear(&tab);
+		for (i = 0; i < nact; i++) {
+			uint64_t t = st[act[i]].table, hv = htab_hash(&tab.seed, t);
+			struct htab_probe p;
+			uint32_t u;
+
+			for (u = htab_first(&tab, hv, &p); u != HTAB_NONE; u = htab_next(&tab, &p))
+				if (frames[u] == t)
+					break;
+			if (u == HTAB_NONE) {
+				u = (uint32_t)nf;
+				frames[nf++] = t;
+				if (!htab_insert(&tab, hv, u, batch_frame_hash, frames)) {
+					err = xenpt_error_create(XENPT_ERR_NOMEM, "out of memory");
+					goto out;
+				}
+			}
+			slot[act[i]] = u;
+		}
+		err = xenpt_source_get_frames(src, as->space, frames, nf, pages, errs);
+		if (err) {
+			err = table_error(err, src, as, xenpt_va_x(vas[act[0]]), level, frames[0]);
+			goto out;
+		}
+		for (i = 0; i < nact; i++) {
+			size_t v = act[i];
+			uint64_t va = xenpt_va_x(vas[v]);
+			const uint8_t *page = pages[slot[v]];
+			enum xenpt_walk_end end = XENPT_WALK_MAPPED;
+			int r;
+
+			if (!page) {
+				walk_unmapped(va, XENPT_WALK_UNREADABLE, level, errs[slot[v]], NULL, &ret[v]);
+				continue;
+			}
+			r = walk_step(g, va, level, page, &st[v], NULL, &end);
+			if (r == STEP_LEAF)
+				walk_mapped(as, va, level, &st[v], NULL, &ret[v]);
+			else if (r == STEP_END)
+				walk_unmapped(va, end, level, 0, NULL, &ret[v]);
+			else
+				act[keep++] = v;
+		}
+		nact = keep;
+	}
+out:
+	free(st);
+	free(act);
+	free(slot);
+	free(frames);
+	free(pages);
+	free(errs);
+	htab_free(&tab);
+	return err;
+}
+
+struct xenpt_error *pt_translate_batch(struct xenpt_source *src, const struct xenpt_aspace *as,
+				       const struct pt_geom *g, const xenpt_va_t *vas, size_t n,
+				       struct xenpt_xlate *ret)
+{
+	size_t i;
+
+	if (!n)
+		return NULL;
+	if (src->fp && g->esize == 8 && g->top >= 4)
+		return batch_stable(src, as, g, vas, n, ret);
+	if (src->fp) {
+		for (i = 0; i < n; i++) {
+			struct xenpt_error *err = pt_translate(src, as, g, xenpt_va_x(vas[i]), &ret[i]);
+
+			if (err)
+				return err;
+		}
+		return NULL;
+	}
+	return batch_levels(src, as, g, vas, n, ret);
 }
 
 /*
  * Label every frame of the walk in the other space in ONE batched lookup:
  * PV MFNs get their PFN from the M2P; HVM GFNs get an MFN when the source
  * has a P2M for them.  Sources without either leave XENPT_INVALID_FRAME.
+ * An immutable source (a core file) keeps the labels of table frames in its
+ * frame-pointer memo, so a walk through known tables looks up only its
+ * data frame.
  */
 static struct xenpt_error *label_walk(struct xenpt_source *src, struct xenpt_walk *w)
 {
-	uint64_t in[PT_MAX_LEVELS + 2], out[PT_MAX_LEVELS + 2];
-	unsigned caps = xenpt_source_caps(src), n = 0, i, last_next = 0, frame_at = 0;
+	uint64_t in[PT_MAX_LEVELS + 2], out[PT_MAX_LEVELS + 2], ask[PT_MAX_LEVELS + 2];
+	uint64_t back[PT_MAX_LEVELS + 2];
+	struct src_fp *memo[PT_MAX_LEVELS + 2] = { NULL };
+	unsigned caps = xenpt_source_caps(src), n = 0, i, last_next = 0, frame_at = 0, nask = 0;
+	unsigned where[PT_MAX_LEVELS + 2];
 	bool have_next = false, have_frame = false;
 	struct xenpt_error *err;
 
@@ -422,13 +917,31 @@ static struct xenpt_error *label_walk(struct xenpt_source *src, struct xenpt_wal
 	}
 	if (!n)
 		return NULL;
-	if (w->as.space == XENPT_SPACE_MFN)
-		err = xenpt_source_m2p(src, (const xenpt_mfn_t *)in, n, (xenpt_gfn_t *)out);
-	else
-		err = xenpt_source_p2m(src, (const xenpt_gfn_t *)in, n, (xenpt_mfn_t *)out);
-	if (err)
-		return xenpt_error_prefix(err, "%s: labels for the walk of va 0x%016" PRIx64,
-					  xenpt_source_describe(src), w->va);
+	for (i = 0; i < n; i++) {
+		if (src->immutable && i < w->nsteps) {
+			memo[i] = src_fp_entry(src, w->as.space, in[i]);
+			if (memo[i] && memo[i]->label != SRC_FP_NO_LABEL) {
+				out[i] = memo[i]->label;
+				continue;
+			}
+		}
+		where[nask] = i;
+		ask[nask++] = in[i];
+	}
+	if (nask) {
+		if (w->as.space == XENPT_SPACE_MFN)
+			err = xenpt_source_m2p(src, (const xenpt_mfn_t *)ask, nask, (xenpt_gfn_t *)back);
+		else
+			err = xenpt_source_p2m(src, (const xenpt_gfn_t *)ask, nask, (xenpt_mfn_t *)back);
+		if (err)
+			return xenpt_error_prefix(err, "%s: labels for the walk of va 0x%016" PRIx64,
+						  xenpt_source_describe(src), w->va);
+		for (i = 0; i < nask; i++) {
+			out[where[i]] = back[i];
+			if (memo[where[i]])
+				memo[where[i]]->label = back[i];
+		}
+	}
 	for (i = 0; i < w->nsteps; i++) {
 		w->steps[i].table_other = out[i];
 		if (i + 1 < w->nsteps)

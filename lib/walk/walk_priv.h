@@ -72,5 +72,19 @@ static inline bool pt_writable(bool rw_all, bool us_all, bool wp)
  */
 struct xenpt_error *pt_walk(struct xenpt_source *src, const struct xenpt_aspace *as,
 			    const struct pt_geom *g, uint64_t va, struct xenpt_walk *w);
+/*
+ * The same walk recording only the translation (struct xenpt_xlate, every
+ * field set, cached false): what xenpt_translate() and the batch return.
+ */
+struct xenpt_error *pt_translate(struct xenpt_source *src, const struct xenpt_aspace *as,
+				 const struct pt_geom *g, uint64_t va, struct xenpt_xlate *x);
+/*
+ * pt_translate() of @n addresses into @ret[0..n-1]: stable sources
+ * interleave several walks; others go level by level, one frame read for
+ * all the tables of a level (xenpt_translate_batch()).
+ */
+struct xenpt_error *pt_translate_batch(struct xenpt_source *src, const struct xenpt_aspace *as,
+				       const struct pt_geom *g, const xenpt_va_t *vas, size_t n,
+				       struct xenpt_xlate *ret);
 
 #endif

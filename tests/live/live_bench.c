@@ -11,7 +11,9 @@
  *
  *  1. the page-table frames by Xen's type (getpageframeinfo3): the work set;
  *  2. libxenpt: the range iterator over vCPU 0's whole address space, from a
- *     flushed cache (map calls from the cache statistics);
+ *     flushed cache (map calls from the cache statistics); then 100,000
+ *     random mapped VAs translated by xenpt_translate_batch() (map calls
+ *     per batch: at most one per paging level) against one at a time;
  *  3. the xenpt CLI: `xenpt --stats dump DOM` (and `dump --tables`) when the
  *     binary has dump, under the ioctl-counting shim: the process's real
  *     privcmd map ioctls;
@@ -110,6 +112,98 @@ static bool check(const char *what, struct xenpt_error *err)
 	printf("bench_live: %s: %s\n", what, xenpt_error_message(err));
 	xenpt_error_destroy(err);
 	return false;
+}
+
+/*
+ * xenpt_translate_batch() on the live source: up to BATCH_VAS mapped 4K
+ * pages of vCPU 0's address space (random offsets), translated from cold
+ * caches as one batch, then one at a time, then again as a batch through
+ * a translation cache.  Map calls from the frame cache's statistics; the
+ * target is at most one per paging level (4) for the whole batch.
+ */
+#define BATCH_VAS 100000u
+
+static void batch_measure(struct xenpt_source *src, const struct xenpt_aspace *as)
+{
+	xenpt_va_t *vas = malloc(BATCH_VAS * sizeof(*vas));
+	struct xenpt_xlate *res = malloc(BATCH_VAS * sizeof(*res)), one;
+	struct xenpt_xlate_cache *cache = NULL;
+	struct xenpt_cache_stats a, b, c, d;
+	struct xenpt_pt_iter *it = NULL;
+	struct xenpt_pt_range rg;
+	uint64_t n = 0, mapped = 0, differ = 0, i, seed = 0x9e3779b97f4a7c15ull, pages = 0;
+	double t0, t_batch, t_single, t_cached;
+	bool done = false;
+
+	if (!vas || !res || !check("iterator", xenpt_pt_iter_create(src, as, 0, UINT64_MAX, &it)))
+		goto out;
+	/* every mapped 4K page, kept by reservoir sampling */
+	while (check("iterator", xenpt_pt_iter_next(it, &rg, &done)) && !done) {
+		uint64_t va;
+
+		if (rg.kind != XENPT_RANGE_MAPPED)
+			continue;
+		for (va = rg.start & ~0xfffull; va <= rg.end && va >= (rg.start & ~0xfffull); va += 4096) {
+			uint64_t k;
+
+			seed ^= seed >> 12;
+			seed ^= seed << 25;
+			seed ^= seed >> 27;
+			k = (seed * 0x2545f4914f6cdd1dull) % ++pages;
+			if (n < BATCH_VAS)
+				vas[n++] = xenpt_va(va | ((seed >> 20) & 0xff8));
+			else if (k < BATCH_VAS)
+				vas[k] = xenpt_va(va | ((seed >> 20) & 0xff8));
+			if (va + 4096 < va)
+				break;
+		}
+	}
+	xenpt_pt_iter_destroy(it);
+	if (!n)
+		goto out;
+	xenpt_source_cache_flush(src);
+	xenpt_source_cache_stats(src, &a);
+	t0 = lt_now();
+	if (!check("batch", xenpt_translate_batch(src, NULL, as, vas, n, res)))
+		goto out;
+	t_batch = lt_now() - t0;
+	xenpt_source_cache_stats(src, &b);
+	for (i = 0; i < n; i++)
+		mapped += res[i].end == XENPT_WALK_MAPPED;
+	xenpt_source_cache_flush(src);
+	xenpt_source_cache_stats(src, &c);
+	t0 = lt_now();
+	for (i = 0; i < n; i++) {
+		if (!check("translate", xenpt_translate(src, NULL, as, vas[i], &one)))
+			goto out;
+		differ += one.end != res[i].end || one.addr != res[i].addr ||
+			  one.writable != res[i].writable || one.nx != res[i].nx;
+	}
+	t_single = lt_now() - t0;
+	xenpt_source_cache_stats(src, &d);
+	lt_measure("xenpt_translate_batch of %" PRIu64 " VAs of vCPU 0 (%" PRIu64 " mapped), cold caches: "
+		   "%" PRIu64 " map calls for %" PRIu64 " frames (target: at most 4, one per level), %.1f ms; "
+		   "one at a time: %" PRIu64 " map calls, %.1f ms; answers differing: %" PRIu64,
+		   n, mapped, b.map_calls - a.map_calls, b.frames_mapped - a.frames_mapped, t_batch * 1e3,
+		   d.map_calls - c.map_calls, t_single * 1e3, differ);
+	if (!check("translation cache", xenpt_xlate_cache_create(1u << 20, &cache)) ||
+	    !check("batch", xenpt_translate_batch(src, cache, as, vas, n, res)))
+		goto out;
+	xenpt_source_cache_stats(src, &a);
+	t0 = lt_now();
+	if (!check("batch", xenpt_translate_batch(src, cache, as, vas, n, res)))
+		goto out;
+	t_cached = lt_now() - t0;
+	xenpt_source_cache_stats(src, &b);
+	for (i = 0, mapped = 0; i < n; i++)
+		mapped += res[i].cached;
+	lt_measure("the same batch again through a warm translation cache: %" PRIu64 " of %" PRIu64
+		   " from the cache, %" PRIu64 " map calls, %.1f ms (%.1f ns per VA)", mapped, n,
+		   b.map_calls - a.map_calls, t_cached * 1e3, t_cached * 1e9 / (double)n);
+out:
+	xenpt_xlate_cache_destroy(cache);
+	free(vas);
+	free(res);
 }
 
 int main(int argc, char **argv)
@@ -287,6 +381,10 @@ int main(int argc, char **argv)
 	lt_measure("libxenpt range iterator after one batched read of all %" PRIu64 " typed page-table frames: "
 		   "%" PRIu64 " foreign-map calls for %" PRIu64 " frames; median %.2f ms, min %.2f ms", n_pt,
 		   primed_calls, primed_frames, t_primed[rounds / 2] * 1e3, t_primed[0] * 1e3);
+	xenpt_source_cache_flush(src);
+
+	// ---- 2b. translation: one batch against one address at a time --------------
+	batch_measure(src, &as);
 	xenpt_source_cache_flush(src);
 
 	// ---- 3. the CLI: xenpt dump --------------------------------------------------
