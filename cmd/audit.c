@@ -441,9 +441,13 @@ static int audit_host(struct cli *cli, const struct xenpt_audit_opts *o)
 		if (doms[i].hvm)
 			continue;
 		snprintf(id, sizeof(id), "%u", doms[i].domid);
-		err = xenpt_source_open_xen(id, cli->pause ? XENPT_OPEN_PAUSE : 0, &srcs[ns]);
+		/* a dying domain (destroyed, some of its pages still referenced)
+		 * opens for its page types only: they say which referenced frames
+		 * are still its own (dying-domain-reference) */
+		err = xenpt_source_open_xen(id, (cli->pause ? XENPT_OPEN_PAUSE : 0) | XENPT_OPEN_DYING,
+					    &srcs[ns]);
 		if (err) {
-			/* a domain that cannot be opened (e.g. dying too far) is named, not fatal */
+			/* a domain that cannot be opened (e.g. gone meanwhile) is named, not fatal */
 			fprintf(stderr, "xenpt audit: domain %u skipped: %s\n", doms[i].domid,
 				xenpt_error_message(err));
 			xenpt_error_destroy(err);

@@ -43,6 +43,10 @@ enum {
 /** Flags for opening. */
 enum {
 	XENPT_OPEN_PAUSE = 1u << 0, /**< live: pause the domain while the source is open */
+	XENPT_OPEN_DYING = 1u << 1, /**< live: a dying domain opens too, with XENPT_CAP_LIVE |
+				         XENPT_CAP_PAGE_TYPES only: Xen's page types of the
+				         frames it still owns (others are XTAB); without this
+				         flag a dying domain is XENPT_ERR_GONE */
 };
 
 /** One domain as the source sees it.  Fields a source cannot know are 0. */

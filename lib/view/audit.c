@@ -59,6 +59,9 @@ struct owners {
 	struct htab_map map;     /* mfn -> domain index | level of the frame in its owner's tables << 24 */
 	const bool *dying;
 	const uint32_t *domids;
+	/* round 1 with a dying domain: MFNs entries name that no P2M owns */
+	uint64_t *unowned;
+	size_t nunowned, uncap;
 };
 
 struct xenpt_audit {
@@ -86,6 +89,7 @@ struct xenpt_audit {
 
 	/* host-wide */
 	const struct owners *own;
+	struct owners *collect;  /* round 1: only collect unowned MFNs into it */
 	uint32_t self_idx;
 	struct xenpt_error *cb_err;
 };
@@ -374,6 +378,23 @@ static struct xenpt_error *cross_domain(struct xenpt_audit *a, uint64_t table, u
 	uint32_t ow = owner_of(a->own, mfn, &olevel);
 	struct xenpt_error *err = NULL;
 
+	if (a->collect) {
+		struct owners *o = a->collect;
+
+		if (ow != NO_REC)
+			return NULL;
+		if (o->nunowned == o->uncap) {
+			size_t ncap = o->uncap ? o->uncap * 2 : 256;
+			uint64_t *nu = realloc(o->unowned, ncap * sizeof(*nu));
+
+			if (!nu)
+				return nomem();
+			o->unowned = nu;
+			o->uncap = ncap;
+		}
+		o->unowned[o->nunowned++] = mfn;
+		return NULL;
+	}
 	if (ow == NO_REC || ow == a->self_idx)
 		return NULL;
 	/* a same-level entry: a linear one, whatever this domain's view made of it */
@@ -1134,6 +1155,58 @@ static struct xenpt_error *owners_add(struct owners *o, size_t *n, uint64_t mfn,
 	return NULL;
 }
 
+/* A dying domain after `xl destroy`: no P2M or tables any more, only Xen's page types. */
+static bool dying_types_only(struct xenpt_source *src)
+{
+	unsigned caps = xenpt_source_caps(src);
+
+	return xenpt_source_domain(src)->dying && !(caps & XENPT_CAP_P2M) &&
+	       (caps & XENPT_CAP_PAGE_TYPES);
+}
+
+static bool cannot_audit(struct xenpt_source *src)
+{
+	return xenpt_source_domain(src)->hvm ||
+	       (xenpt_source_domain(src)->dying && !(xenpt_source_caps(src) & XENPT_CAP_MFN_FRAMES));
+}
+
+static int cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/*
+ * The frames a dying domain still owns, among the MFNs entries named that
+ * no P2M owns: Xen's page type for it is anything but XTAB
+ * (getpageframeinfo3 checks the owner, xen/arch/x86/domctl.c).  The level
+ * of a typed frame is kept, as round 1 keeps it for the others.
+ */
+static struct xenpt_error *owners_from_types(struct owners *o, size_t *nown,
+					     struct xenpt_source *src, uint32_t dom)
+{
+	enum { CHUNK = 1024 };
+	xenpt_page_type_t types[CHUNK];
+	struct xenpt_error *err;
+	size_t i, k, n;
+
+	for (i = 0; i < o->nunowned; i += n) {
+		n = o->nunowned - i < CHUNK ? o->nunowned - i : CHUNK;
+		err = xenpt_source_page_types(src, XENPT_SPACE_MFN, o->unowned + i, n, types);
+		if (err)
+			return xenpt_error_prefix(err, "%s", xenpt_source_describe(src));
+		for (k = 0; k < n; k++) {
+			if (types[k] == XENPT_PT_XTAB)
+				continue;
+			err = owners_add(o, nown, o->unowned[i + k], dom | (uint32_t)xt_level(types[k]) << 24);
+			if (err)
+				return err;
+		}
+	}
+	return NULL;
+}
+
 XENPT_PUBLIC struct xenpt_error *xenpt_audit_run_host(struct xenpt_source *const *srcs, size_t n,
 						      const struct xenpt_audit_opts *opts,
 						      struct xenpt_audit **ret)
@@ -1143,6 +1216,7 @@ XENPT_PUBLIC struct xenpt_error *xenpt_audit_run_host(struct xenpt_source *const
 	uint32_t *domids = calloc(n ? n : 1, sizeof(*domids));
 	struct xenpt_error *err = NULL;
 	size_t i, nown = 0;
+	bool zombies = false;
 	enum { CHUNK = 4096 };
 	xenpt_gfn_t *pfns = malloc(CHUNK * sizeof(*pfns));
 	xenpt_mfn_t *mfns = malloc(CHUNK * sizeof(*mfns));
@@ -1160,6 +1234,7 @@ XENPT_PUBLIC struct xenpt_error *xenpt_audit_run_host(struct xenpt_source *const
 
 		dying[i] = info->dying;
 		domids[i] = info->domid;
+		zombies |= dying_types_only(srcs[i]);
 		if (info->hvm || !(xenpt_source_caps(srcs[i]) & XENPT_CAP_P2M))
 			continue;
 		for (pfn = 0; pfn < info->p2m_size && !err; pfn += CHUNK) {
@@ -1180,14 +1255,15 @@ XENPT_PUBLIC struct xenpt_error *xenpt_audit_run_host(struct xenpt_source *const
 	/*
 	 * Round 1: each domain alone, to learn the level of every table frame
 	 * in its owner's tables (an entry of another domain naming it at that
-	 * level is a linear entry).  Round 2: the audits, with the owners.
+	 * level is a linear entry), and, when a dying domain has only page
+	 * types left, which MFNs entries name that no P2M owns: Xen says which
+	 * of them are the dying domain's.  Round 2: the audits, with the owners.
 	 */
 	for (i = 0; i < n && !err; i++) {
-		const struct xenpt_domain_info *info = xenpt_source_domain(srcs[i]);
 		struct xenpt_audit *a;
 		uint32_t id;
 
-		if (info->hvm || !nown)
+		if (cannot_audit(srcs[i]) || (!nown && !zombies))
 			continue;
 		a = audit_new(srcs[i], opts);
 		if (!a) {
@@ -1195,7 +1271,14 @@ XENPT_PUBLIC struct xenpt_error *xenpt_audit_run_host(struct xenpt_source *const
 			break;
 		}
 		a->o.frame = XENPT_INVALID_FRAME;
+		if (zombies) {
+			a->own = &o;
+			a->collect = &o;
+			a->self_idx = (uint32_t)i;
+		}
 		err = audit_one(a);
+		a->own = NULL;
+		a->collect = NULL;
 		for (id = 0; !err && a->g_init && id < a->g.n; id++) {
 			uint64_t *v = owner_slot(&o, a->g.t[id].frame);
 
@@ -1204,11 +1287,22 @@ XENPT_PUBLIC struct xenpt_error *xenpt_audit_run_host(struct xenpt_source *const
 		}
 		xenpt_audit_destroy(a);
 	}
+	if (!err && zombies && o.nunowned) {
+		size_t k, m = 1;
+
+		qsort(o.unowned, o.nunowned, sizeof(*o.unowned), cmp_u64);
+		for (k = 1; k < o.nunowned; k++)
+			if (o.unowned[k] != o.unowned[m - 1])
+				o.unowned[m++] = o.unowned[k];
+		o.nunowned = m;
+		for (i = 0; i < n && !err; i++)
+			if (dying_types_only(srcs[i]))
+				err = owners_from_types(&o, &nown, srcs[i], (uint32_t)i);
+	}
 	for (i = 0; i < n && !err; i++) {
-		const struct xenpt_domain_info *info = xenpt_source_domain(srcs[i]);
 		struct xenpt_audit *a;
 
-		if (info->hvm)
+		if (cannot_audit(srcs[i]))
 			continue;
 		a = audit_new(srcs[i], opts);
 		if (!a) {
@@ -1232,6 +1326,7 @@ XENPT_PUBLIC struct xenpt_error *xenpt_audit_run_host(struct xenpt_source *const
 		}
 out:
 	htab_map_free(&o.map);
+	free(o.unowned);
 	free(dying);
 	free(domids);
 	free(pfns);

@@ -984,6 +984,55 @@ int pvmm_mmuext_op(struct pvmm *m, uint16_t caller, unsigned vcpu,
 	}
 }
 
+/* ---- multicall (xen/common/multicall.c, xen/arch/x86/pv/hypercall.c) ---- */
+
+int pvmm_multicall(struct pvmm *m, uint16_t caller, unsigned vcpu,
+		   struct pvmm_multicall_entry *calls, unsigned nr)
+{
+	char last[sizeof(m->reason) + 32] = "";
+	unsigned i;
+
+	for (i = 0; i < nr; i++)
+		if (calls[i].op != PVMM_HC_MMU_UPDATE && calls[i].op != PVMM_HC_MMUEXT_OP &&
+		    calls[i].op != PVMM_HC_UPDATE_VA_MAPPING && calls[i].op != PVMM_HC_MULTICALL) {
+			why(m, "multicall entry %u: hypercall %u is not modeled", i, calls[i].op);
+			return -EOPNOTSUPP;
+		}
+	/*
+	 * do_multicall: entries run one after the other and each result is
+	 * copied back; a failing entry does not stop the batch (only
+	 * mc_exit, i.e. HYPERVISOR_iret, does), and the multicall itself
+	 * returns 0.  Preemption only splits the batch into continuations.
+	 */
+	for (i = 0; i < nr; i++) {
+		struct pvmm_multicall_entry *c = &calls[i];
+		int rc;
+
+		switch (c->op) {
+		case PVMM_HC_MMU_UPDATE:
+			rc = pvmm_mmu_update(m, caller, vcpu, c->ptr, c->val, c->foreigndom);
+			break;
+		case PVMM_HC_MMUEXT_OP:
+			rc = pvmm_mmuext_op(m, caller, vcpu, &c->ext, c->foreigndom);
+			break;
+		case PVMM_HC_UPDATE_VA_MAPPING:
+			rc = pvmm_update_va_mapping(m, caller, vcpu, c->ptr, c->val, c->flags);
+			break;
+		default:
+			/* _MCSF_in_multicall is set: "Multicall reentry is disallowed" */
+			m->reason[0] = 0;
+			why(m, "a multicall inside a multicall");
+			rc = -EINVAL;
+			break;
+		}
+		c->result = rc;
+		if (rc)
+			snprintf(last, sizeof(last), "multicall entry %u: %s", i, m->reason);
+	}
+	snprintf(m->reason, sizeof(m->reason), "%.*s", (int)sizeof(m->reason) - 1, last);
+	return 0;
+}
+
 int pvmm_update_va_mapping(struct pvmm *m, uint16_t caller, unsigned vcpu, uint64_t va,
 			   uint64_t val, uint64_t flags)
 {

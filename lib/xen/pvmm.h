@@ -243,6 +243,41 @@ int pvmm_update_va_mapping(struct pvmm *m, uint16_t caller, unsigned vcpu, uint6
 			   uint64_t val, uint64_t flags);
 
 /*
+ * HYPERVISOR_multicall (__HYPERVISOR_multicall = 13): each entry is one of
+ * the three calls above with count 1 (the op number as in Xen's public
+ * xen.h: __HYPERVISOR_mmu_update 1, __HYPERVISOR_update_va_mapping 14,
+ * __HYPERVISOR_mmuext_op 26), or a nested multicall.
+ */
+enum {
+	PVMM_HC_MMU_UPDATE = 1,
+	PVMM_HC_MULTICALL = 13,
+	PVMM_HC_UPDATE_VA_MAPPING = 14,
+	PVMM_HC_MMUEXT_OP = 26,
+};
+
+struct pvmm_multicall_entry {
+	unsigned op;                 /* PVMM_HC_* */
+	uint64_t ptr, val;           /* mmu_update: the request; update_va_mapping: va, val */
+	uint64_t flags;              /* update_va_mapping: UVMF_* */
+	struct pvmm_mmuext_op ext;   /* mmuext_op */
+	uint32_t foreigndom;         /* mmu_update, mmuext_op */
+	int64_t result;              /* out: the entry's rc */
+};
+
+/*
+ * Run @nr entries in order, each whatever the earlier ones returned, and
+ * store each one's rc in its result (xen/common/multicall.c do_multicall,
+ * xen/arch/x86/pv/hypercall.c pv_do_multicall_call: no entry stops the
+ * batch but HYPERVISOR_iret, which the model has not).  A nested multicall
+ * entry gets -EINVAL ("Multicall reentry is disallowed").  Returns the
+ * multicall's own rc: 0; -EOPNOTSUPP (nothing run) if an entry's op is not
+ * one the model has, with the reason.  pvmm_reason() afterwards: the last
+ * failing entry's reason.
+ */
+int pvmm_multicall(struct pvmm *m, uint16_t caller, unsigned vcpu,
+		   struct pvmm_multicall_entry *calls, unsigned nr);
+
+/*
  * An 8-byte guest-kernel store of @val at @va (8-byte aligned) by vCPU
  * @vcpu, through its kernel page tables: a plain write through an RW
  * mapping, the writable-page-table emulation when @va maps one of the

@@ -47,6 +47,9 @@ enum corpus_code {
 	CO_INVLPG_ALL = 17,     /* invlpg_all VA */
 	CO_UVM = 18,            /* uvm VA = V FLAGS      update_va_mapping */
 	CO_WRITE = 19,          /* write VA = V          plain store */
+	CO_MULTICALL = 20,      /* multicall { ... }     HYPERVISOR_multicall of the next
+				   idx ops (each one entry); its own rc, then
+				   each entry's result as that op's rc */
 };
 
 /* Value of an op: (vsym != NONE ? (vread ? entry vidx of anchor vsym
@@ -54,7 +57,7 @@ enum corpus_code {
 struct corpus_op {
 	uint8_t code;           /* enum corpus_code */
 	uint8_t sym;            /* target frame symbol, or CORPUS_SYM_NONE */
-	uint16_t idx;           /* entry index (mmu, mmu_ad) */
+	uint16_t idx;           /* entry index (mmu, mmu_ad); multicall: entries */
 	uint8_t vsym;           /* value symbol or CORPUS_SYM_NONE */
 	uint8_t vread;          /* 1: value = current entry vidx of anchor vsym */
 	uint16_t vidx;

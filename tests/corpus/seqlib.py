@@ -18,8 +18,10 @@ CODES = {
     "mmu": 1, "mmu_ad": 2, "m2p": 3, "pin1": 4, "pin2": 5, "pin3": 6, "pin4": 7,
     "unpin": 8, "baseptr": 9, "user_baseptr": 10, "mark_super": 11,
     "unmark_super": 12, "clear": 13, "flush_local": 14, "flush_all": 15,
-    "invlpg_local": 16, "invlpg_all": 17, "uvm": 18, "write": 19,
+    "invlpg_local": 16, "invlpg_all": 17, "uvm": 18, "write": 19, "multicall": 20,
 }
+# ops that are one hypercall and so can be an entry of a multicall batch
+BATCHABLE = set(CODES) - {"write", "multicall"}
 UVMF = {"none": 0, "flush": 1, "invlpg": 2, "local": 0, "all": 4}
 NONE = 0xff
 SYM_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -59,6 +61,7 @@ class Seq:
         self.frames = []
         self.ops = []
         self.named = []          # (anchor sym, index)
+        self.batch = None        # the open "multicall {" op, if any
 
     def symbols(self):
         return ANCHORS + self.frames
@@ -137,7 +140,7 @@ def parse_va(seq, s, word_ok=False):
 def parse_op(seq, words, text):
     op = Op(text)
     name = words[0]
-    if name not in CODES:
+    if name not in CODES or name == "multicall":
         raise SeqError(f"unknown op {name!r}")
     op.code = CODES[name]
     args = words[1:]
@@ -210,8 +213,23 @@ def parse(path):
                 elif cur is None:
                     raise SeqError("outside a seq")
                 elif words[0] == "end":
+                    if cur.batch:
+                        raise SeqError("multicall { without }")
                     seqs.append(cur)
                     cur = None
+                elif words == ["multicall", "{"]:
+                    # one HYPERVISOR_multicall of the ops up to "}": an op
+                    # "multicall N" (its own rc) followed by its N entries
+                    if cur.batch:
+                        raise SeqError("a multicall inside a multicall")
+                    cur.batch = Op("multicall 0")
+                    cur.batch.code = CODES["multicall"]
+                    cur.ops.append(cur.batch)
+                elif words == ["}"]:
+                    if not cur.batch:
+                        raise SeqError("} without multicall {")
+                    cur.batch.text = f"multicall {cur.batch.idx}"
+                    cur.batch = None
                 elif words[0] == "frames":
                     if cur.ops or cur.frames:
                         raise SeqError("frames must come first, once")
@@ -222,7 +240,15 @@ def parse(path):
                     if len(cur.frames) > MAX_FRAMES:
                         raise SeqError("too many frames")
                 else:
-                    cur.ops.append(parse_op(cur, words, " ".join(words)))
+                    op = parse_op(cur, words, " ".join(words))
+                    if cur.batch:
+                        if words[0] not in BATCHABLE:
+                            raise SeqError(f"{words[0]} is not a hypercall: not in a multicall")
+                        if op.vread:
+                            raise SeqError("an anchor entry as a value: not in a multicall "
+                                           "(the guest reads it before the batch runs)")
+                        cur.batch.idx += 1
+                    cur.ops.append(op)
                     if len(cur.ops) > MAX_OPS:
                         raise SeqError("too many ops")
             except SeqError as e:

@@ -70,6 +70,16 @@ static inline long HYPERVISOR_update_va_mapping(uint64_t va, uint64_t entry,
 	return hypercall3(__HYPERVISOR_update_va_mapping, va, entry, flags);
 }
 
+/*
+ * A batch (xen/common/multicall.c): each entry runs whatever the earlier
+ * ones returned; its result lands in the entry's result field (a debug
+ * Xen overwrites the rest of the entry).
+ */
+static inline long HYPERVISOR_multicall(multicall_entry_t *calls, unsigned int nr)
+{
+	return hypercall2(__HYPERVISOR_multicall, (unsigned long)calls, nr);
+}
+
 static inline long HYPERVISOR_console_io(int cmd, unsigned int len, const char *buf)
 {
 	return hypercall3(__HYPERVISOR_console_io, (unsigned long)cmd, len,

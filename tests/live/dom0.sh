@@ -7,7 +7,7 @@
 # test programs and prints their output, each program's summary and one
 # closing line "dom0: N passed, N failed, N skipped".
 #
-#   sh tests/live/dom0.sh --source BIN --cli BIN --xenpt XENPT
+#   sh tests/live/dom0.sh --source BIN --cli BIN [--zombie-map BIN] --xenpt XENPT
 #        --guest-cfg CFG --guest-kernel KERNEL [--pv DOM] [--pvh DOM]
 #        [--core-pv] [--core-pvh] [--no-gone] [-v]
 #
@@ -17,11 +17,12 @@
 # (assignments put before live_source, e.g. ASAN_OPTIONS=...).
 set -u
 
-src="" cli="" xenpt="" gcfg="" gkernel="" pv="" pvh="" core_pv=0 core_pvh=0 gone=1 verbose=""
+src="" cli="" zmap="" xenpt="" gcfg="" gkernel="" pv="" pvh="" core_pv=0 core_pvh=0 gone=1 verbose=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--source) src=$2; shift ;;
 	--cli) cli=$2; shift ;;
+	--zombie-map) zmap=$2; shift ;;
 	--xenpt) xenpt=$2; shift ;;
 	--guest-cfg) gcfg=$2; shift ;;
 	--guest-kernel) gkernel=$2; shift ;;
@@ -141,6 +142,7 @@ args="--xenpt $xenpt $verbose"
 [ -n "$pvh" ] && [ $core_pvh = 1 ] && args="$args --core-pvh"
 [ $guest_up = 1 ] && args="$args --guest $guest"
 [ $gone = 1 ] && [ -n "$gcfg" ] && args="$args --gone-cfg $gcfg --gone-kernel $gkernel"
+[ $gone = 1 ] && [ -n "$gcfg" ] && [ -n "$zmap" ] && args="$args --zombie-map $zmap"
 [ -d "$logdir" ] && args="$args --console-dir $logdir"
 echo "# === live_cli $args"
 t0=$(date +%s)

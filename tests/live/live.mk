@@ -11,6 +11,8 @@
 #   live_source  the library's xen source against Xen's own tools
 #   live_cli     the xenpt binary, judged from the outside (no libxenpt)
 #   live_bench   full page-table walks and their foreign-map calls (make bench)
+#   zombie_map   holds foreign mappings of a domain's frames across xl destroy (a
+#                dying domain for live_cli's test_zombie)
 #   ioctl_count.so  LD_PRELOAD shim counting privcmd ioctls (map calls of
 #                any program: xenpt, xen-mfndump)
 
@@ -21,6 +23,7 @@ LIVE_BIN   := $(BUILD)/live/live_source
 LIVE_CLI   := $(BUILD)/live/live_cli
 LIVE_BENCH := $(BUILD)/live/live_bench
 LIVE_SHIM  := $(BUILD)/live/ioctl_count.so
+LIVE_ZOMBIE := $(BUILD)/live/zombie_map
 LIVE_UTIL  := tests/live/util.c tests/live/util.h
 
 $(LIVE_BIN): tests/live/live_source.c $(LIBA) include/xenpt/source.h include/xenpt/walk.h
@@ -37,11 +40,15 @@ $(LIVE_BENCH): tests/live/live_bench.c $(LIVE_UTIL) $(LIBA) include/xenpt/source
 	$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS_ALL) -o $@ $< tests/live/util.c $(LDFLAGS) \
 		-Wl,--as-needed $(LIBA) $(LIBS_DEP)
 
+$(LIVE_ZOMBIE): tests/live/zombie_map.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS_ALL) -o $@ $< $(LDFLAGS) -Wl,--as-needed $(LIBS_DEP)
+
 $(LIVE_SHIM): tests/live/ioctl_count.c
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -fPIC -shared -o $@ $< -ldl
 
 .PHONY: live-bin
-live-bin: $(LIVE_BIN) $(LIVE_CLI)
+live-bin: $(LIVE_BIN) $(LIVE_CLI) $(LIVE_ZOMBIE)
 
 endif

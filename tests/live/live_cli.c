@@ -6,15 +6,16 @@
  * builds this, starts the domains and runs it in dom0.
  *
  *	live_cli --xenpt PATH [--pv DOM] [--pvh DOM] [--guest DOM]
- *	         [--gone-cfg CFG --gone-kernel PATH] [--core-pv] [--core-pvh]
- *	         [--console-dir DIR] [-v]
+ *	         [--gone-cfg CFG --gone-kernel PATH [--zombie-map BIN]] [--core-pv]
+ *	         [--core-pvh] [--console-dir DIR] [-v]
  *
  * DOM is a domain name.  --pv: a booted 64-bit Linux PV domU; --pvh: a
  * booted PVH domU; --guest: the project's test guest (tests/guest/)
  * started with "scenario=all hold=1" and READY; --gone-cfg/--gone-kernel:
  * the test guest's xl config and kernel path, used to create throw-away
  * domains named xenpt-live-gone-PID-N that are destroyed while xenpt
- * reads them; --core-pv/--core-pvh: compare live output with the output
+ * reads them; --zombie-map: tests/live/zombie_map, which keeps a destroyed
+ * throw-away domain dying (test_zombie); --core-pv/--core-pvh: compare live output with the output
  * on an `xl dump-core` of the same paused domain (PVH: minutes under
  * TCG).  The test guest is always compared with its dump-core (32 MiB).
  *
@@ -41,6 +42,7 @@
 
 #define INV UINT64_MAX
 #define PAGE 4096u
+#define XENPT_ARRAY_SIZE_LIVE(a) (sizeof(a) / sizeof((a)[0]))
 #define T_CMD 60.0        /* seconds any one xenpt command may take */
 
 static const char *xenpt = "xenpt";
@@ -1927,6 +1929,272 @@ static void test_gone(void)
 	gone_one(3, false, true);
 }
 
+/* ---- a zombie: a destroyed domain kept dying by a dom0 foreign mapping ------------------ */
+
+static const char *zombie_map;
+
+/* Read the helper's stdout until "HOLDING" (or EOF / @timeout s); malloc'd text. */
+static char *read_until_holding(int fd, double timeout)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	double t0 = lt_now();
+
+	if (!buf)
+		return NULL;
+	buf[0] = '\0';
+	while (!strstr(buf, "HOLDING\n") && lt_now() - t0 < timeout) {
+		ssize_t k;
+
+		if (len + 1024 > cap) {
+			char *nb = realloc(buf, cap * 2);
+
+			if (!nb)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+		k = read(fd, buf + len, cap - len - 1);
+		if (k <= 0)
+			break;
+		len += (size_t)k;
+		buf[len] = '\0';
+	}
+	return buf;
+}
+
+/*
+ * A throw-away test guest whose frames (PFN 0x10, 0x11, 0x1000: MFNs from
+ * xen-mfndump's P2M) zombie_map holds mapped in dom0 across `xl destroy`:
+ * Xen keeps the domain dying as long as the mappings hold references on
+ * its pages.  Judged by `xl list`, Xen's own page count (tot_pages = the
+ * frames held), the MFNs and VAs the helper printed (dom0's L1 index is
+ * VA bits 12-20), and the domain's disappearing once they are released.
+ */
+static void test_zombie(void)
+{
+	static const unsigned pfns[] = { 0x10, 0x11, 0x1000 };
+	enum { NZ = 3 };
+	char name[128], dom[16], st[64], *p2m, *txt = NULL, *line, *save = NULL;
+	char *argv[8], mfn_s[NZ][24];
+	uint64_t mfn[NZ], va[NZ];
+	struct lt_json *j = NULL, *e;
+	struct lt_run r;
+	int domid, out_fd = -1, err_fd = -1, i, k;
+	unsigned got = 0, n, nd, found[NZ] = { 0 }, cross = 0;
+	pid_t pid = -1;
+	bool good, gone = false;
+	double t0;
+
+	snprintf(name, sizeof(name), "xenpt-live-zombie-%d", (int)getpid());
+	if (!gone_create(name)) {
+		lt_report(false, "zombie: a throw-away test guest", "could not create %s", name);
+		free(lt_sh("xl destroy %s 2>/dev/null", name));
+		return;
+	}
+	domid = domid_of(name);
+	snprintf(dom, sizeof(dom), "%d", domid);
+	/* the MFNs, from Xen's own tool */
+	for (i = 0; i < NZ; i++) {
+		p2m = lt_sh("xen-mfndump dump-p2m %d | awk '$1 == \"pfn=0x%x\" {sub(\"mfn=\", \"\", $3); print $3}'",
+			    domid, pfns[i]);
+		mfn[i] = p2m ? strtoull(p2m, NULL, 16) : 0;
+		snprintf(mfn_s[i], sizeof(mfn_s[i]), "0x%" PRIx64, mfn[i]);
+		free(p2m);
+	}
+	argv[0] = (char *)zombie_map;
+	argv[1] = dom;
+	for (i = 0; i < NZ; i++)
+		argv[2 + i] = mfn_s[i];
+	argv[2 + NZ] = NULL;
+	if (mfn[0] && mfn[1] && mfn[2])
+		pid = lt_spawn(argv, true, &out_fd, &err_fd);
+	if (pid > 0)
+		txt = read_until_holding(out_fd, 30);
+	for (line = txt ? strtok_r(txt, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
+		uint64_t m, v;
+
+		if (sscanf(line, "mapped mfn 0x%" SCNx64 " va 0x%" SCNx64, &m, &v) == 2 && got < NZ &&
+		    m == mfn[got])
+			va[got++] = v;
+	}
+	free(txt);
+	lt_report(got == NZ, "zombie: zombie_map holds dom0 foreign mappings of 3 frames of the guest",
+		  "%u of %d mapped (MFNs %s %s %s from xen-mfndump dump-p2m %d)", got, NZ,
+		  mfn_s[0], mfn_s[1], mfn_s[2], domid);
+	if (got != NZ)
+		goto out;
+
+	good = (txt = lt_sh("xl destroy %s 2>&1 && echo destroyed", name)) && strstr(txt, "destroyed");
+	free(txt);
+	txt = NULL;
+	{
+		struct xl_dom d[64];
+		int nx = xl_list(NULL, d, 64);
+
+		st[0] = '\0';
+		for (k = 0; k < nx; k++)
+			if ((int)d[k].id == domid)
+				snprintf(st, sizeof(st), "%s", d[k].state);
+	}
+	lt_report(good && strlen(st) >= 6 && st[5] == 'd',
+		  "zombie: after xl destroy, xl list still lists the domain, dying",
+		  "xl destroy %s; xl list state of domain %d: '%s'", good ? "ok" : "FAILED", domid, st);
+
+	/*
+	 * xenpt list: dying, and Xen's page count is the frames held (the
+	 * rest is freed by a preemptible domain_relinquish_resources: allow
+	 * it 20 s)
+	 */
+	t0 = lt_now();
+	for (;;) {
+		uint64_t tot = INV;
+
+		xp(&r, "list --json");
+		j = lt_exited(&r, 0) ? lt_json_parse(r.out) : NULL;
+		e = NULL;
+		for (n = 0; j && j->t == LT_JARR && n < j->n; n++) {
+			uint64_t id;
+
+			if (lt_ju64(j->v[n], "domid", &id) && id == (uint64_t)domid)
+				e = j->v[n];
+		}
+		if ((e && lt_ju64(e, "tot_pages", &tot) && tot == NZ) || lt_now() - t0 > 20)
+			break;
+		lt_json_free(j);
+		lt_run_free(&r);
+		usleep(500000);
+	}
+	{
+		uint64_t tot = INV;
+		bool have_tot = e && lt_ju64(e, "tot_pages", &tot);
+
+		lt_report(e && !strcmp(lt_jstr(e, "state"), "dying") && have_tot &&
+			  tot == NZ, "zombie: xenpt list shows the domain dying, owning exactly the 3 held frames",
+			  "%s; state '%s', tot_pages %" PRIu64 "", e ? "listed" : "NOT listed",
+			  e ? lt_jstr(e, "state") : "", tot);
+	}
+	lt_json_free(j);
+	lt_run_free(&r);
+
+	/* audit --all: dom0's L1 entries of exactly those frames */
+	if (!has_audit) {
+		lt_skip("zombie: audit --all", "GAP: no audit command");
+	} else {
+		char why[512] = "";
+		uint64_t l1 = INV;
+
+		lt_runf(&r, 300, LT_CAPTURE, "%s audit --all --json", xenpt);
+		j = lt_exited(&r, 1) ? lt_json_parse(r.out) : NULL;
+		nd = 0;
+		for (n = 0; j && j->t == LT_JARR && n < j->n; n++) {
+			struct lt_json *fs = lt_jget(j->v[n], "findings");
+			uint64_t id = INV;
+			unsigned q;
+
+			lt_ju64(j->v[n], "domain.domid", &id);
+			for (q = 0; fs && fs->t == LT_JARR && q < fs->n; q++) {
+				const char *code = lt_jstr(fs->v[q], "code");
+				uint64_t t = INV, f = INV, lv = 0, ix = INV, od = INV;
+				bool dy = !strcmp(code, "dying-domain-reference");
+
+				if (!dy && strcmp(code, "cross-domain-mapping"))
+					continue;
+				lt_ju64(fs->v[q], "target", &t);
+				lt_ju64(fs->v[q], "mfn", &f);
+				lt_ju64(fs->v[q], "level", &lv);
+				lt_ju64(fs->v[q], "index", &ix);
+				lt_ju64(fs->v[q], "other_domid", &od);
+				if (od != (uint64_t)domid)
+					continue;
+				for (k = 0; k < NZ && t != mfn[k]; k++)
+					;
+				if (id != 0 || k == NZ || lv != 1 || ix != ((va[k] >> 12) & 511) ||
+				    (l1 != INV && f != l1 && (va[k] >> 21) == (va[0] >> 21))) {
+					snprintf(why + strlen(why), sizeof(why) - strlen(why),
+						 "unexpected %s: domain %" PRIu64 " L%" PRIu64 " table 0x%" PRIx64
+						 " index %" PRIu64 " target 0x%" PRIx64 "; ", code, id, lv, f, ix, t);
+					continue;
+				}
+				if ((va[k] >> 21) == (va[0] >> 21))
+					l1 = f;
+				if (dy) {
+					found[k]++;
+					nd++;
+				} else {
+					cross++;
+				}
+			}
+		}
+		lt_report(j && nd == NZ && found[0] == 1 && found[1] == 1 && found[2] == 1 && cross == NZ &&
+			  !why[0],
+			  "zombie: audit --all exits 1 with dying-domain-reference for exactly the 3 held frames, "
+			  "each at dom0's L1 entry of the helper's VA",
+			  "%s; %u dying-domain-reference, %u cross-domain-mapping naming domain %d; %sstderr: %.300s",
+			  lt_status_text(&r, st, sizeof(st)), nd, cross, domid, why, r.err ? r.err : "");
+		lt_json_free(j);
+		lt_run_free(&r);
+	}
+
+	/* commands on the dying domain itself: a clear error, no crash, no hang */
+	{
+		static const char *const cmds[] = { "info", "walk", "audit", "vcpu", "p2m" };
+
+		for (n = 0; n < XENPT_ARRAY_SIZE_LIVE(cmds); n++) {
+			char label[160];
+
+			if (!strcmp(cmds[n], "audit") && !has_audit)
+				continue;
+			if (!strcmp(cmds[n], "p2m") && !has_p2m)
+				continue;
+			snprintf(label, sizeof(label), "zombie: xenpt %s on the dying domain exits 2 saying it is dying",
+				 cmds[n]);
+			if (!strcmp(cmds[n], "walk"))
+				xp(&r, "walk %d 0x%llx", domid, (unsigned long long)XENPT_GUEST_MAP_BASE);
+			else
+				xp(&r, "%s %d", cmds[n], domid);
+			snprintf(dom, sizeof(dom), "domain %d", domid);
+			lt_report(lt_exited(&r, 2) && r.err && strstr(r.err, "is dying") && strstr(r.err, dom) &&
+				  !crashed(r.err), label, "%s; stderr: %.300s",
+				  lt_status_text(&r, st, sizeof(st)), r.err ? r.err : "");
+			lt_run_free(&r);
+		}
+	}
+
+out:
+	/* release: the domain goes */
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		lt_finish(pid, out_fd, err_fd, 30, &r);
+		good = lt_exited(&r, 0) && strstr(r.out, "released");
+		lt_run_free(&r);
+		t0 = lt_now();
+		while (lt_now() - t0 < 20) {
+			struct xl_dom d[64];
+			int nx = xl_list(NULL, d, 64);
+
+			gone = nx > 0;
+			for (k = 0; k < nx; k++)
+				if ((int)d[k].id == domid)
+					gone = false;
+			if (gone)
+				break;
+			usleep(200000);
+		}
+		if (got == NZ) {
+			xp(&r, "list --json");
+			snprintf(st, sizeof(st), "\"domid\":%d,", domid);
+			lt_report(good && gone && lt_exited(&r, 0) && !strstr(r.out, st),
+				  "zombie: once the mappings are released the domain is gone (xl list, xenpt list)",
+				  "helper %s; %s %.1f s after the release; xenpt list %s",
+				  good ? "released" : "did NOT release", gone ? "gone" : "STILL listed",
+				  lt_now() - t0, strstr(r.out ? r.out : "", st) ? "STILL lists it" : "does not list it");
+			lt_run_free(&r);
+		}
+	}
+	free(lt_sh("xl destroy %s 2>/dev/null", name));
+}
+
 /* ---- main --------------------------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -1949,6 +2217,8 @@ int main(int argc, char **argv)
 			gone_cfg = argv[++i];
 		else if (!strcmp(argv[i], "--gone-kernel") && i + 1 < argc)
 			gone_kernel = argv[++i];
+		else if (!strcmp(argv[i], "--zombie-map") && i + 1 < argc)
+			zombie_map = argv[++i];
 		else if (!strcmp(argv[i], "--console-dir") && i + 1 < argc)
 			console_dir = argv[++i];
 		else if (!strcmp(argv[i], "--core-pv"))
@@ -1959,8 +2229,8 @@ int main(int argc, char **argv)
 			lt_verbose = true;
 		else {
 			fprintf(stderr, "usage: %s --xenpt PATH [--pv DOM] [--pvh DOM] [--guest DOM] "
-				"[--gone-cfg CFG --gone-kernel PATH] [--core-pv] [--core-pvh] "
-				"[--console-dir DIR] [-v]\n", argv[0]);
+				"[--gone-cfg CFG --gone-kernel PATH [--zombie-map BIN]] [--core-pv] "
+				"[--core-pvh] [--console-dir DIR] [-v]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -2021,6 +2291,10 @@ int main(int argc, char **argv)
 		test_gone();
 	else
 		lt_skip("gone", "no --gone-cfg/--gone-kernel");
+	if (gone_cfg && gone_kernel && zombie_map)
+		test_zombie();
+	else
+		lt_skip("zombie", "no --gone-cfg/--gone-kernel/--zombie-map");
 	free(glog);
 	return lt_summary();
 }

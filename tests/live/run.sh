@@ -44,6 +44,7 @@ case $BUILD in
 esac
 LIVE_BIN=$BUILD/live/live_source
 LIVE_CLI=$BUILD/live/live_cli
+LIVE_ZOMBIE=$BUILD/live/zombie_map
 XENLAB=${XENLAB:-$ROOT/../shared/xenlab/xenlab}
 TAG=live
 extra_fail=0
@@ -79,13 +80,13 @@ if command -v "${MAKE:-make}" >/dev/null 2>&1 && command -v "${CC:-cc}" >/dev/nu
 		set --
 	fi
 	${MAKE:-make} -s -f Makefile -f tests/live/live.mk BUILD="$BUILD" "$@" \
-		"$BUILD/xenpt" guest "$LIVE_BIN" "$LIVE_CLI" || {
+		"$BUILD/xenpt" guest "$LIVE_BIN" "$LIVE_CLI" "$LIVE_ZOMBIE" || {
 		echo "live: building the live test programs failed"
 		echo "live: 0 passed, 1 failed, 0 skipped"
 		exit 1
 	}
 else
-	for f in "$BUILD/xenpt" "$LIVE_BIN" "$LIVE_CLI" "$BUILD/guest/xenpt-testguest"; do
+	for f in "$BUILD/xenpt" "$LIVE_BIN" "$LIVE_CLI" "$LIVE_ZOMBIE" "$BUILD/guest/xenpt-testguest"; do
 		[ -f "$f" ] || unavailable "$f is missing and there is no compiler here: build it on the build host"
 	done
 fi
@@ -129,7 +130,7 @@ T=900
 [ "${XENPT_LIVE_SLOW:-0}" = 1 ] && T=2400
 in_dom0 "cd $DROOT && LD_LIBRARY_PATH=$DROOT/$BUILD/live/dom0-lib XENPT_LIVE_SAN_ENV='$SAN_ENV' \
 sh tests/live/dom0.sh --source $DROOT/$LIVE_BIN \
---cli $DROOT/$LIVE_CLI --xenpt $XENPT --guest-cfg $DROOT/$BUILD/guest/xenpt-testguest.cfg \
+--cli $DROOT/$LIVE_CLI --zombie-map $DROOT/$LIVE_ZOMBIE --xenpt $XENPT --guest-cfg $DROOT/$BUILD/guest/xenpt-testguest.cfg \
 --guest-kernel $DROOT/$BUILD/guest/xenpt-testguest $args" 2>&1 | tee "$out"
 summary=$(grep -E '^dom0: [0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
 rm -f "$out"

@@ -540,6 +540,51 @@ TEST(host_wide_cross_domain_and_dying)
 	fake_destroy(fb);
 }
 
+/*
+ * A dying domain as real Xen leaves it after `xl destroy` while another
+ * domain still maps some of its frames (measured on Xen 4.17.7, see
+ * tests/live/live_cli.c test_zombie): no P2M and no tables any more, only
+ * getpageframeinfo3, which answers type 0 for the frames it still owns and
+ * XTAB for every other.  Its frames are found from those answers.
+ */
+TEST(host_wide_dying_domain_known_by_page_types_only)
+{
+	struct fake_source *fa = fake_create(FAKE_P2M), *fb = fake_create(FAKE_TYPES);
+	struct xenpt_source *srcs[2];
+	struct xenpt_audit *res[2] = { NULL, NULL };
+
+	/* A (domid 0): L4 0x1000 -> L3 0x1001 -> L2 0x1002 -> L1 0x1003 */
+	fake_root(fa, 0x1000, 0, 0);
+	fake_set64(fa, XENPT_SPACE_MFN, 0x1000, 0, PTE(0x1001, P_RW_US));
+	fake_set64(fa, XENPT_SPACE_MFN, 0x1001, 0, PTE(0x1002, P_RW_US));
+	fake_set64(fa, XENPT_SPACE_MFN, 0x1002, 0, PTE(0x1003, P_RW_US));
+	fake_set64(fa, XENPT_SPACE_MFN, 0x1003, 207, PTE(0x2005, XENPT_PTE_P | XENPT_PTE_US)); /* B's */
+	fake_set64(fa, XENPT_SPACE_MFN, 0x1003, 208, PTE(0x3000, XENPT_PTE_P | XENPT_PTE_US)); /* nobody's */
+	fake_set_p2m(fa, 0, 0x1000);
+	fake_set_p2m(fa, 1, 0x1001);
+	fake_set_p2m(fa, 2, 0x1002);
+	fake_set_p2m(fa, 3, 0x1003);
+	fake_info(fa)->p2m_size = 4;
+	/* B (domid 7, dying): Xen's page types only */
+	fake_info(fb)->domid = 7;
+	fake_info(fb)->dying = true;
+	fake_set_type(fb, 0x2005, XENPT_PT_NONE);
+	fake_set_type(fb, 0x3000, XENPT_PT_XTAB);
+	srcs[0] = fake_src(fa);
+	srcs[1] = fake_src(fb);
+	CHECK_OK(xenpt_audit_run_host(srcs, 2, NULL, res));
+	REQUIRE(res[0]);
+	REQUIRE(xenpt_audit_nr_findings(res[0]) == 2);
+	CHECK_FINDING(xenpt_audit_finding(res[0], 0), "cross-domain-mapping", 0x1003, 1, 207, 0x2005);
+	CHECK_EQ(xenpt_audit_finding(res[0], 0)->other_domid, 7);
+	CHECK_FINDING(xenpt_audit_finding(res[0], 1), "dying-domain-reference", 0x1003, 1, 207, 0x2005);
+	CHECK_EQ(xenpt_audit_finding(res[0], 1)->other_domid, 7);
+	xenpt_audit_destroy(res[0]);
+	xenpt_audit_destroy(res[1]);
+	fake_destroy(fa);
+	fake_destroy(fb);
+}
+
 TEST(host_wide_linear_entry_to_another_domain)
 {
 	struct fake_source *fa = fake_create(FAKE_P2M), *fb = fake_create(FAKE_P2M);

@@ -599,9 +599,11 @@ static bool uvm_flags(const char *t, uint64_t *flags)
 
 /*
  * Run one op's source text on the model: false if it cannot be parsed.
- * *pf: the result is a #PF error code in *rc.
+ * *pf: the result is a #PF error code in *rc.  With @mc, the op is not run
+ * but made into that multicall entry (hypercall ops only).
  */
-static bool run_op(struct ctx *c, const char *text, int64_t *rc, bool *pf)
+static bool run_op(struct ctx *c, const char *text, int64_t *rc, bool *pf,
+		   struct pvmm_multicall_entry *mc)
 {
 	static const struct { const char *name; unsigned cmd; } frame_ops[] = {
 		{ "pin1", PVMM_MMUEXT_PIN_L1_TABLE }, { "pin2", PVMM_MMUEXT_PIN_L2_TABLE },
@@ -627,20 +629,19 @@ static bool run_op(struct ctx *c, const char *text, int64_t *rc, bool *pf)
 			if (n != 2 || !frame_arg(c, tok[1], &op.arg1))
 				return false;
 			op.cmd = frame_ops[i].cmd;
-			*rc = pvmm_mmuext_op(c->m, DOM, 0, &op, PVMM_DOMID_SELF);
-			return true;
+			goto ext;
 		}
 	if (!strcmp(tok[0], "flush_local") || !strcmp(tok[0], "flush_all")) {
 		op.cmd = tok[0][6] == 'l' ? PVMM_MMUEXT_TLB_FLUSH_LOCAL : PVMM_MMUEXT_TLB_FLUSH_ALL;
-		*rc = pvmm_mmuext_op(c->m, DOM, 0, &op, PVMM_DOMID_SELF);
-		return n == 1;
+		if (n != 1)
+			return false;
+		goto ext;
 	}
 	if (!strcmp(tok[0], "invlpg_local") || !strcmp(tok[0], "invlpg_all")) {
 		if (n != 2 || !vaddr(tok[1], &op.arg1, false))
 			return false;
 		op.cmd = tok[0][7] == 'l' ? PVMM_MMUEXT_INVLPG_LOCAL : PVMM_MMUEXT_INVLPG_ALL;
-		*rc = pvmm_mmuext_op(c->m, DOM, 0, &op, PVMM_DOMID_SELF);
-		return true;
+		goto ext;
 	}
 	if (!strcmp(tok[0], "mmu") || !strcmp(tok[0], "mmu_ad")) {
 		char *br, *close;
@@ -655,20 +656,25 @@ static bool run_op(struct ctx *c, const char *text, int64_t *rc, bool *pf)
 			return false;
 		a = y->mfn << 12 | idx * 8 |
 		    (tok[0][3] ? PVMM_MMU_PT_UPDATE_PRESERVE_AD : PVMM_MMU_NORMAL_PT_UPDATE);
-		*rc = pvmm_mmu_update(c->m, DOM, 0, a, b, PVMM_DOMID_SELF);
-		return true;
+		goto mmu;
 	}
 	if (!strcmp(tok[0], "m2p")) {
 		if (n != 4 || strcmp(tok[2], "=") || !frame_arg(c, tok[1], &a) || !parse_num(tok[3], &b))
 			return false;
-		*rc = pvmm_mmu_update(c->m, DOM, 0, a << 12 | PVMM_MMU_MACHPHYS_UPDATE, b,
-				      PVMM_DOMID_SELF);
-		return true;
+		a = a << 12 | PVMM_MMU_MACHPHYS_UPDATE;
+		goto mmu;
 	}
 	if (!strcmp(tok[0], "uvm")) {
 		if (n != 5 || strcmp(tok[2], "=") || !vaddr(tok[1], &a, false) || !value(c, tok[3], &b) ||
 		    !uvm_flags(tok[4], &fl))
 			return false;
+		if (mc) {
+			mc->op = PVMM_HC_UPDATE_VA_MAPPING;
+			mc->ptr = a;
+			mc->val = b;
+			mc->flags = fl;
+			return true;
+		}
 		*rc = pvmm_update_va_mapping(c->m, DOM, 0, a, b, fl);
 		return true;
 	}
@@ -676,7 +682,8 @@ static bool run_op(struct ctx *c, const char *text, int64_t *rc, bool *pf)
 		unsigned ec = 0;
 		enum pvmm_write_result w;
 
-		if (n != 4 || strcmp(tok[2], "=") || !vaddr(tok[1], &a, true) || !value(c, tok[3], &b))
+		if (mc || n != 4 || strcmp(tok[2], "=") || !vaddr(tok[1], &a, true) ||
+		    !value(c, tok[3], &b))
 			return false;
 		w = pvmm_guest_write(c->m, DOM, 0, a, b, &ec);
 		if (w == PVMM_WRITE_PF) {
@@ -691,6 +698,52 @@ static bool run_op(struct ctx *c, const char *text, int64_t *rc, bool *pf)
 		return true;
 	}
 	return false;
+ext:
+	if (mc) {
+		mc->op = PVMM_HC_MMUEXT_OP;
+		mc->ext = op;
+		mc->foreigndom = PVMM_DOMID_SELF;
+		return true;
+	}
+	*rc = pvmm_mmuext_op(c->m, DOM, 0, &op, PVMM_DOMID_SELF);
+	return true;
+mmu:
+	if (mc) {
+		mc->op = PVMM_HC_MMU_UPDATE;
+		mc->ptr = a;
+		mc->val = b;
+		mc->foreigndom = PVMM_DOMID_SELF;
+		return true;
+	}
+	*rc = pvmm_mmu_update(c->m, DOM, 0, a, b, PVMM_DOMID_SELF);
+	return true;
+}
+
+/*
+ * "multicall N" at op @i: the next N ops as one pvmm_multicall(); each
+ * entry's result is that op's rc (the guest, tests/guest/corpus.c, issues
+ * them so).  Returns the number of entries, *rc the multicall's own rc;
+ * -1 if the batch cannot be read.
+ */
+static int run_multicall(struct ctx *c, const struct seq *s, unsigned i, int64_t *rc,
+			 int64_t *results)
+{
+	struct pvmm_multicall_entry mc[MAX_OPS];
+	char *end;
+	unsigned long n = strtoul(s->ops[i].text + 10, &end, 10);
+	int64_t dummy;
+	bool pf;
+
+	if (*end || n > s->nr_ops - i - 1)
+		return -1;
+	memset(mc, 0, sizeof(mc));
+	for (unsigned k = 0; k < n; k++)
+		if (!run_op(c, s->ops[i + 1 + k].text, &dummy, &pf, &mc[k]))
+			return -1;
+	*rc = pvmm_multicall(c->m, DOM, 0, mc, (unsigned)n);
+	for (unsigned k = 0; k < n; k++)
+		results[k] = mc[k].result;
+	return (int)n;
 }
 
 /* Replay one sequence; true if everything agreed. */
@@ -721,15 +774,40 @@ static bool replay_seq(struct ctx *c, const struct seq *s, struct result *res)
 	}
 	for (unsigned i = 0; i < s->nr_ops; i++) {
 		const struct op *o = &s->ops[i];
-		int64_t rc = 0;
+		int64_t rc = 0, results[MAX_OPS];
 		bool pf = false;
+		int nb;
 
 		if (!o->text[0]) {
 			disagree(c, "op %u: not recorded", i);
 			res->op_disagree++;
 			continue;
 		}
-		if (!run_op(c, o->text, &rc, &pf)) {
+		if (!strncmp(o->text, "multicall ", 10)) {
+			nb = run_multicall(c, s, i, &rc, results);
+			if (nb < 0) {
+				disagree(c, "op %u (%s): the replayer cannot read the batch", i, o->text);
+				res->op_disagree++;
+				continue;
+			}
+			for (int k = -1; k < nb; k++) {
+				const struct op *e = &s->ops[i + 1 + k];
+				int64_t got = k < 0 ? rc : results[k];
+
+				if (e->pf || got != e->rc) {
+					disagree(c, "op %u (%s): model rc=%" PRId64 ", Xen %s%" PRId64 "%s%s",
+						 i + 1 + k, e->text, got, e->pf ? "pf=" : "rc=", e->rc,
+						 pvmm_reason(c->m)[0] ? "; model's reason: " : "",
+						 pvmm_reason(c->m));
+					res->op_disagree++;
+				} else {
+					res->op_agree++;
+				}
+			}
+			i += (unsigned)nb;
+			continue;
+		}
+		if (!run_op(c, o->text, &rc, &pf, NULL)) {
 			disagree(c, "op %u (%s): the replayer cannot read it", i, o->text);
 			res->op_disagree++;
 			continue;

@@ -587,6 +587,75 @@ TEST(pvmm_new_baseptr_and_pin_of_the_current_root)
 	pvmm_free(m);
 }
 
+/* ---- multicall --------------------------------------------------------------- */
+
+/*
+ * xen/common/multicall.c do_multicall: every entry runs, in order, whatever
+ * the earlier ones returned; each gets its own result; the multicall
+ * returns 0.  The batch: a plain write (C untyped), a pin that validates
+ * it, the same pin again (fails), a validated update of the new L1, an
+ * update_va_mapping through the vCPU's tables, a nested multicall.
+ */
+TEST(pvmm_multicall_runs_every_entry_in_order)
+{
+	struct pvmm *m = world();
+	struct pvmm_multicall_entry mc[6];
+
+	REQUIRE(m);
+	REQUIRE(pvmm_set_entry_raw(m, A, 0, E(B, 0x63)) == 0);
+	REQUIRE(pvmm_set_entry_raw(m, B, 0, E(C, 0x63)) == 0);
+	CHECK_EQ(ext(m, 1, PVMM_MMUEXT_PIN_L4_TABLE, A, 0), 0);
+	REQUIRE(pvmm_vcpu_set_roots(m, 1, 0, A, 0) == 0);
+	/* A pinned L4, B its L3, C an empty validated L2: C[0] is free */
+	memset(mc, 0, sizeof(mc));
+	mc[0].op = PVMM_HC_MMU_UPDATE;     /* C[0] = D: C is an L2, D validates as an empty L1 */
+	mc[0].ptr = (uint64_t)C << 12;
+	mc[0].val = E(D, 0x63);
+	mc[0].foreigndom = SELF;
+	mc[1].op = PVMM_HC_MMUEXT_OP;      /* pin D as L1 */
+	mc[1].ext.cmd = PVMM_MMUEXT_PIN_L1_TABLE;
+	mc[1].ext.arg1 = D;
+	mc[1].foreigndom = SELF;
+	mc[2] = mc[1];                     /* again: already pinned, -EINVAL */
+	mc[3].op = PVMM_HC_MMU_UPDATE;     /* D[5] = DATA_E RW */
+	mc[3].ptr = (uint64_t)D << 12 | 5 * 8;
+	mc[3].val = E(DATA_E, 0x63);
+	mc[3].foreigndom = SELF;
+	mc[4].op = PVMM_HC_UPDATE_VA_MAPPING;  /* VA 0x6000: L4 0, L3 0, L2 0 = D, slot 6 */
+	mc[4].ptr = 0x6000;
+	mc[4].val = E(DATA_F, 0x21);
+	mc[4].flags = PVMM_UVMF_INVLPG;
+	mc[5].op = PVMM_HC_MULTICALL;      /* reentry */
+	CHECK_EQ(pvmm_multicall(m, 1, 0, mc, 6), 0);
+	CHECK_EQ(mc[0].result, 0);
+	CHECK_EQ(mc[1].result, 0);
+	CHECK_EQ(mc[2].result, -EINVAL);
+	CHECK_EQ(mc[3].result, 0);
+	CHECK_EQ(mc[4].result, 0);
+	CHECK_EQ(mc[5].result, -EINVAL);
+	CHECK_REASON(m, "multicall entry 5: a multicall inside a multicall");
+	/* D: the L2 entry (+1/+1) and the pin (+1/+1) */
+	CHECK_FRAME(m, D, PVMM_T_L1, 2, 3, true, true);
+	/* DATA_E: RW L1 entry, writable type; DATA_F: RO, general only */
+	CHECK_FRAME(m, DATA_E, PVMM_T_WRITABLE, 1, 2, true, false);
+	CHECK_FRAME(m, DATA_F, PVMM_T_NONE, 0, 2, false, false);
+	CHECK_EQ(pvmm_entry(m, D, 5), E(DATA_E, 0x67) | GK);
+	CHECK_EQ(pvmm_entry(m, D, 6), E(DATA_F, 0x25) | GK);
+
+	/* an op the model does not have: nothing runs */
+	memset(mc, 0, sizeof(mc));
+	mc[0].op = PVMM_HC_MMU_UPDATE;
+	mc[0].ptr = (uint64_t)D << 12 | 7 * 8;
+	mc[0].val = E(DATA_F, 0x21);
+	mc[0].foreigndom = SELF;
+	mc[1].op = 23;                      /* __HYPERVISOR_iret */
+	CHECK_EQ(pvmm_multicall(m, 1, 0, mc, 2), -EOPNOTSUPP);
+	CHECK_EQ(pvmm_entry(m, D, 7), 0);
+	/* an empty batch */
+	CHECK_EQ(pvmm_multicall(m, 1, 0, mc, 0), 0);
+	pvmm_free(m);
+}
+
 /* ---- update_va_mapping and the writable page tables ------------------------ */
 
 TEST(pvmm_update_va_mapping)
