@@ -815,7 +815,7 @@ XENPT_PUBLIC struct xenpt_error *xenpt_kallsyms_load(struct xenpt_source *src,
 	}
 	if (!err && !found) {
 		const struct run *r = &runs[order[0]];
-		char more[200];
+		char more[256];
 
 		const char *head = hint >= r->start && hint - r->start < r->n * 4096ull ?
 			(r->capped ? "the first 256 MiB of the mapped run of the kernel image holding the vCPU's RIP" :
