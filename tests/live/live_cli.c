@@ -1786,6 +1786,78 @@ static void test_pause(const char *g)
 	}
 }
 
+/* ---- the shell and batch on a live domain ---------------------------------------------- */
+
+/*
+ * `pause` in `xenpt shell` really pauses the domain (xl sees it while the
+ * shell waits for its next line), `unpause` lets it run, and EOF unpauses
+ * what the shell paused; `xenpt batch` likewise at its end.  Commands after
+ * `pause` and `refresh` run on the one open source.
+ */
+static void test_shell_live(const char *g)
+{
+	char tmpl[] = "/tmp/xenpt-live-shell.XXXXXX", cmd[1024], *out;
+	int fd = mkstemp(tmpl);
+	FILE *sh;
+	bool paused_seen = false, running_seen = false;
+	int i, st;
+
+	if (fd < 0) {
+		lt_report(false, "shell: a temporary file", "%s", strerror(errno));
+		return;
+	}
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "%s shell %s >%s 2>&1", xenpt, g, tmpl);
+	sh = popen(cmd, "w");
+	if (!sh) {
+		lt_report(false, "shell: popen of xenpt shell", "%s", strerror(errno));
+		unlink(tmpl);
+		return;
+	}
+	fprintf(sh, "pause\n");
+	fflush(sh);
+	for (i = 0; i < 100 && !(paused_seen = xl_paused(g)); i++)
+		usleep(100000);
+	fprintf(sh, "walk 0x%llx\nrefresh\nunpause\n", (unsigned long long)XENPT_GUEST_RESULT_VA);
+	fflush(sh);
+	for (i = 0; i < 100 && !(running_seen = !xl_paused(g)); i++)
+		usleep(100000);
+	fprintf(sh, "pause\nstats\n");
+	fflush(sh);
+	for (i = 0; i < 100 && !xl_paused(g); i++)
+		usleep(100000);
+	st = pclose(sh);   /* EOF: the shell leaves and unpauses */
+	out = lt_sh("cat %s", tmpl);
+	lt_report(paused_seen, "shell: `pause` pauses the live domain (xl list shows it paused)",
+		  "%.300s", out ? out : "");
+	lt_report(running_seen, "shell: `unpause` lets it run again", "%.300s", out ? out : "");
+	lt_report(WIFEXITED(st) && WEXITSTATUS(st) == 0 && !xl_paused(g),
+		  "shell: EOF leaves with status 0 and unpauses what the shell paused",
+		  "status %d, paused %d; %.300s", st, xl_paused(g), out ? out : "");
+	lt_report(out && strstr(out, "result: mapped") && strstr(out, "frame cache of"),
+		  "shell: the walk after pause and `stats` ran on the open source", "%.300s", out ? out : "");
+	free(out);
+	if (xl_paused(g))
+		free(lt_sh("xl unpause %s", g));
+
+	/* batch: a paused domain is unpaused when the batch ends */
+	snprintf(cmd, sizeof(cmd), "printf 'pause\\nwalk 0x%llx\\n' | %s batch %s - >%s 2>&1; echo rc=$?",
+		 (unsigned long long)XENPT_GUEST_RESULT_VA, xenpt, g, tmpl);
+	out = lt_sh("%s", cmd);
+	{
+		char *bout = lt_sh("cat %s", tmpl);
+
+		lt_report(out && strstr(out, "rc=0") && bout && strstr(bout, "result: mapped") && !xl_paused(g),
+			  "batch: `pause` then a walk; the batch exits 0 and leaves the domain running",
+			  "%s; paused %d; %.300s", out ? out : "", xl_paused(g), bout ? bout : "");
+		free(bout);
+	}
+	free(out);
+	if (xl_paused(g))
+		free(lt_sh("xl unpause %s", g));
+	unlink(tmpl);
+}
+
 /* ---- a domain destroyed while xenpt reads it --------------------------------------- */
 
 static const char *gone_cfg, *gone_kernel;
@@ -2281,6 +2353,7 @@ int main(int argc, char **argv)
 			 res.layout.shared_info_mfn ? XENPT_GUEST_SHINFO_VA : INV);
 		test_guest_rmap(guest);
 		test_pause(guest);
+		test_shell_live(guest);
 		lt_json_free(info);
 		lt_json_free(vcpu);
 	} else {
