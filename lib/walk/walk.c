@@ -367,25 +367,32 @@ walk_step(const struct pt_geom *g, uint64_t va, unsigned level, const uint8_t *p
 	return STEP_NEXT;
 }
 
-/* The walk of @va ended in a mapping at @level (s->e the leaf entry). */
+/*
+ * The result of a walk of @va that ended in a mapping at @level: the leaf
+ * entry @e maps @size bytes from frame @base; @rw, @us: the rights folded
+ * over every level, @nx: NX seen on any level (and honoured).  The one fill
+ * of both result forms, for the general walk, the fast path and the batch.
+ */
 static inline __attribute__((always_inline)) void
-walk_mapped(const struct xenpt_aspace *as, uint64_t va, unsigned level, const struct wst *s,
-	    struct xenpt_walk *w, struct xenpt_xlate *x)
+mapped_result(const struct xenpt_aspace *as, uint64_t va, unsigned level, uint64_t size,
+	      uint64_t base, uint64_t e, bool rw, bool us, bool nx,
+	      struct xenpt_walk *w, struct xenpt_xlate *x)
 {
-	uint64_t size = 1ull << s->d.page_shift, e = s->e;
-	uint64_t frame = s->d.next + ((va & (size - 1)) >> 12);
+	uint64_t frame = base + ((va & (size - 1)) >> 12);
 
 	if (w) {
+		w->va = va;
 		w->end = XENPT_WALK_MAPPED;
 		w->end_level = level;
+		w->end_errno = 0;
 		w->page_size = size;
 		w->frame = frame;
 		w->addr = (frame << 12) | (va & 0xfff);
-		w->writable = pt_writable(s->rw, s->us, as->wp);
-		w->hw_user = s->us;
-		w->user = pt_user(as, s->us, e);
+		w->writable = pt_writable(rw, us, as->wp);
+		w->hw_user = us;
+		w->user = pt_user(as, us, e);
 		w->guest_kernel = as->pv && (e & XEN_PV_PAGE_GUEST_KERNEL);
-		w->nx = s->nx;
+		w->nx = nx;
 		w->global = (e & XENPT_PTE_G) != 0;
 		w->accessed = (e & XENPT_PTE_A) != 0;
 		w->dirty = (e & XENPT_PTE_D) != 0;
@@ -398,12 +405,21 @@ walk_mapped(const struct xenpt_aspace *as, uint64_t va, unsigned level, const st
 		x->page_va = va & ~(size - 1);
 		x->frame = frame;
 		x->addr = (frame << 12) | (va & 0xfff);
-		x->writable = pt_writable(s->rw, s->us, as->wp);
-		x->user = pt_user(as, s->us, e);
-		x->hw_user = s->us;
-		x->nx = s->nx;
+		x->writable = pt_writable(rw, us, as->wp);
+		x->user = pt_user(as, us, e);
+		x->hw_user = us;
+		x->nx = nx;
 		x->cached = false;
 	}
+}
+
+/* The walk of @va ended in a mapping at @level (s->e the leaf entry). */
+static inline __attribute__((always_inline)) void
+walk_mapped(const struct xenpt_aspace *as, uint64_t va, unsigned level, const struct wst *s,
+	    struct xenpt_walk *w, struct xenpt_xlate *x)
+{
+	mapped_result(as, va, level, 1ull << s->d.page_shift, s->d.next, s->e, s->rw, s->us, s->nx,
+		      w, x);
 }
 
 /* The walk of @va ended without a mapping. */
@@ -582,41 +598,9 @@ walk_fast(const struct xenpt_source *src, const struct xenpt_aspace *as, const s
 	}
 	{
 		uint64_t size = 1ull << (3 + 9 * level);   /* 4K, 2M, 1G */
-		uint64_t frame = ((e & XENPT_PTE_ADDR_MASK & ~(size - 1)) >> 12) +
-				 ((va & (size - 1)) >> 12);
-		bool rw = all & XENPT_PTE_RW, us = all & XENPT_PTE_US;
 
-		if (w) {
-			w->va = va;
-			w->end_errno = 0;
-			w->end = XENPT_WALK_MAPPED;
-			w->end_level = level;
-			w->page_size = size;
-			w->frame = frame;
-			w->addr = (frame << 12) | (va & 0xfff);
-			w->writable = pt_writable(rw, us, as->wp);
-			w->hw_user = us;
-			w->user = pt_user(as, us, e);
-			w->guest_kernel = as->pv && (e & XEN_PV_PAGE_GUEST_KERNEL);
-			w->nx = g->nx && (any & XENPT_PTE_NX);
-			w->global = (e & XENPT_PTE_G) != 0;
-			w->accessed = (e & XENPT_PTE_A) != 0;
-			w->dirty = (e & XENPT_PTE_D) != 0;
-		} else {
-			x->va = va;
-			x->end = XENPT_WALK_MAPPED;
-			x->end_level = level;
-			x->end_errno = 0;
-			x->page_size = size;
-			x->page_va = va & ~(size - 1);
-			x->frame = frame;
-			x->addr = (frame << 12) | (va & 0xfff);
-			x->writable = pt_writable(rw, us, as->wp);
-			x->user = pt_user(as, us, e);
-			x->hw_user = us;
-			x->nx = g->nx && (any & XENPT_PTE_NX);
-			x->cached = false;
-		}
+		mapped_result(as, va, level, size, (e & XENPT_PTE_ADDR_MASK & ~(size - 1)) >> 12, e,
+			      all & XENPT_PTE_RW, all & XENPT_PTE_US, g->nx && (any & XENPT_PTE_NX), w, x);
 	}
 	return true;
 }
@@ -727,25 +711,12 @@ static struct xenpt_error *batch_stable(struct xenpt_source *src, const struct x
 				continue;
 			}
 			{
-				unsigned shift = 3 + 9 * lvl[j];
-				uint64_t size = 1ull << shift;
-				uint64_t frame = ((e[j] & XENPT_PTE_ADDR_MASK & ~(size - 1)) >> 12) +
-						 ((va[j] & (size - 1)) >> 12);
-				bool rw = all[j] & XENPT_PTE_RW, us = all[j] & XENPT_PTE_US;
+				uint64_t size = 1ull << (3 + 9 * lvl[j]);
 
-				x->va = va[j];
-				x->end = XENPT_WALK_MAPPED;
-				x->end_level = lvl[j];
-				x->end_errno = 0;
-				x->page_size = size;
-				x->page_va = va[j] & ~(size - 1);
-				x->frame = frame;
-				x->addr = (frame << 12) | (va[j] & 0xfff);
-				x->writable = pt_writable(rw, us, as->wp);
-				x->user = pt_user(as, us, e[j]);
-				x->hw_user = us;
-				x->nx = g->nx && (any[j] & XENPT_PTE_NX);
-				x->cached = false;
+				mapped_result(as, va[j], lvl[j], size,
+					      (e[j] & XENPT_PTE_ADDR_MASK & ~(size - 1)) >> 12, e[j],
+					      all[j] & XENPT_PTE_RW, all[j] & XENPT_PTE_US,
+					      g->nx && (any[j] & XENPT_PTE_NX), NULL, x);
 			}
 		}
 	}
