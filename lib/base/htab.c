@@ -5,7 +5,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -97,32 +96,12 @@ XENPT_PUBLIC void xenpt_hash_stats(struct xenpt_hash_stats *ret)
 
 /* ---- the index set ------------------------------------------------------------- */
 
-/*
- * Zeroed slots.  Big arrays are 2 MiB aligned and asked to be backed by
- * transparent huge pages: slots are written and read at random, and 4 KiB
- * pages make that a TLB miss each time (a 16.7-million-page core's MFN
- * index: about a quarter of its build time).  Freed with free().
- */
+/* Zeroed slots (big tables on huge pages: xenpt_zalloc_huge()). */
 static uint64_t *slots_alloc(uint64_t n)
 {
-	const size_t huge = (size_t)2 << 20;
-	size_t bytes, rounded;
-	void *p;
-
-	if (n > SIZE_MAX / sizeof(uint64_t))
+	if (n > SIZE_MAX)
 		return NULL;
-	bytes = (size_t)n * sizeof(uint64_t);
-	if (bytes < huge)
-		return calloc(n ? n : 1, sizeof(uint64_t));
-	if (bytes > SIZE_MAX - huge)
-		return NULL;
-	rounded = (bytes + huge - 1) & ~(huge - 1);
-	p = aligned_alloc(huge, rounded);
-	if (!p)
-		return NULL;
-	(void)madvise(p, rounded, MADV_HUGEPAGE);   /* a hint; fine if refused */
-	memset(p, 0, bytes);
-	return p;
+	return xenpt_zalloc_huge((size_t)n, sizeof(uint64_t));
 }
 
 static unsigned log2_ceil(uint64_t x)

@@ -5,6 +5,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 
 #include <xenpt/version.h>
 #include <xenpt/walk.h>
@@ -99,4 +101,26 @@ XENPT_PUBLIC const char *xenpt_page_type_name(xenpt_page_type_t t)
 	if (t < XENPT_ARRAY_SIZE(names) && names[t])
 		return names[t];
 	return "unknown";
+}
+
+void *xenpt_zalloc_huge(size_t n, size_t size)
+{
+	const size_t huge = (size_t)2 << 20;
+	size_t bytes, rounded;
+	void *p;
+
+	if (size && n > SIZE_MAX / size)
+		return NULL;
+	bytes = n * size;
+	if (bytes < huge)
+		return calloc(n ? n : 1, size ? size : 1);
+	if (bytes > SIZE_MAX - huge)
+		return NULL;
+	rounded = (bytes + huge - 1) & ~(huge - 1);
+	p = aligned_alloc(huge, rounded);
+	if (!p)
+		return NULL;
+	(void)madvise(p, rounded, MADV_HUGEPAGE);   /* a hint; fine if refused */
+	memset(p, 0, bytes);
+	return p;
 }

@@ -636,34 +636,6 @@ static struct xenpt_error *core_check_stored(struct core *c)
 
 /* ---- indexes ---------------------------------------------------------- */
 
-/*
- * Zeroed memory for an index.  Big ones are 2 MiB aligned and asked to be
- * backed by transparent huge pages: the MFN index is written and read at
- * random, and 4 KiB pages make that a TLB miss each time (16.7M pages:
- * about a quarter of the build time).  Freed with free().
- */
-static void *core_zalloc(size_t n, size_t size)
-{
-	const size_t huge = (size_t)2 << 20;
-	size_t bytes, rounded;
-	void *p;
-
-	if (n > SIZE_MAX / size)
-		return NULL;
-	bytes = n * size;
-	if (bytes < huge)
-		return calloc(n ? n : 1, size);
-	if (bytes > SIZE_MAX - huge)
-		return NULL;
-	rounded = (bytes + huge - 1) & ~(huge - 1);
-	p = aligned_alloc(huge, rounded);
-	if (!p)
-		return NULL;
-	(void)madvise(p, rounded, MADV_HUGEPAGE);   /* a hint; fine if refused */
-	memset(p, 0, bytes);
-	return p;
-}
-
 struct core_sort_ent {
 	uint64_t pfn;
 	uint64_t idx;
@@ -720,7 +692,7 @@ static struct xenpt_error *core_index_pfns(struct core *c)
 
 	range = st->max_pfn - st->min_pfn + 1;  /* max_pfn <= 2^64 - 2 */
 	if (range <= 2 * st->nr_valid + CORE_DENSE_SLACK && range <= SIZE_MAX / sizeof(uint32_t)) {
-		c->dense = core_zalloc(range, sizeof(*c->dense));
+		c->dense = xenpt_zalloc_huge(range, sizeof(*c->dense));
 		if (!c->dense)
 			return xenpt_error_create(XENPT_ERR_NOMEM, "core file %s: no memory for "
 						  "the PFN index (%" PRIu64 " entries)", c->path, range);
