@@ -37,20 +37,6 @@
 #define BENCH_NAME "bench_audit"
 #include "bench_64g.h"
 
-static bool synth_counts(void *arg, uint64_t mfn, uint64_t *tc, uint64_t *gc)
-{
-	struct xenpt_synth_frame_state st;
-	struct xenpt_error *err = xenpt_synth_frame_state(arg, xenpt_mfn(mfn), &st);
-
-	if (err) {
-		xenpt_error_destroy(err);
-		return false;
-	}
-	*tc = st.type_count;
-	*gc = st.ref_count;
-	return st.owner == XENPT_SYNTH_OWNER_DOMAIN;
-}
-
 static int case_audit(struct xenpt_synth *s, bool types, const char *how)
 {
 	struct xenpt_audit_opts o;
@@ -68,7 +54,7 @@ static int case_audit(struct xenpt_synth *s, bool types, const char *how)
 	xenpt_audit_opts_init(&o);
 	o.no_types = !types;
 	if (types) {
-		o.counts = synth_counts;
+		o.counts = xenpt_synth_exact_counts;
 		o.counts_arg = s;
 	}
 	c0 = cpu_s();

@@ -17,23 +17,6 @@
 
 enum { OPT_FRAME = 'f', OPT_ALL = 'a', OPT_NO_TYPES = 'T' };
 
-/* The synthetic model knows Xen's exact counts. */
-static bool synth_counts(void *arg, uint64_t mfn, uint64_t *tc, uint64_t *gc)
-{
-	struct xenpt_synth_frame_state st;
-	struct xenpt_error *err = xenpt_synth_frame_state(arg, xenpt_mfn(mfn), &st);
-
-	if (err) {
-		xenpt_error_destroy(err);
-		return false;
-	}
-	if (st.owner != XENPT_SYNTH_OWNER_DOMAIN)
-		return false;
-	*tc = st.type_count;
-	*gc = st.ref_count;
-	return true;
-}
-
 static const char *xen_type_str(const struct xenpt_audit_frame *f)
 {
 	return f->xen_type_known ? xenpt_page_type_name(f->xen_type) : "-";
@@ -556,7 +539,7 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
 		return cli_usage_error(cli, "no TARGET given (or --all for every PV domain of the host)");
 	syn = xenpt_synth_of_source(cli->src);
 	if (syn && !o.no_types) {
-		o.counts = synth_counts;
+		o.counts = xenpt_synth_exact_counts;
 		o.counts_arg = syn;
 	}
 	err = xenpt_audit_run(cli->src, &o, &a);

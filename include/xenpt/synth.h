@@ -250,6 +250,14 @@ struct xenpt_synth_frame_state {
 struct xenpt_error *xenpt_synth_frame_state(const struct xenpt_synth *s, xenpt_mfn_t mfn,
 					    struct xenpt_synth_frame_state *ret);
 /**
+ * The model's exact type count and general count of machine frame @p mfn,
+ * for an audit (the shape of xenpt_audit_counts_fn, @p synth a struct
+ * xenpt_synth): false when the frame is not the domain's or the model is
+ * not PV (counts unknown).
+ */
+bool xenpt_synth_exact_counts(void *synth, uint64_t mfn, uint64_t *type_count_ret,
+			      uint64_t *ref_count_ret);
+/**
  * The type word XEN_DOMCTL_getpageframeinfo3 would give for @p mfn: only
  * pinned or validated tables show their level (plus XENPT_PT_PINNED);
  * writable and descriptor pages show NONE; frames that are not the

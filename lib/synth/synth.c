@@ -1643,6 +1643,23 @@ XENPT_PUBLIC struct xenpt_error *xenpt_synth_unpin(struct xenpt_synth *s, xenpt_
 	return NULL;
 }
 
+XENPT_PUBLIC bool xenpt_synth_exact_counts(void *synth, uint64_t mfn, uint64_t *type_count_ret,
+					   uint64_t *ref_count_ret)
+{
+	struct xenpt_synth_frame_state st;
+	struct xenpt_error *err = xenpt_synth_frame_state(synth, xenpt_mfn(mfn), &st);
+
+	if (err) {
+		xenpt_error_destroy(err);
+		return false;
+	}
+	if (st.owner != XENPT_SYNTH_OWNER_DOMAIN)
+		return false;
+	*type_count_ret = st.type_count;
+	*ref_count_ret = st.ref_count;
+	return true;
+}
+
 XENPT_PUBLIC struct xenpt_error *xenpt_synth_frame_state(const struct xenpt_synth *s,
 							 xenpt_mfn_t mfn,
 							 struct xenpt_synth_frame_state *ret)

@@ -21,20 +21,6 @@ struct fix {
 	struct xenpt_audit *a;
 };
 
-static bool model_counts(void *arg, uint64_t mfn, uint64_t *tc, uint64_t *gc)
-{
-	struct xenpt_synth_frame_state st;
-	struct xenpt_error *err = xenpt_synth_frame_state(arg, xenpt_mfn(mfn), &st);
-
-	if (err) {
-		xenpt_error_destroy(err);
-		return false;
-	}
-	*tc = st.type_count;
-	*gc = st.ref_count;
-	return st.owner == XENPT_SYNTH_OWNER_DOMAIN;
-}
-
 /* Load tests/fixtures/@name and audit it (with the model's counts); @frame: --frame. */
 static bool load(struct fix *f, const char *name, uint64_t frame)
 {
@@ -51,7 +37,7 @@ static bool load(struct fix *f, const char *name, uint64_t frame)
 		return false;
 	xenpt_audit_opts_init(&o);
 	o.frame = frame;
-	o.counts = model_counts;
+	o.counts = xenpt_synth_exact_counts;
 	o.counts_arg = f->s;
 	CHECK_OK(xenpt_audit_run(f->src, &o, &f->a));
 	return f->a != NULL;
